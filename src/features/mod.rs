@@ -1,0 +1,7 @@
+//! Features: the sparse CSR matrix and the TF-IDF vectorizer.
+
+pub mod csr;
+pub mod tfidf;
+
+pub use csr::{CsrMatrix, RowView};
+pub use tfidf::{DfBound, Scratch, TfidfConfig, TfidfError, Vectorizer};

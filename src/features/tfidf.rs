@@ -1,0 +1,810 @@
+//! Our own sparse TF-IDF (see DESIGN.md for why not linfa-preprocessing's): a vocabulary of
+//! stem n-grams fixed at fit time with its document frequencies, smooth idf, sublinear tf and
+//! L2-normalised CSR rows. Transforming one article gives exactly its row of a batch transform.
+
+use super::csr::CsrMatrix;
+use crate::text::{Analyzed, Analyzer, Interner, OOV};
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
+use std::sync::Mutex;
+
+/// A document-frequency bound: an absolute count of documents or a fraction of them.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub enum DfBound {
+    /// At least / at most this many documents.
+    Count(u32),
+    /// At least / at most this fraction of documents (0–1).
+    Fraction(f64),
+}
+
+impl DfBound {
+    fn resolve(self, n_docs: usize) -> f64 {
+        match self {
+            DfBound::Count(c) => f64::from(c),
+            DfBound::Fraction(f) => f * n_docs as f64,
+        }
+    }
+}
+
+impl std::str::FromStr for DfBound {
+    type Err = String;
+    /// `"2"` is a count, `"0.5"` a fraction.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if let Ok(c) = s.parse::<u32>() {
+            return Ok(DfBound::Count(c));
+        }
+        match s.parse::<f64>() {
+            Ok(f) if (0.0..=1.0).contains(&f) => Ok(DfBound::Fraction(f)),
+            _ => Err(format!(
+                "'{s}' is neither a document count nor a fraction between 0 and 1"
+            )),
+        }
+    }
+}
+
+impl std::fmt::Display for DfBound {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DfBound::Count(c) => write!(f, "{c}"),
+            DfBound::Fraction(x) => write!(f, "{x}"),
+        }
+    }
+}
+
+/// TF-IDF settings, saved in the model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TfidfConfig {
+    /// Drop terms in fewer documents than this.
+    pub min_df: DfBound,
+    /// Drop terms in more documents than this.
+    pub max_df: DfBound,
+    /// Keep only the most frequent terms (by corpus frequency).
+    pub max_features: Option<usize>,
+    /// Use `1 + ln(tf)` instead of raw counts.
+    pub sublinear_tf: bool,
+}
+
+impl Default for TfidfConfig {
+    fn default() -> Self {
+        TfidfConfig {
+            min_df: DfBound::Count(2),
+            max_df: DfBound::Fraction(1.0),
+            max_features: None,
+            sublinear_tf: true,
+        }
+    }
+}
+
+/// Errors fitting the vectorizer.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum TfidfError {
+    /// Nothing to fit on.
+    #[error("no documents to learn a vocabulary from")]
+    NoDocuments,
+    /// Every term was filtered out.
+    #[error("the vocabulary is empty after filtering (min_df={min_df}, max_df={max_df}): the texts have no usable words, or the bounds are too strict")]
+    EmptyVocabulary {
+        /// The min_df bound used.
+        min_df: DfBound,
+        /// The max_df bound used.
+        max_df: DfBound,
+    },
+    /// min_df above max_df.
+    #[error("min_df ({0}) is above max_df ({1})")]
+    Bounds(DfBound, DfBound),
+}
+
+/// Lookup tables rebuilt from the serialised vocabulary.
+#[derive(Debug, Default, Clone)]
+struct Lookup {
+    stem_ids: FxHashMap<Box<str>, u32>,
+    /// Unigram feature column of each stem, or [`OOV`].
+    unigram: Vec<u32>,
+    /// Feature column of each n-gram (n >= 2), keyed by [`pack`].
+    ngrams: FxHashMap<u128, u32>,
+}
+
+/// Pack the stem ids of an n-gram (n <= 4) into one key; ids are shifted by one so that
+/// n-grams of different lengths never collide.
+fn pack(ids: &[u32]) -> u128 {
+    ids.iter()
+        .enumerate()
+        .fold(0u128, |k, (i, &id)| k | (u128::from(id + 1) << (32 * i)))
+}
+
+/// The fitted text → TF-IDF row pipeline: the analyzer plus the vocabulary and its idf.
+#[derive(Serialize, Deserialize, Clone)]
+#[serde(from = "VectorizerData", into = "VectorizerData")]
+pub struct Vectorizer {
+    analyzer: Analyzer,
+    config: TfidfConfig,
+    n_docs: u64,
+    /// Stems used by at least one feature, sorted.
+    stems: Vec<Box<str>>,
+    /// The most frequent surface form of each stem (for display).
+    display: Vec<Box<str>>,
+    /// Feature n-grams as stem ids, flattened; `gram_len[f]` ids each.
+    grams: Vec<u32>,
+    gram_len: Vec<u8>,
+    gram_start: Vec<u32>,
+    df: Vec<u32>,
+    idf: Vec<f32>,
+    lookup: Lookup,
+}
+
+#[derive(Serialize, Deserialize)]
+struct VectorizerData {
+    analyzer: Analyzer,
+    config: TfidfConfig,
+    n_docs: u64,
+    stems: Vec<Box<str>>,
+    display: Vec<Box<str>>,
+    grams: Vec<u32>,
+    gram_len: Vec<u8>,
+    df: Vec<u32>,
+    idf: Vec<f32>,
+}
+
+impl From<VectorizerData> for Vectorizer {
+    fn from(d: VectorizerData) -> Self {
+        let mut v = Vectorizer {
+            analyzer: d.analyzer,
+            config: d.config,
+            n_docs: d.n_docs,
+            stems: d.stems,
+            display: d.display,
+            grams: d.grams,
+            gram_len: d.gram_len,
+            gram_start: Vec::new(),
+            df: d.df,
+            idf: d.idf,
+            lookup: Lookup::default(),
+        };
+        v.rebuild_lookup();
+        v
+    }
+}
+
+impl From<Vectorizer> for VectorizerData {
+    fn from(v: Vectorizer) -> Self {
+        VectorizerData {
+            analyzer: v.analyzer,
+            config: v.config,
+            n_docs: v.n_docs,
+            stems: v.stems,
+            display: v.display,
+            grams: v.grams,
+            gram_len: v.gram_len,
+            df: v.df,
+            idf: v.idf,
+        }
+    }
+}
+
+/// Reusable per-worker state for transforming documents.
+pub struct Scratch<'a> {
+    cache: crate::text::TokenCache<&'a FxHashMap<Box<str>, u32>>,
+    /// The last analysed document.
+    pub analyzed: Analyzed,
+    cols: Vec<u32>,
+}
+
+impl<'a> Scratch<'a> {
+    /// The surface form of a surface id of the last analysed document.
+    pub fn surface(&self, surface_id: u32) -> &str {
+        &self.cache.surfaces[surface_id as usize]
+    }
+}
+
+/// Per-part output of the analysis pass while fitting.
+struct PartTerms {
+    stems: Vec<Box<str>>,
+    offsets: Vec<usize>,
+    terms: Vec<u32>,
+    /// (local term, surface, count) candidates for display forms.
+    surfaces: Vec<(u32, Box<str>, u32)>,
+}
+
+impl Vectorizer {
+    /// Learn the vocabulary and idf from `texts` and return the fitted vectorizer with the
+    /// TF-IDF matrix of the same texts. `progress` is called with the number of documents
+    /// analysed since its last call.
+    pub fn fit_transform(
+        analyzer: Analyzer,
+        config: TfidfConfig,
+        texts: &[&str],
+        progress: &(dyn Fn(usize) + Sync),
+    ) -> Result<(Vectorizer, CsrMatrix), TfidfError> {
+        let n = texts.len();
+        if n == 0 {
+            return Err(TfidfError::NoDocuments);
+        }
+        let min_df = config.min_df.resolve(n);
+        let max_df = config.max_df.resolve(n);
+        if min_df > max_df {
+            return Err(TfidfError::Bounds(config.min_df, config.max_df));
+        }
+
+        // 1. Analyse, in contiguous parts balanced by bytes, one interner per part.
+        let parts = split_by_bytes(texts, rayon::current_num_threads().max(1) * 2);
+        let analysed: Vec<PartTerms> = parts
+            .par_iter()
+            .map(|range| analyse_part(&analyzer, &texts[range.clone()], progress))
+            .collect();
+
+        // 2. One sorted stem list; remap each part's local ids onto it.
+        let mut all_stems: Vec<Box<str>> = analysed
+            .iter()
+            .flat_map(|p| p.stems.iter().cloned())
+            .collect();
+        all_stems.sort_unstable();
+        all_stems.dedup();
+        let remaps: Vec<Vec<u32>> = analysed
+            .par_iter()
+            .map(|p| {
+                p.stems
+                    .iter()
+                    .map(|s| all_stems.binary_search(s).map_or(OOV, |i| i as u32))
+                    .collect()
+            })
+            .collect();
+        let seqs: Vec<(Vec<usize>, Vec<u32>)> = analysed
+            .par_iter()
+            .zip(&remaps)
+            .map(|(p, map)| {
+                (
+                    p.offsets.clone(),
+                    p.terms.iter().map(|&t| map[t as usize]).collect(),
+                )
+            })
+            .collect();
+
+        // 3. Document and term frequencies of every candidate n-gram.
+        let (lo, hi) = analyzer.config().ngram_range;
+        let n_stems = all_stems.len();
+        let counts: Vec<Counts> = seqs
+            .par_iter()
+            .map(|(offsets, terms)| count_part(offsets, terms, n_stems, lo, hi))
+            .collect();
+        let mut total = Counts::new(n_stems);
+        for c in counts {
+            total.merge(c);
+        }
+
+        // 4. Select features by df bounds, then by corpus frequency if max_features is set.
+        let keep = |df: u32| f64::from(df) >= min_df && f64::from(df) <= max_df;
+        let mut candidates: Vec<(Vec<u32>, u32, u64)> = Vec::new();
+        if lo == 1 {
+            for (id, (&df, &tf)) in total.uni_df.iter().zip(&total.uni_tf).enumerate() {
+                if df > 0 && keep(df) {
+                    candidates.push((vec![id as u32], df, tf));
+                }
+            }
+        }
+        for (&key, &(df, tf, _)) in &total.ngrams {
+            if keep(df) {
+                candidates.push((unpack(key), df, tf));
+            }
+        }
+        if let Some(maxf) = config.max_features {
+            if candidates.len() > maxf {
+                candidates.sort_unstable_by(|a, b| b.2.cmp(&a.2).then_with(|| a.0.cmp(&b.0)));
+                candidates.truncate(maxf);
+            }
+        }
+        if candidates.is_empty() {
+            return Err(TfidfError::EmptyVocabulary {
+                min_df: config.min_df,
+                max_df: config.max_df,
+            });
+        }
+        candidates.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+
+        // 5. Keep only the stems the features use, renumbered in the same (sorted) order.
+        let mut used = vec![false; n_stems];
+        for (g, _, _) in &candidates {
+            for &s in g {
+                used[s as usize] = true;
+            }
+        }
+        let mut renum = vec![OOV; n_stems];
+        let mut stems = Vec::new();
+        for (i, s) in all_stems.into_iter().enumerate() {
+            if used[i] {
+                renum[i] = stems.len() as u32;
+                stems.push(s);
+            }
+        }
+        let display = display_forms(&analysed, &remaps, &renum, &stems);
+
+        let mut grams = Vec::new();
+        let mut gram_len = Vec::new();
+        let mut df = Vec::new();
+        let mut idf = Vec::new();
+        for (g, d, _) in &candidates {
+            grams.extend(g.iter().map(|&s| renum[s as usize]));
+            gram_len.push(g.len() as u8);
+            df.push(*d);
+            idf.push((((1 + n) as f64 / (1 + *d) as f64).ln() + 1.0) as f32);
+        }
+        let mut v = Vectorizer {
+            analyzer,
+            config,
+            n_docs: n as u64,
+            stems,
+            display,
+            grams,
+            gram_len,
+            gram_start: Vec::new(),
+            df,
+            idf,
+            lookup: Lookup::default(),
+        };
+        v.rebuild_lookup();
+
+        // 6. Rows of the training texts, from the sequences already analysed.
+        let blocks: Vec<CsrMatrix> = seqs
+            .par_iter()
+            .map(|(offsets, terms)| {
+                let mut m = CsrMatrix::new(v.n_features());
+                let mut cols = Vec::new();
+                let mut doc = Vec::new();
+                let (mut idx, mut val) = (Vec::new(), Vec::new());
+                for w in offsets.windows(2) {
+                    doc.clear();
+                    doc.extend(terms[w[0]..w[1]].iter().map(|&t| renum[t as usize]));
+                    v.row_from_terms(&doc, &mut cols, &mut idx, &mut val);
+                    m.push_row(&idx, &val);
+                }
+                m
+            })
+            .collect();
+        let mut x = CsrMatrix::new(v.n_features());
+        for b in &blocks {
+            x.append(b);
+        }
+        Ok((v, x))
+    }
+
+    fn rebuild_lookup(&mut self) {
+        let mut lookup = Lookup {
+            stem_ids: self
+                .stems
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (s.clone(), i as u32))
+                .collect(),
+            unigram: vec![OOV; self.stems.len()],
+            ngrams: FxHashMap::default(),
+        };
+        self.gram_start.clear();
+        let mut start = 0u32;
+        for (f, &len) in self.gram_len.iter().enumerate() {
+            self.gram_start.push(start);
+            let g = &self.grams[start as usize..start as usize + len as usize];
+            if len == 1 {
+                lookup.unigram[g[0] as usize] = f as u32;
+            } else {
+                lookup.ngrams.insert(pack(g), f as u32);
+            }
+            start += u32::from(len);
+        }
+        self.lookup = lookup;
+    }
+
+    /// Number of features (columns).
+    pub fn n_features(&self) -> usize {
+        self.idf.len()
+    }
+
+    /// The analyzer.
+    pub fn analyzer(&self) -> &Analyzer {
+        &self.analyzer
+    }
+
+    /// The TF-IDF settings.
+    pub fn config(&self) -> &TfidfConfig {
+        &self.config
+    }
+
+    /// Number of training documents the idf was computed from.
+    pub fn n_docs(&self) -> u64 {
+        self.n_docs
+    }
+
+    /// Document frequency of a feature.
+    pub fn df(&self, feature: usize) -> u32 {
+        self.df[feature]
+    }
+
+    /// Inverse document frequency of a feature.
+    pub fn idf(&self, feature: usize) -> f32 {
+        self.idf[feature]
+    }
+
+    /// Stem ids of a feature's n-gram.
+    pub fn feature_stems(&self, feature: usize) -> &[u32] {
+        let s = self.gram_start[feature] as usize;
+        &self.grams[s..s + self.gram_len[feature] as usize]
+    }
+
+    /// The feature as stems joined by spaces (e.g. `"export control"`).
+    pub fn feature_name(&self, feature: usize) -> String {
+        self.join(feature, &self.stems)
+    }
+
+    /// The feature as readable words: the most frequent surface form of each stem.
+    pub fn feature_display(&self, feature: usize) -> String {
+        self.join(feature, &self.display)
+    }
+
+    fn join(&self, feature: usize, words: &[Box<str>]) -> String {
+        let ids = self.feature_stems(feature);
+        let mut out = String::new();
+        for (i, &s) in ids.iter().enumerate() {
+            if i > 0 {
+                out.push(' ');
+            }
+            out.push_str(&words[s as usize]);
+        }
+        out
+    }
+
+    /// A fresh scratch space for [`Vectorizer::transform_into`].
+    pub fn scratch(&self) -> Scratch<'_> {
+        Scratch {
+            cache: self.analyzer.cache(&self.lookup.stem_ids),
+            analyzed: Analyzed::default(),
+            cols: Vec::new(),
+        }
+    }
+
+    /// Transform one text into its TF-IDF row (`indices` sorted, `data` L2-normalised).
+    /// The analysed tokens stay in `scratch.analyzed` for explanations.
+    pub fn transform_into(
+        &self,
+        text: &str,
+        scratch: &mut Scratch<'_>,
+        indices: &mut Vec<u32>,
+        data: &mut Vec<f32>,
+    ) {
+        self.analyzer
+            .analyze(text, &mut scratch.cache, &mut scratch.analyzed);
+        self.row_from_terms(&scratch.analyzed.terms, &mut scratch.cols, indices, data);
+    }
+
+    /// Transform one text (convenience; batch work should reuse a [`Scratch`]).
+    pub fn transform_one(&self, text: &str) -> (Vec<u32>, Vec<f32>) {
+        let mut scratch = self.scratch();
+        let (mut i, mut d) = (Vec::new(), Vec::new());
+        self.transform_into(text, &mut scratch, &mut i, &mut d);
+        (i, d)
+    }
+
+    /// Transform many texts in parallel; row `i` is exactly `transform_one(texts[i])`.
+    pub fn transform(&self, texts: &[&str]) -> CsrMatrix {
+        let pool: Mutex<Vec<Scratch<'_>>> = Mutex::new(Vec::new());
+        let blocks: Vec<CsrMatrix> = texts
+            .par_chunks(256)
+            .map(|chunk| {
+                let mut scratch = pool
+                    .lock()
+                    .ok()
+                    .and_then(|mut p| p.pop())
+                    .unwrap_or_else(|| self.scratch());
+                let mut m = CsrMatrix::new(self.n_features());
+                let (mut idx, mut val) = (Vec::new(), Vec::new());
+                for t in chunk {
+                    self.transform_into(t, &mut scratch, &mut idx, &mut val);
+                    m.push_row(&idx, &val);
+                }
+                if let Ok(mut p) = pool.lock() {
+                    p.push(scratch);
+                }
+                m
+            })
+            .collect();
+        let mut x = CsrMatrix::new(self.n_features());
+        for b in &blocks {
+            x.append(b);
+        }
+        x
+    }
+
+    /// Build a TF-IDF row from a sequence of stem ids (OOV allowed).
+    fn row_from_terms(
+        &self,
+        terms: &[u32],
+        cols: &mut Vec<u32>,
+        indices: &mut Vec<u32>,
+        data: &mut Vec<f32>,
+    ) {
+        cols.clear();
+        indices.clear();
+        data.clear();
+        let (lo, hi) = self.analyzer.config().ngram_range;
+        for n in lo..=hi {
+            if n == 1 {
+                cols.extend(
+                    terms
+                        .iter()
+                        .filter(|&&t| t != OOV)
+                        .map(|&t| self.lookup.unigram[t as usize])
+                        .filter(|&c| c != OOV),
+                );
+            } else {
+                for w in terms.windows(n) {
+                    if w.contains(&OOV) {
+                        continue;
+                    }
+                    if let Some(&c) = self.lookup.ngrams.get(&pack(w)) {
+                        cols.push(c);
+                    }
+                }
+            }
+        }
+        cols.sort_unstable();
+        let mut norm = 0f64;
+        let mut i = 0;
+        while i < cols.len() {
+            let c = cols[i];
+            let mut j = i + 1;
+            while j < cols.len() && cols[j] == c {
+                j += 1;
+            }
+            let tf = (j - i) as f64;
+            let tf = if self.config.sublinear_tf {
+                1.0 + tf.ln()
+            } else {
+                tf
+            };
+            let v = tf * f64::from(self.idf[c as usize]);
+            norm += v * v;
+            indices.push(c);
+            data.push(v as f32);
+            i = j;
+        }
+        if norm > 0.0 {
+            let inv = 1.0 / norm.sqrt();
+            for d in data.iter_mut() {
+                *d = (f64::from(*d) * inv) as f32;
+            }
+        }
+    }
+}
+
+fn unpack(key: u128) -> Vec<u32> {
+    (0..4)
+        .map(|i| ((key >> (32 * i)) & 0xFFFF_FFFF) as u32)
+        .take_while(|&v| v != 0)
+        .map(|v| v - 1)
+        .collect()
+}
+
+/// Contiguous ranges of `texts` with roughly equal byte counts.
+fn split_by_bytes(texts: &[&str], parts: usize) -> Vec<std::ops::Range<usize>> {
+    let total: usize = texts.iter().map(|t| t.len()).sum();
+    let target = total / parts.max(1) + 1;
+    let mut out = Vec::new();
+    let (mut start, mut acc) = (0, 0);
+    for (i, t) in texts.iter().enumerate() {
+        acc += t.len();
+        if acc >= target {
+            out.push(start..i + 1);
+            start = i + 1;
+            acc = 0;
+        }
+    }
+    if start < texts.len() || out.is_empty() {
+        out.push(start..texts.len());
+    }
+    out
+}
+
+fn analyse_part(analyzer: &Analyzer, texts: &[&str], progress: &(dyn Fn(usize) + Sync)) -> PartTerms {
+    let mut cache = analyzer.cache(Interner::default());
+    let mut out = Analyzed::default();
+    let mut offsets = Vec::with_capacity(texts.len() + 1);
+    offsets.push(0);
+    let mut terms = Vec::new();
+    for (i, t) in texts.iter().enumerate() {
+        analyzer.analyze(t, &mut cache, &mut out);
+        terms.extend_from_slice(&out.terms);
+        offsets.push(terms.len());
+        if i % 512 == 511 {
+            progress(512);
+        }
+    }
+    progress(texts.len() % 512);
+    let n_lang = analyzer.config().languages.len();
+    let mut surfaces = Vec::new();
+    for (s, surface) in cache.surfaces.iter().enumerate() {
+        let count = cache.counts[s];
+        if count == 0 {
+            continue;
+        }
+        let mut seen = [OOV; 8];
+        for l in 0..n_lang {
+            let t = cache.term_for(s as u32, l);
+            if t != OOV && !seen[..l].contains(&t) {
+                seen[l] = t;
+                surfaces.push((t, surface.clone(), count));
+            }
+        }
+    }
+    PartTerms {
+        stems: cache.term_map.stems,
+        offsets,
+        terms,
+        surfaces,
+    }
+}
+
+/// Document and corpus frequencies of unigrams and n-grams.
+struct Counts {
+    uni_df: Vec<u32>,
+    uni_tf: Vec<u64>,
+    uni_last: Vec<u32>,
+    /// key → (df, tf, last doc seen + 1)
+    ngrams: FxHashMap<u128, (u32, u64, u32)>,
+}
+
+impl Counts {
+    fn new(n_stems: usize) -> Self {
+        Counts {
+            uni_df: vec![0; n_stems],
+            uni_tf: vec![0; n_stems],
+            uni_last: vec![0; n_stems],
+            ngrams: FxHashMap::default(),
+        }
+    }
+
+    fn merge(&mut self, other: Counts) {
+        for (a, b) in self.uni_df.iter_mut().zip(&other.uni_df) {
+            *a += b;
+        }
+        for (a, b) in self.uni_tf.iter_mut().zip(&other.uni_tf) {
+            *a += b;
+        }
+        if self.ngrams.is_empty() {
+            self.ngrams = other.ngrams;
+            return;
+        }
+        for (k, (df, tf, _)) in other.ngrams {
+            let e = self.ngrams.entry(k).or_insert((0, 0, 0));
+            e.0 += df;
+            e.1 += tf;
+        }
+    }
+}
+
+fn count_part(offsets: &[usize], terms: &[u32], n_stems: usize, lo: usize, hi: usize) -> Counts {
+    let mut c = Counts::new(n_stems);
+    for (d, w) in offsets.windows(2).enumerate() {
+        let doc = &terms[w[0]..w[1]];
+        let mark = d as u32 + 1;
+        if lo == 1 {
+            for &t in doc {
+                let t = t as usize;
+                c.uni_tf[t] += 1;
+                if c.uni_last[t] != mark {
+                    c.uni_last[t] = mark;
+                    c.uni_df[t] += 1;
+                }
+            }
+        }
+        for n in lo.max(2)..=hi {
+            for g in doc.windows(n) {
+                let e = c.ngrams.entry(pack(g)).or_insert((0, 0, 0));
+                e.1 += 1;
+                if e.2 != mark {
+                    e.2 = mark;
+                    e.0 += 1;
+                }
+            }
+        }
+    }
+    c
+}
+
+/// The most frequent surface form of each kept stem (ties: the smallest string).
+fn display_forms(
+    parts: &[PartTerms],
+    remaps: &[Vec<u32>],
+    renum: &[u32],
+    stems: &[Box<str>],
+) -> Vec<Box<str>> {
+    let mut all: Vec<(u32, &str, u32)> = Vec::new();
+    for (p, map) in parts.iter().zip(remaps) {
+        for (t, s, c) in &p.surfaces {
+            let g = renum[map[*t as usize] as usize];
+            if g != OOV {
+                all.push((g, s, *c));
+            }
+        }
+    }
+    all.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)));
+    let mut best: Vec<(u64, &str)> = vec![(0, ""); stems.len()];
+    let mut i = 0;
+    while i < all.len() {
+        let (g, s) = (all[i].0, all[i].1);
+        let mut total = 0u64;
+        while i < all.len() && all[i].0 == g && all[i].1 == s {
+            total += u64::from(all[i].2);
+            i += 1;
+        }
+        if total > best[g as usize].0 {
+            best[g as usize] = (total, s);
+        }
+    }
+    best.iter()
+        .zip(stems)
+        .map(|((_, s), stem)| if s.is_empty() { stem.clone() } else { (*s).into() })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::AnalyzerConfig;
+
+    fn fit(texts: &[&str], config: TfidfConfig) -> (Vectorizer, CsrMatrix) {
+        let a = Analyzer::new(AnalyzerConfig::default()).unwrap();
+        Vectorizer::fit_transform(a, config, texts, &|_| {}).unwrap()
+    }
+
+    const TEXTS: [&str; 4] = [
+        "Export controls on advanced chips tighten again.",
+        "New export controls target chip equipment makers.",
+        "La souveraineté numérique de l'Europe passe par le cloud.",
+        "Le cloud souverain européen attire les administrations.",
+    ];
+
+    #[test]
+    fn vocabulary_is_sorted_and_bigrams_present() {
+        let (v, x) = fit(&TEXTS, TfidfConfig { min_df: DfBound::Count(1), ..Default::default() });
+        assert_eq!(x.n_rows(), 4);
+        let names: Vec<String> = (0..v.n_features()).map(|f| v.feature_name(f)).collect();
+        assert!(names.contains(&"export control".to_string()), "{names:?}");
+        let stems: Vec<&[u32]> = (0..v.n_features()).map(|f| v.feature_stems(f)).collect();
+        assert!(stems.windows(2).all(|w| w[0] < w[1]));
+        for r in x.rows() {
+            assert!((r.norm_sq() - 1.0).abs() < 1e-5);
+        }
+    }
+
+    #[test]
+    fn min_df_filters_and_one_row_matches_batch() {
+        let (v, x) = fit(&TEXTS, TfidfConfig::default());
+        for f in 0..v.n_features() {
+            assert!(v.df(f) >= 2);
+        }
+        for (i, t) in TEXTS.iter().enumerate() {
+            let (idx, val) = v.transform_one(t);
+            assert_eq!(x.row(i).indices, &idx[..]);
+            assert_eq!(x.row(i).data, &val[..]);
+        }
+        assert_eq!(v.transform(&TEXTS), x);
+    }
+
+    #[test]
+    fn display_forms_are_surface_words() {
+        let (v, _) = fit(&TEXTS, TfidfConfig { min_df: DfBound::Count(1), ..Default::default() });
+        let shown: Vec<String> = (0..v.n_features()).map(|f| v.feature_display(f)).collect();
+        assert!(shown.contains(&"controls".to_string()), "{shown:?}");
+    }
+
+    #[test]
+    fn empty_vocabulary_is_an_error() {
+        let a = Analyzer::new(AnalyzerConfig::default()).unwrap();
+        let err = Vectorizer::fit_transform(a, TfidfConfig::default(), &["the and of", "..."], &|_| {});
+        assert!(matches!(err, Err(TfidfError::EmptyVocabulary { .. })));
+    }
+
+    #[test]
+    fn pack_unpack() {
+        assert_eq!(unpack(pack(&[0, 5])), vec![0, 5]);
+        assert_ne!(pack(&[1, 2]), pack(&[1, 2, 0]));
+    }
+}

@@ -1,0 +1,432 @@
+//! The Analyzer: normalise → tokenise → detect language → drop stopwords → stem.
+//!
+//! Analysis is the hot path of both training and classification, so tokens are interned early:
+//! a [`TokenCache`] maps each distinct surface form to an id once, remembers whether it is a
+//! stopword in each language, and stems it at most once per language. Documents come out as
+//! sequences of term ids, from which the vectorizer builds n-grams without new strings.
+
+use super::normalize::nfc;
+use super::stem::{NoStemmer, SnowballStemmer, Stem};
+use super::stopwords::{self, StopWords};
+use super::tokenize::for_each_token;
+use super::Language;
+use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Settings of the analyzer, saved in every model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AnalyzerConfig {
+    /// Languages the model handles; the first is the fallback when detection has no evidence.
+    pub languages: Vec<Language>,
+    /// Remove stopwords of the document's language.
+    pub stopwords: bool,
+    /// Stem tokens with the Snowball stemmer of the document's language.
+    pub stem: bool,
+    /// Smallest and largest word n-gram length.
+    pub ngram_range: (usize, usize),
+    /// Tokens shorter than this many characters are dropped.
+    pub min_token_chars: usize,
+}
+
+impl Default for AnalyzerConfig {
+    fn default() -> Self {
+        AnalyzerConfig {
+            languages: vec![Language::French, Language::English],
+            stopwords: true,
+            stem: true,
+            ngram_range: (1, 2),
+            min_token_chars: 2,
+        }
+    }
+}
+
+/// Errors in analyzer settings.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum AnalyzerError {
+    /// No language was given.
+    #[error("at least one language is needed")]
+    NoLanguage,
+    /// More languages than the analyzer supports at once.
+    #[error("at most 8 languages at once (got {0})")]
+    TooManyLanguages(usize),
+    /// A language was given twice.
+    #[error("language '{0}' given twice")]
+    DuplicateLanguage(Language),
+    /// An n-gram range that is empty, starts at 0 or is too long.
+    #[error("invalid n-gram range {0}..={1}: need 1 <= min <= max <= 4")]
+    NgramRange(usize, usize),
+    /// min_token_chars of 0.
+    #[error("the minimum token length must be at least 1 character")]
+    MinTokenChars,
+}
+
+impl AnalyzerConfig {
+    /// Validate the settings.
+    pub fn check(&self) -> Result<(), AnalyzerError> {
+        if self.languages.is_empty() {
+            return Err(AnalyzerError::NoLanguage);
+        }
+        if self.languages.len() > 8 {
+            return Err(AnalyzerError::TooManyLanguages(self.languages.len()));
+        }
+        for (i, l) in self.languages.iter().enumerate() {
+            if self.languages[..i].contains(l) {
+                return Err(AnalyzerError::DuplicateLanguage(*l));
+            }
+        }
+        let (lo, hi) = self.ngram_range;
+        if lo == 0 || lo > hi || hi > 4 {
+            return Err(AnalyzerError::NgramRange(lo, hi));
+        }
+        if self.min_token_chars == 0 {
+            return Err(AnalyzerError::MinTokenChars);
+        }
+        Ok(())
+    }
+}
+
+/// A ready-to-run analyzer: settings plus the stopword lists and stemmers they name.
+///
+/// The stopword lists are part of the model (serialised), so a model keeps analysing text the
+/// way it was trained even if the lists shipped with veille change.
+#[derive(Serialize, Deserialize)]
+#[serde(from = "AnalyzerData", into = "AnalyzerData")]
+pub struct Analyzer {
+    config: AnalyzerConfig,
+    stopword_lists: BTreeMap<Language, Vec<String>>,
+    stopword_sets: Vec<StopWords>,
+    stemmers: Vec<Box<dyn Stem>>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct AnalyzerData {
+    config: AnalyzerConfig,
+    stopword_lists: BTreeMap<Language, Vec<String>>,
+}
+
+impl From<AnalyzerData> for Analyzer {
+    fn from(d: AnalyzerData) -> Self {
+        Analyzer::build(d.config, d.stopword_lists)
+    }
+}
+
+impl From<Analyzer> for AnalyzerData {
+    fn from(a: Analyzer) -> Self {
+        AnalyzerData {
+            config: a.config,
+            stopword_lists: a.stopword_lists,
+        }
+    }
+}
+
+impl Clone for Analyzer {
+    fn clone(&self) -> Self {
+        Analyzer::build(self.config.clone(), self.stopword_lists.clone())
+    }
+}
+
+impl std::fmt::Debug for Analyzer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Analyzer")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Id given to a token whose stem is not in a fixed vocabulary.
+pub const OOV: u32 = u32::MAX;
+const UNSET: u32 = u32::MAX - 1;
+
+/// Maps stems to term ids: growing while fitting, fixed when transforming.
+pub trait TermMap {
+    /// The id of `stem`, or [`OOV`] when it has none.
+    fn term_id(&mut self, stem: &str) -> u32;
+}
+
+/// A growing interner used while fitting: every new stem gets the next id.
+#[derive(Debug, Default)]
+pub struct Interner {
+    ids: FxHashMap<Box<str>, u32>,
+    /// Stems in id order.
+    pub stems: Vec<Box<str>>,
+}
+
+impl TermMap for Interner {
+    fn term_id(&mut self, stem: &str) -> u32 {
+        if let Some(&id) = self.ids.get(stem) {
+            return id;
+        }
+        let id = self.stems.len() as u32;
+        self.ids.insert(stem.into(), id);
+        self.stems.push(stem.into());
+        id
+    }
+}
+
+impl TermMap for &FxHashMap<Box<str>, u32> {
+    fn term_id(&mut self, stem: &str) -> u32 {
+        self.get(stem).copied().unwrap_or(OOV)
+    }
+}
+
+/// Per-worker memo of surface forms: id, stopword mask, and term id per language.
+pub struct TokenCache<M> {
+    map: FxHashMap<Box<str>, u32>,
+    /// Surface forms in id order.
+    pub surfaces: Vec<Box<str>>,
+    stop_mask: Vec<u8>,
+    /// `terms[surface * n_languages + language]`, lazily filled.
+    terms: Vec<u32>,
+    /// How often each surface form was seen (kept tokens only).
+    pub counts: Vec<u32>,
+    n_languages: usize,
+    /// The stem → term id map.
+    pub term_map: M,
+}
+
+impl<M: TermMap> TokenCache<M> {
+    /// An empty cache for an analyzer over `n_languages` languages.
+    pub fn new(n_languages: usize, term_map: M) -> Self {
+        TokenCache {
+            map: FxHashMap::default(),
+            surfaces: Vec::new(),
+            stop_mask: Vec::new(),
+            terms: Vec::new(),
+            counts: Vec::new(),
+            n_languages,
+            term_map,
+        }
+    }
+
+    fn surface_id(&mut self, token: &str, analyzer: &Analyzer) -> u32 {
+        if let Some(&id) = self.map.get(token) {
+            return id;
+        }
+        let id = self.surfaces.len() as u32;
+        let mut mask = 0u8;
+        for (i, set) in analyzer.stopword_sets.iter().enumerate() {
+            if set.contains(token) {
+                mask |= 1 << i;
+            }
+        }
+        self.map.insert(token.into(), id);
+        self.surfaces.push(token.into());
+        self.stop_mask.push(mask);
+        self.terms
+            .extend(std::iter::repeat_n(UNSET, self.n_languages));
+        self.counts.push(0);
+        id
+    }
+
+    /// The term id already computed for `surface` in language `lang`, or [`OOV`].
+    pub fn term_for(&self, surface: u32, lang: usize) -> u32 {
+        match self.terms[surface as usize * self.n_languages + lang] {
+            UNSET => OOV,
+            t => t,
+        }
+    }
+
+    fn term_of(&mut self, surface: u32, lang: usize, analyzer: &Analyzer) -> u32 {
+        let slot = surface as usize * self.n_languages + lang;
+        let t = self.terms[slot];
+        if t != UNSET {
+            return t;
+        }
+        let stem = analyzer.stemmers[lang].stem(&self.surfaces[surface as usize]);
+        let t = self.term_map.term_id(&stem);
+        self.terms[slot] = t;
+        t
+    }
+}
+
+/// One analysed document: kept tokens as term ids, with their surface ids alongside.
+#[derive(Debug, Default, Clone)]
+pub struct Analyzed {
+    /// Index into the analyzer's languages of the language used for this document.
+    pub language: usize,
+    /// Term id of each kept token, in text order ([`OOV`] for unknown stems).
+    pub terms: Vec<u32>,
+    /// Surface id (in the [`TokenCache`]) of each kept token.
+    pub surfaces: Vec<u32>,
+    buf: String,
+    all: Vec<u32>,
+}
+
+impl Analyzer {
+    /// Build an analyzer from checked settings, with veille's built-in stopword lists.
+    pub fn new(config: AnalyzerConfig) -> Result<Self, AnalyzerError> {
+        config.check()?;
+        let mut lists = BTreeMap::new();
+        if config.stopwords {
+            for &l in &config.languages {
+                if let Some(words) = stopwords::builtin(l) {
+                    lists.insert(l, words);
+                }
+            }
+        }
+        Ok(Analyzer::build(config, lists))
+    }
+
+    fn build(config: AnalyzerConfig, stopword_lists: BTreeMap<Language, Vec<String>>) -> Self {
+        let stopword_sets = config
+            .languages
+            .iter()
+            .map(|l| match (config.stopwords, stopword_lists.get(l)) {
+                (true, Some(words)) => StopWords::new(words),
+                _ => StopWords::default(),
+            })
+            .collect();
+        let stemmers = config
+            .languages
+            .iter()
+            .map(|&l| -> Box<dyn Stem> {
+                if config.stem {
+                    Box::new(SnowballStemmer::new(l))
+                } else {
+                    Box::new(NoStemmer)
+                }
+            })
+            .collect();
+        Analyzer {
+            config,
+            stopword_lists,
+            stopword_sets,
+            stemmers,
+        }
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &AnalyzerConfig {
+        &self.config
+    }
+
+    /// The stopword lists in use, by language.
+    pub fn stopword_lists(&self) -> &BTreeMap<Language, Vec<String>> {
+        &self.stopword_lists
+    }
+
+    /// A fresh cache for this analyzer.
+    pub fn cache<M: TermMap>(&self, term_map: M) -> TokenCache<M> {
+        TokenCache::new(self.config.languages.len(), term_map)
+    }
+
+    /// Analyse `text` into `out`, memoising through `cache`.
+    ///
+    /// The document's language is the model language whose stopwords occur most often in it
+    /// (ties and texts without any go to the first language): cheap, since tokens are looked up
+    /// anyway, and exact for the languages a model is trained on.
+    pub fn analyze<M: TermMap>(&self, text: &str, cache: &mut TokenCache<M>, out: &mut Analyzed) {
+        out.terms.clear();
+        out.surfaces.clear();
+        out.all.clear();
+        let text = nfc(text);
+        let mut buf = std::mem::take(&mut out.buf);
+        let mut hits = [0u32; 8];
+        let n_lang = self.config.languages.len();
+        for_each_token(&text, self.config.min_token_chars, &mut buf, |token| {
+            let id = cache.surface_id(token, self);
+            let mask = cache.stop_mask[id as usize];
+            if mask != 0 {
+                for (i, h) in hits.iter_mut().enumerate().take(n_lang) {
+                    *h += u32::from((mask >> i) & 1);
+                }
+            }
+            out.all.push(id);
+        });
+        out.buf = buf;
+        let mut lang = 0;
+        for i in 1..n_lang {
+            if hits[i] > hits[lang] {
+                lang = i;
+            }
+        }
+        out.language = lang;
+        let stop_bit = 1u8 << lang;
+        for &s in &out.all {
+            if self.config.stopwords && cache.stop_mask[s as usize] & stop_bit != 0 {
+                continue;
+            }
+            let t = cache.term_of(s, lang, self);
+            cache.counts[s as usize] += 1;
+            out.terms.push(t);
+            out.surfaces.push(s);
+        }
+    }
+
+    /// Analyse `text` into stems (strings), for inspection and tests.
+    pub fn stems(&self, text: &str) -> Vec<String> {
+        let mut cache = self.cache(Interner::default());
+        let mut out = Analyzed::default();
+        self.analyze(text, &mut cache, &mut out);
+        out.terms
+            .iter()
+            .map(|&t| cache.term_map.stems[t as usize].to_string())
+            .collect()
+    }
+
+    /// The language detected for `text` among the analyzer's languages.
+    pub fn language_of(&self, text: &str) -> Language {
+        let mut cache = self.cache(Interner::default());
+        let mut out = Analyzed::default();
+        self.analyze(text, &mut cache, &mut out);
+        self.config.languages[out.language]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn default_analyzer() -> Analyzer {
+        Analyzer::new(AnalyzerConfig::default()).unwrap()
+    }
+
+    #[test]
+    fn french_text_is_stemmed_in_french_without_stopwords() {
+        let a = default_analyzer();
+        let text = "L'Union européenne veut renforcer la souveraineté numérique des États membres.";
+        assert_eq!(a.language_of(text), Language::French);
+        let stems = a.stems(text);
+        assert!(!stems.iter().any(|s| s == "la" || s == "des" || s == "l"));
+        let fr = SnowballStemmer::new(Language::French);
+        assert!(stems.contains(&fr.stem("souveraineté").into_owned()));
+    }
+
+    #[test]
+    fn english_text_is_stemmed_in_english() {
+        let a = default_analyzer();
+        let text = "The United States tightened export controls on advanced chips and the tools that make them.";
+        assert_eq!(a.language_of(text), Language::English);
+        let stems = a.stems(text);
+        assert!(stems.contains(&"control".to_string()));
+        assert!(!stems.iter().any(|s| s == "the" || s == "and"));
+    }
+
+    #[test]
+    fn both_apostrophes_give_the_same_stems() {
+        let a = default_analyzer();
+        assert_eq!(a.stems("l'Agence d'État"), a.stems("l’Agence d’État"));
+    }
+
+    #[test]
+    fn rejects_bad_settings() {
+        let mut c = AnalyzerConfig::default();
+        c.ngram_range = (2, 1);
+        assert!(Analyzer::new(c).is_err());
+        let c = AnalyzerConfig {
+            languages: vec![],
+            ..AnalyzerConfig::default()
+        };
+        assert_eq!(Analyzer::new(c).unwrap_err(), AnalyzerError::NoLanguage);
+    }
+
+    #[test]
+    fn serde_round_trip_keeps_behaviour() {
+        let a = default_analyzer();
+        let bytes = postcard::to_stdvec(&a).unwrap();
+        let b: Analyzer = postcard::from_bytes(&bytes).unwrap();
+        let t = "Les sanctions américaines visent les semi-conducteurs chinois.";
+        assert_eq!(a.stems(t), b.stems(t));
+    }
+}

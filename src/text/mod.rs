@@ -1,0 +1,12 @@
+//! Text analysis: Unicode normalisation, French elisions, tokenisation, stopwords, language and
+//! stemming, composed by the [`Analyzer`].
+
+pub mod analyzer;
+pub mod language;
+pub mod normalize;
+pub mod stem;
+pub mod stopwords;
+pub mod tokenize;
+
+pub use analyzer::{Analyzed, Analyzer, AnalyzerConfig, AnalyzerError, Interner, TermMap, TokenCache, OOV};
+pub use language::{detect_any, Language, ALL_LANGUAGES};
