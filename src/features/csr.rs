@@ -32,6 +32,15 @@ impl RowView<'_> {
             .sum()
     }
 
+    /// Dot product with a dense `f64` vector.
+    pub fn dot_f64(&self, dense: &[f64]) -> f64 {
+        self.indices
+            .iter()
+            .zip(self.data)
+            .map(|(&j, &v)| f64::from(v) * dense[j as usize])
+            .sum()
+    }
+
     /// Squared L2 norm.
     pub fn norm_sq(&self) -> f64 {
         self.data.iter().map(|&v| f64::from(v) * f64::from(v)).sum()

@@ -1,6 +1,7 @@
 //! Features: the sparse CSR matrix and the TF-IDF vectorizer.
 
 pub mod csr;
+pub mod lsa;
 pub mod tfidf;
 
 pub use csr::{CsrMatrix, RowView};

@@ -1,0 +1,102 @@
+//! A linear scoring model over sparse rows: every estimator veille trains ends as one.
+
+use crate::features::{CsrMatrix, RowView};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// `score[c] = bias[c] + Σ_j x_j · weights[j * n_classes + c]` (feature-major, so one sparse
+/// row touches contiguous memory).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct LinearModel {
+    n_features: usize,
+    n_classes: usize,
+    weights: Vec<f32>,
+    bias: Vec<f32>,
+}
+
+impl LinearModel {
+    /// A zero model.
+    pub fn zeros(n_features: usize, n_classes: usize) -> Self {
+        LinearModel {
+            n_features,
+            n_classes,
+            weights: vec![0.0; n_features * n_classes],
+            bias: vec![0.0; n_classes],
+        }
+    }
+
+    /// Build from one weight vector (length `n_features`) and bias per class.
+    pub fn from_columns(n_features: usize, columns: &[(Vec<f64>, f64)]) -> Self {
+        let n_classes = columns.len();
+        let mut m = LinearModel::zeros(n_features, n_classes);
+        for (c, (w, b)) in columns.iter().enumerate() {
+            for (j, &v) in w.iter().enumerate().take(n_features) {
+                m.weights[j * n_classes + c] = v as f32;
+            }
+            m.bias[c] = *b as f32;
+        }
+        m
+    }
+
+    /// Number of classes (labels).
+    pub fn n_classes(&self) -> usize {
+        self.n_classes
+    }
+
+    /// Number of features.
+    pub fn n_features(&self) -> usize {
+        self.n_features
+    }
+
+    /// Weight of feature `j` for class `c`.
+    pub fn weight(&self, j: usize, c: usize) -> f32 {
+        self.weights[j * self.n_classes + c]
+    }
+
+    /// Bias of class `c`.
+    pub fn bias(&self, c: usize) -> f32 {
+        self.bias[c]
+    }
+
+    /// Scores of one row into `out` (length `n_classes`).
+    pub fn scores_into(&self, row: RowView<'_>, out: &mut [f64]) {
+        for (o, &b) in out.iter_mut().zip(&self.bias) {
+            *o = f64::from(b);
+        }
+        let k = self.n_classes;
+        for (&j, &x) in row.indices.iter().zip(row.data) {
+            let w = &self.weights[j as usize * k..(j as usize + 1) * k];
+            let x = f64::from(x);
+            for (o, &wc) in out.iter_mut().zip(w) {
+                *o += x * f64::from(wc);
+            }
+        }
+    }
+
+    /// Scores of every row, row-major `n_rows × n_classes`, in parallel.
+    pub fn scores(&self, x: &CsrMatrix) -> Vec<f64> {
+        let k = self.n_classes;
+        let mut out = vec![0.0; x.n_rows() * k];
+        out.par_chunks_mut(k.max(1))
+            .enumerate()
+            .for_each(|(i, o)| self.scores_into(x.row(i), o));
+        out
+    }
+
+    /// `a * self + b * other` (same shape), used to combine estimators.
+    pub fn combine(&self, a: f64, other: &LinearModel, b: f64) -> LinearModel {
+        assert_eq!(self.weights.len(), other.weights.len());
+        let mix = |x: &[f32], y: &[f32]| -> Vec<f32> {
+            x.iter()
+                .zip(y)
+                .map(|(&p, &q)| (a * f64::from(p) + b * f64::from(q)) as f32)
+                .collect()
+        };
+        LinearModel {
+            n_features: self.n_features,
+            n_classes: self.n_classes,
+            weights: mix(&self.weights, &other.weights),
+            bias: mix(&self.bias, &other.bias),
+        }
+    }
+}

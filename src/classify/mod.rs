@@ -1,0 +1,529 @@
+//! Classifiers over TF-IDF rows: a linear SVM trained by dual coordinate descent, complement
+//! and multinomial naive Bayes, logistic regression from linfa on an LSA projection, and the
+//! default that combines the SVM with naive Bayes. All end as a [`LinearModel`] with
+//! calibrated scores and a decision rule (argmax for single-label data, per-label thresholds
+//! for multi-label data).
+//!
+//! The hyperparameters follow linfa's `ParamGuard` pattern ([`ClassifierParams`] checks into
+//! [`ValidClassifierParams`]), and the fitted [`Classifier`] implements linfa's `Fit` and
+//! `PredictInplace` on sparse rows.
+
+pub mod calibration;
+pub mod linear;
+pub mod lsa_logistic;
+pub mod naive_bayes;
+pub mod svm;
+pub mod targets;
+
+pub use calibration::Calibration;
+pub use linear::LinearModel;
+pub use targets::Targets;
+
+use crate::features::{CsrMatrix, RowView};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// Which estimator to train.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Algo {
+    /// The default: a linear SVM and naive Bayes trained side by side, their scores mixed with
+    /// the weight that maximises the leave-one-out F1 on the training set (pure SVM and pure
+    /// naive Bayes are both candidates).
+    Auto,
+    /// One-vs-rest linear SVM (L2-regularised squared hinge, LIBLINEAR's dual solver).
+    Svm,
+    /// Complement naive Bayes.
+    ComplementNb,
+    /// Multinomial naive Bayes.
+    MultinomialNb,
+    /// linfa logistic regression on an LSA projection of the TF-IDF rows.
+    LsaLogreg,
+}
+
+/// Every algorithm name accepted by `--algo`.
+pub const ALGO_NAMES: [&str; 5] = ["auto", "svm", "cnb", "mnb", "lsa-logreg"];
+
+impl Algo {
+    /// Short name (as on the command line).
+    pub fn name(self) -> &'static str {
+        match self {
+            Algo::Auto => "auto",
+            Algo::Svm => "svm",
+            Algo::ComplementNb => "cnb",
+            Algo::MultinomialNb => "mnb",
+            Algo::LsaLogreg => "lsa-logreg",
+        }
+    }
+}
+
+impl fmt::Display for Algo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Algo {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(match s.to_ascii_lowercase().as_str() {
+            "auto" => Algo::Auto,
+            "svm" | "linear-svm" => Algo::Svm,
+            "cnb" | "complement-nb" => Algo::ComplementNb,
+            "mnb" | "multinomial-nb" => Algo::MultinomialNb,
+            "lsa-logreg" | "lsa" => Algo::LsaLogreg,
+            _ => {
+                return Err(format!(
+                    "unknown algorithm '{s}' (expected one of {})",
+                    ALGO_NAMES.join(", ")
+                ))
+            }
+        })
+    }
+}
+
+/// Class weighting for unbalanced corpora.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ClassWeight {
+    /// Every document counts the same.
+    Uniform,
+    /// Positives and negatives of each label weigh inversely to their frequency.
+    Balanced,
+}
+
+impl FromStr for ClassWeight {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "none" | "uniform" => Ok(ClassWeight::Uniform),
+            "balanced" => Ok(ClassWeight::Balanced),
+            _ => Err(format!("unknown class weight '{s}' (expected none or balanced)")),
+        }
+    }
+}
+
+/// Unchecked classifier hyperparameters (linfa's `ParamGuard` pattern).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClassifierParams(ValidClassifierParams);
+
+/// Checked classifier hyperparameters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ValidClassifierParams {
+    /// The estimator.
+    pub algo: Algo,
+    /// SVM cost parameter.
+    pub c: f64,
+    /// SVM stopping tolerance.
+    pub tol: f64,
+    /// SVM maximum passes.
+    pub max_iter: usize,
+    /// Naive Bayes smoothing.
+    pub alpha: f64,
+    /// Class weighting (SVM).
+    pub class_weight: ClassWeight,
+    /// Dimensions of the LSA projection (`lsa-logreg`).
+    pub lsa_dims: usize,
+    /// Seed of every random choice.
+    pub seed: u64,
+}
+
+impl Default for ClassifierParams {
+    fn default() -> Self {
+        ClassifierParams(ValidClassifierParams {
+            algo: Algo::Auto,
+            c: 1.0,
+            tol: 0.1,
+            max_iter: 1000,
+            alpha: 0.3,
+            class_weight: ClassWeight::Uniform,
+            lsa_dims: 200,
+            seed: 42,
+        })
+    }
+}
+
+impl ClassifierParams {
+    /// Default hyperparameters.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Set the estimator.
+    pub fn algo(mut self, algo: Algo) -> Self {
+        self.0.algo = algo;
+        self
+    }
+    /// Set the SVM cost.
+    pub fn c(mut self, c: f64) -> Self {
+        self.0.c = c;
+        self
+    }
+    /// Set the naive Bayes smoothing.
+    pub fn alpha(mut self, alpha: f64) -> Self {
+        self.0.alpha = alpha;
+        self
+    }
+    /// Set the class weighting.
+    pub fn class_weight(mut self, w: ClassWeight) -> Self {
+        self.0.class_weight = w;
+        self
+    }
+    /// Set the LSA dimensions.
+    pub fn lsa_dims(mut self, k: usize) -> Self {
+        self.0.lsa_dims = k;
+        self
+    }
+    /// Set the seed.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.0.seed = seed;
+        self
+    }
+    /// Set the SVM tolerance.
+    pub fn tol(mut self, tol: f64) -> Self {
+        self.0.tol = tol;
+        self
+    }
+}
+
+/// Errors of classifier training.
+#[derive(Debug, thiserror::Error)]
+pub enum ClassifyError {
+    /// A hyperparameter out of range.
+    #[error("invalid setting: {0}")]
+    Param(String),
+    /// Training data that cannot train a classifier.
+    #[error("{0}")]
+    Data(String),
+    /// An error from linfa.
+    #[error(transparent)]
+    Linfa(#[from] linfa::Error),
+    /// An error from linfa's logistic regression.
+    #[error("logistic regression failed: {0}")]
+    Logistic(#[from] linfa_logistic::error::Error),
+}
+
+impl linfa::ParamGuard for ClassifierParams {
+    type Checked = ValidClassifierParams;
+    type Error = ClassifyError;
+
+    fn check_ref(&self) -> Result<&Self::Checked, Self::Error> {
+        let p = &self.0;
+        let bad = |m: &str| Err(ClassifyError::Param(m.to_string()));
+        if !(p.c.is_finite() && p.c > 0.0) {
+            return bad("C must be a positive number");
+        }
+        if !(p.alpha.is_finite() && p.alpha > 0.0) {
+            return bad("alpha must be a positive number");
+        }
+        if !(p.tol.is_finite() && p.tol > 0.0) {
+            return bad("tol must be a positive number");
+        }
+        if p.max_iter == 0 {
+            return bad("max_iter must be at least 1");
+        }
+        if p.lsa_dims == 0 {
+            return bad("LSA dimensions must be at least 1");
+        }
+        Ok(p)
+    }
+
+    fn check(self) -> Result<Self::Checked, Self::Error> {
+        self.check_ref()?;
+        Ok(self.0)
+    }
+}
+
+/// A fitted classifier: linear scores, their calibration and the decision rule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Classifier {
+    /// The estimator that was trained.
+    pub algo: Algo,
+    /// For `auto`: the weight of naive Bayes in the mix (0 = pure SVM, 1 = pure NB).
+    pub nb_weight: Option<f64>,
+    /// The scoring model.
+    pub model: LinearModel,
+    /// Raw scores → probabilities.
+    pub calibration: Calibration,
+    /// Per-label probability thresholds (multi-label models).
+    pub thresholds: Option<Vec<f64>>,
+    /// Whether a prediction may have no label (multi-label data with empty label sets).
+    pub allow_empty: bool,
+    /// Leave-one-out estimate of the training F1 (macro for single-label, micro for
+    /// multi-label), used to pick the estimator; an estimate, not a test score.
+    pub loo_f1: f64,
+}
+
+/// A ranked prediction for one document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prediction {
+    /// Predicted label ids (the top one for single-label; possibly several or none for
+    /// multi-label).
+    pub labels: Vec<u32>,
+    /// Calibrated probability of every label (same order as the model's labels).
+    pub probs: Vec<f64>,
+}
+
+impl Classifier {
+    /// Whether the model predicts label sets.
+    pub fn is_multilabel(&self) -> bool {
+        self.thresholds.is_some()
+    }
+
+    /// Predict one row. `threshold` overrides the decision: for single-label models the top
+    /// label must reach it (else no label); for multi-label models it replaces every label's
+    /// own threshold.
+    pub fn predict_row(&self, row: RowView<'_>, threshold: Option<f64>, scratch: &mut Vec<f64>) -> Prediction {
+        scratch.resize(self.model.n_classes(), 0.0);
+        self.model.scores_into(row, scratch);
+        self.calibration.apply(scratch);
+        let probs = scratch.clone();
+        Prediction {
+            labels: self.decide(&probs, threshold),
+            probs,
+        }
+    }
+
+    /// The decision rule on calibrated probabilities.
+    pub fn decide(&self, probs: &[f64], threshold: Option<f64>) -> Vec<u32> {
+        let top = argmax(probs);
+        match &self.thresholds {
+            None => match threshold {
+                Some(t) if probs[top] < t => vec![],
+                _ => vec![top as u32],
+            },
+            Some(ts) => {
+                let mut out: Vec<u32> = probs
+                    .iter()
+                    .zip(ts)
+                    .enumerate()
+                    .filter(|(_, (&p, &t))| p >= threshold.unwrap_or(t))
+                    .map(|(c, _)| c as u32)
+                    .collect();
+                if out.is_empty() && !self.allow_empty && threshold.is_none() {
+                    out.push(top as u32);
+                }
+                out
+            }
+        }
+    }
+
+    /// Predict every row, in parallel.
+    pub fn predict(&self, x: &CsrMatrix, threshold: Option<f64>) -> Vec<Prediction> {
+        (0..x.n_rows())
+            .into_par_iter()
+            .map_init(Vec::new, |s, i| self.predict_row(x.row(i), threshold, s))
+            .collect()
+    }
+}
+
+fn argmax(v: &[f64]) -> usize {
+    let mut best = 0;
+    for (i, &x) in v.iter().enumerate() {
+        if x > v[best] {
+            best = i;
+        }
+    }
+    best
+}
+
+impl linfa::traits::Fit<CsrMatrix, Targets, ClassifyError> for ValidClassifierParams {
+    type Object = Classifier;
+
+    fn fit(&self, data: &linfa::DatasetBase<CsrMatrix, Targets>) -> Result<Classifier, ClassifyError> {
+        fit(self, &data.records, &data.targets)
+    }
+}
+
+impl linfa::traits::PredictInplace<CsrMatrix, Vec<Vec<u32>>> for Classifier {
+    fn predict_inplace(&self, x: &CsrMatrix, y: &mut Vec<Vec<u32>>) {
+        *y = self.predict(x, None).into_iter().map(|p| p.labels).collect();
+    }
+
+    fn default_target(&self, x: &CsrMatrix) -> Vec<Vec<u32>> {
+        vec![Vec::new(); x.n_rows()]
+    }
+}
+
+/// Raw model columns with leave-one-out scores (row-major `n × k`).
+pub(crate) struct Scored {
+    pub(crate) columns: Vec<(Vec<f64>, f64)>,
+    pub(crate) loo: Vec<f64>,
+}
+
+fn fit_svm(p: &ValidClassifierParams, x: &CsrMatrix, t: &Targets) -> Scored {
+    let n = x.n_rows();
+    let k = t.n_labels();
+    let counts = t.label_counts();
+    let fits: Vec<svm::BinarySvm> = (0..k)
+        .into_par_iter()
+        .map(|c| {
+            let y = t.binary(c);
+            let (c_pos, c_neg) = match p.class_weight {
+                ClassWeight::Uniform => (p.c, p.c),
+                ClassWeight::Balanced => {
+                    let pos = counts[c].max(1) as f64;
+                    let neg = (n - counts[c]).max(1) as f64;
+                    (p.c * n as f64 / (2.0 * pos), p.c * n as f64 / (2.0 * neg))
+                }
+            };
+            let params = svm::SvmParams {
+                c_pos,
+                c_neg,
+                tol: p.tol,
+                max_iter: p.max_iter,
+                seed: p.seed.wrapping_add(c as u64),
+            };
+            svm::train_binary(x, &y, &params)
+        })
+        .collect();
+    let mut loo = vec![0.0; n * k];
+    let mut columns = Vec::with_capacity(k);
+    for (c, f) in fits.into_iter().enumerate() {
+        for i in 0..n {
+            loo[i * k + c] = f.loo[i];
+        }
+        columns.push((f.w, f.b));
+    }
+    Scored { columns, loo }
+}
+
+fn fit_nb(p: &ValidClassifierParams, x: &CsrMatrix, t: &Targets, kind: naive_bayes::NbKind) -> Scored {
+    let f = naive_bayes::fit(x, t, kind, p.alpha);
+    Scored {
+        columns: f.columns,
+        loo: f.loo,
+    }
+}
+
+/// Calibration, thresholds and the LOO F1 of a set of LOO scores.
+fn calibrate(loo: &[f64], t: &Targets) -> (Calibration, Option<Vec<f64>>, f64) {
+    let k = t.n_labels();
+    let n = t.len();
+    if !t.is_multilabel() {
+        let truth: Vec<u32> = (0..n).map(|i| t.labels_of(i)[0]).collect();
+        let temperature = calibration::fit_temperature(loo, &truth, k);
+        let pred: Vec<u32> = loo.chunks(k).map(|r| argmax(r) as u32).collect();
+        let f1 = crate::eval::macro_f1_single(&truth, &pred, k);
+        return (Calibration::Softmax { temperature }, None, f1);
+    }
+    let per_label: Vec<((f64, f64), f64, Vec<bool>)> = (0..k)
+        .into_par_iter()
+        .map(|c| {
+            let f: Vec<f64> = (0..n).map(|i| loo[i * k + c]).collect();
+            let y = t.binary(c);
+            let (a, b) = calibration::fit_platt(&f, &y);
+            let probs: Vec<f64> = f.iter().map(|&s| 1.0 / (1.0 + (a * s + b).exp())).collect();
+            let th = calibration::best_threshold(&probs, &y);
+            let pred = probs.iter().map(|&q| q >= th).collect();
+            ((a, b), th, pred)
+        })
+        .collect();
+    let (mut tp, mut fp, mut fneg) = (0usize, 0usize, 0usize);
+    for (c, (_, _, pred)) in per_label.iter().enumerate() {
+        for (i, &yhat) in pred.iter().enumerate() {
+            match (yhat, t.has(i, c)) {
+                (true, true) => tp += 1,
+                (true, false) => fp += 1,
+                (false, true) => fneg += 1,
+                _ => {}
+            }
+        }
+    }
+    let micro = if tp == 0 { 0.0 } else { 2.0 * tp as f64 / (2 * tp + fp + fneg) as f64 };
+    let params = per_label.iter().map(|(ab, _, _)| *ab).collect();
+    let thresholds = per_label.iter().map(|(_, th, _)| *th).collect();
+    (Calibration::Sigmoid { params }, Some(thresholds), micro)
+}
+
+/// Train a classifier on TF-IDF rows `x` with targets `t`.
+pub fn fit(p: &ValidClassifierParams, x: &CsrMatrix, t: &Targets) -> Result<Classifier, ClassifyError> {
+    if x.n_rows() != t.len() {
+        return Err(ClassifyError::Data(format!(
+            "{} rows but {} targets",
+            x.n_rows(),
+            t.len()
+        )));
+    }
+    let counts = t.label_counts();
+    if t.n_labels() < 2 && !t.is_multilabel() {
+        return Err(ClassifyError::Data(
+            "single-label training needs at least two distinct labels".into(),
+        ));
+    }
+    if t.n_labels() == 0 {
+        return Err(ClassifyError::Data("the training data has no labels".into()));
+    }
+    if t.is_multilabel() && counts.iter().all(|&c| c == x.n_rows()) {
+        return Err(ClassifyError::Data(
+            "every label is on every document: nothing to learn".into(),
+        ));
+    }
+    let d = x.n_cols();
+    let scored = match p.algo {
+        Algo::Svm => vec![fit_svm(p, x, t)],
+        Algo::ComplementNb => vec![fit_nb(p, x, t, naive_bayes::NbKind::Complement)],
+        Algo::MultinomialNb => vec![fit_nb(p, x, t, naive_bayes::NbKind::Multinomial)],
+        Algo::LsaLogreg => vec![lsa_logistic::fit(p, x, t)?],
+        Algo::Auto => {
+            let (svm, nb) = rayon::join(
+                || fit_svm(p, x, t),
+                || fit_nb(p, x, t, naive_bayes::NbKind::Complement),
+            );
+            vec![svm, nb]
+        }
+    };
+    if scored.len() == 1 {
+        let s = &scored[0];
+        let (calibration, thresholds, loo_f1) = calibrate(&s.loo, t);
+        return Ok(Classifier {
+            algo: p.algo,
+            nb_weight: None,
+            model: LinearModel::from_columns(d, &s.columns),
+            calibration,
+            thresholds,
+            allow_empty: t.has_empty_sets(),
+            loo_f1,
+        });
+    }
+    // auto: put both score scales on a par, then pick the mix by leave-one-out F1.
+    let scale = |v: &[f64]| {
+        let m = v.iter().sum::<f64>() / v.len() as f64;
+        let var = v.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / v.len() as f64;
+        if var > 0.0 { 1.0 / var.sqrt() } else { 1.0 }
+    };
+    let (svm, nb) = (&scored[0], &scored[1]);
+    let (s1, s2) = (scale(&svm.loo), scale(&nb.loo));
+    let candidates: Vec<f64> = (0..=10).map(|i| f64::from(i) / 10.0).collect();
+    let results: Vec<(f64, (Calibration, Option<Vec<f64>>, f64))> = candidates
+        .par_iter()
+        .map(|&beta| {
+            let mixed: Vec<f64> = svm
+                .loo
+                .iter()
+                .zip(&nb.loo)
+                .map(|(a, b)| (1.0 - beta) * s1 * a + beta * s2 * b)
+                .collect();
+            (beta, calibrate(&mixed, t))
+        })
+        .collect();
+    let mut best = 0;
+    for (i, r) in results.iter().enumerate() {
+        if r.1 .2 > results[best].1 .2 + 1e-12 {
+            best = i;
+        }
+    }
+    let (beta, (calibration, thresholds, loo_f1)) = results.into_iter().nth(best).ok_or_else(|| {
+        ClassifyError::Data("no candidate mix".into())
+    })?;
+    let m1 = LinearModel::from_columns(d, &svm.columns);
+    let m2 = LinearModel::from_columns(d, &nb.columns);
+    Ok(Classifier {
+        algo: Algo::Auto,
+        nb_weight: Some(beta),
+        model: m1.combine((1.0 - beta) * s1, &m2, beta * s2),
+        calibration,
+        thresholds,
+        allow_empty: t.has_empty_sets(),
+        loo_f1,
+    })
+}

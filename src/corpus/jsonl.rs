@@ -1,0 +1,147 @@
+//! JSON Lines reader: one record per line, streamed.
+
+use super::fields::{document_from_object, Fields};
+use super::{CorpusError, Document};
+use serde_json::{Map, Value};
+use std::io::{BufRead, Read};
+use std::path::{Path, PathBuf};
+
+/// Longest line accepted (a guard against reading a non-JSONL file of gigabytes as one line).
+pub const MAX_LINE_BYTES: usize = 64 << 20;
+
+/// Streams documents from JSON Lines. Blank lines are skipped.
+pub struct JsonlReader<R> {
+    reader: R,
+    path: PathBuf,
+    fields: Fields,
+    line: u64,
+    buf: Vec<u8>,
+    done: bool,
+}
+
+impl<R: BufRead> JsonlReader<R> {
+    /// Read from `reader`; `path` names it in errors.
+    pub fn new(reader: R, path: &Path, fields: Fields) -> Self {
+        JsonlReader {
+            reader,
+            path: path.to_path_buf(),
+            fields,
+            line: 0,
+            buf: Vec::new(),
+            done: false,
+        }
+    }
+
+    fn parse_line(&self) -> Result<Document, CorpusError> {
+        let mut bytes = &self.buf[..];
+        if bytes.last() == Some(&b'\n') {
+            bytes = &bytes[..bytes.len() - 1];
+        }
+        if bytes.last() == Some(&b'\r') {
+            bytes = &bytes[..bytes.len() - 1];
+        }
+        if self.line == 1 && bytes.starts_with(b"\xEF\xBB\xBF") {
+            bytes = &bytes[3..];
+        }
+        let text = std::str::from_utf8(bytes).map_err(|e| CorpusError::Utf8 {
+            path: self.path.clone(),
+            line: self.line,
+            offset: e.valid_up_to(),
+        })?;
+        let value: Value = serde_json::from_str(text).map_err(|e| CorpusError::Json {
+            path: self.path.clone(),
+            line: self.line,
+            message: e.to_string(),
+        })?;
+        let obj: Map<String, Value> = match value {
+            Value::Object(o) => o,
+            _ => {
+                return Err(CorpusError::Json {
+                    path: self.path.clone(),
+                    line: self.line,
+                    message: "expected a JSON object".into(),
+                })
+            }
+        };
+        document_from_object(obj, &self.fields, &self.path, self.line, false)
+    }
+}
+
+impl<R: BufRead> Iterator for JsonlReader<R> {
+    type Item = Result<Document, CorpusError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        while !self.done {
+            self.buf.clear();
+            self.line += 1;
+            let limit = (MAX_LINE_BYTES + 1) as u64;
+            let n = match (&mut self.reader).take(limit).read_until(b'\n', &mut self.buf) {
+                Ok(n) => n,
+                Err(source) => {
+                    self.done = true;
+                    return Some(Err(CorpusError::Io {
+                        path: self.path.clone(),
+                        source,
+                    }));
+                }
+            };
+            if n == 0 {
+                self.done = true;
+                return None;
+            }
+            if n > MAX_LINE_BYTES {
+                self.done = true;
+                return Some(Err(CorpusError::LineTooLong {
+                    path: self.path.clone(),
+                    line: self.line,
+                    limit: MAX_LINE_BYTES,
+                }));
+            }
+            if self.buf.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            return Some(self.parse_line());
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::corpus::Labels;
+
+    fn read(input: &str) -> Vec<Result<Document, CorpusError>> {
+        JsonlReader::new(input.as_bytes(), Path::new("t.jsonl"), Fields::default()).collect()
+    }
+
+    #[test]
+    fn reads_records_and_keeps_extra_fields() {
+        let docs = read("{\"id\": 7, \"label\": \"a\", \"text\": \"x y\", \"title\": \"T\"}\n\n{\"labels\": [\"b\", \"a\"], \"text\": \"z\"}\r\n");
+        let d0 = docs[0].as_ref().unwrap();
+        assert_eq!(d0.id, "7");
+        assert_eq!(d0.labels, Some(Labels::Single("a".into())));
+        assert_eq!(d0.extra["title"], "T");
+        let d1 = docs[1].as_ref().unwrap();
+        assert_eq!(d1.id, "t.jsonl:3");
+        assert_eq!(d1.labels, Some(Labels::Multi(vec!["a".into(), "b".into()])));
+    }
+
+    #[test]
+    fn errors_name_the_line() {
+        let docs = read("{\"text\": \"ok\"}\n{not json}\n{\"title\": \"no text\"}\n{\"text\": \"  \"}\n[1]\n");
+        let msgs: Vec<String> = docs.iter().skip(1).map(|d| d.as_ref().unwrap_err().to_string()).collect();
+        assert!(msgs[0].starts_with("t.jsonl:2: malformed JSON"), "{}", msgs[0]);
+        assert_eq!(msgs[1], "t.jsonl:3: missing field \"text\"");
+        assert_eq!(msgs[2], "t.jsonl:4: empty text");
+        assert!(msgs[3].contains("expected a JSON object"));
+    }
+
+    #[test]
+    fn invalid_utf8_is_reported() {
+        let bytes = b"{\"text\": \"caf\xe9\"}\n".to_vec();
+        let docs: Vec<_> = JsonlReader::new(&bytes[..], Path::new("t.jsonl"), Fields::default()).collect();
+        let e = docs[0].as_ref().unwrap_err();
+        assert!(matches!(e, CorpusError::Utf8 { line: 1, offset: 13, .. }), "{e}");
+    }
+}

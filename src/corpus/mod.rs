@@ -1,0 +1,156 @@
+//! Reading corpora: JSON Lines, CSV, a folder per label, plain text files and stdin, all
+//! streamed as [`Document`]s, with errors that name the file and line.
+
+mod csv;
+pub mod dir;
+mod document;
+mod error;
+mod fields;
+mod jsonl;
+
+pub use self::csv::CsvReader;
+pub use document::{Document, Labels};
+pub use error::CorpusError;
+pub use fields::Fields;
+pub use jsonl::{JsonlReader, MAX_LINE_BYTES};
+
+use std::fs::File;
+use std::io::BufReader;
+use std::path::Path;
+
+/// A stream of documents.
+pub type Documents = Box<dyn Iterator<Item = Result<Document, CorpusError>> + Send>;
+
+/// How a path is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// JSON Lines (`.jsonl`, `.ndjson`, `.json`).
+    Jsonl,
+    /// CSV with a header row (`.csv`, `.tsv` is not supported).
+    Csv,
+    /// A folder.
+    Folder,
+    /// Any other file: one article.
+    Text,
+}
+
+impl Format {
+    /// The format of `path`, from whether it is a folder and its extension.
+    pub fn of(path: &Path) -> Format {
+        if path.is_dir() {
+            return Format::Folder;
+        }
+        match path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            Some("jsonl" | "ndjson" | "json") => Format::Jsonl,
+            Some("csv") => Format::Csv,
+            _ => Format::Text,
+        }
+    }
+}
+
+fn open_file(path: &Path) -> Result<File, CorpusError> {
+    File::open(path).map_err(|source| CorpusError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// Open a labelled corpus for training or evaluation: JSON Lines, CSV, or a folder with one
+/// sub-folder per label.
+pub fn open_labelled(path: &Path, fields: &Fields) -> Result<Documents, CorpusError> {
+    match Format::of(path) {
+        Format::Jsonl => Ok(Box::new(JsonlReader::new(
+            BufReader::with_capacity(1 << 16, open_file(path)?),
+            path,
+            fields.clone(),
+        ))),
+        Format::Csv => Ok(Box::new(CsvReader::new(open_file(path)?, path, fields.clone())?)),
+        Format::Folder => Ok(Box::new(dir::labelled_folder(path)?)),
+        Format::Text => Err(CorpusError::Unsupported {
+            path: path.to_path_buf(),
+            message: "cannot read labels from this file: use JSON Lines (.jsonl), CSV (.csv) or a folder with one sub-folder per label".into(),
+        }),
+    }
+}
+
+/// Open articles to classify: a `.jsonl` or `.csv` file holds many, a folder holds every file
+/// under it (each read by its own extension), any other file is one article.
+pub fn open_articles(path: &Path, fields: &Fields) -> Result<Documents, CorpusError> {
+    match Format::of(path) {
+        Format::Jsonl | Format::Csv => open_labelled(path, fields),
+        Format::Text => Ok(Box::new(std::iter::once(dir::read_text_file(path)))),
+        Format::Folder => {
+            let files = dir::files_under(path)?;
+            let fields = fields.clone();
+            Ok(Box::new(files.into_iter().flat_map(move |f| -> Documents {
+                match open_articles(&f, &fields) {
+                    Ok(docs) => docs,
+                    Err(e) => Box::new(std::iter::once(Err(e))),
+                }
+            })))
+        }
+    }
+}
+
+/// Read standard input as one article (`jsonl == false`) or as JSON Lines.
+pub fn open_stdin(jsonl: bool, fields: &Fields) -> Result<Documents, CorpusError> {
+    let name = Path::new("<stdin>");
+    if jsonl {
+        return Ok(Box::new(JsonlReader::new(
+            BufReader::new(std::io::stdin()),
+            name,
+            fields.clone(),
+        )));
+    }
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes).map_err(|source| {
+        CorpusError::Io {
+            path: name.to_path_buf(),
+            source,
+        }
+    })?;
+    Ok(Box::new(std::iter::once(dir::text_document(
+        "stdin".into(),
+        bytes,
+        name,
+    ))))
+}
+
+/// What happened to bad records while collecting a corpus.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct ReadReport {
+    /// Documents read.
+    pub read: usize,
+    /// Records skipped (only with `skip_bad`).
+    pub skipped: usize,
+}
+
+/// Collect documents from a stream. A bad record is an error, or with `skip_bad` is passed to
+/// `on_skip` and counted. Errors that are not about one record (I/O) always stop the read.
+pub fn collect(
+    docs: Documents,
+    skip_bad: bool,
+    mut on_skip: impl FnMut(&CorpusError),
+    out: &mut Vec<Document>,
+) -> Result<ReadReport, CorpusError> {
+    let mut report = ReadReport::default();
+    for d in docs {
+        match d {
+            Ok(d) => {
+                out.push(d);
+                report.read += 1;
+            }
+            Err(e) if skip_bad && e.is_record_error() => {
+                on_skip(&e);
+                report.skipped += 1;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(report)
+}
