@@ -3,4 +3,5 @@ pub mod classify;
 pub mod corpus;
 pub mod eval;
 pub mod features;
+pub mod model;
 pub mod text;

@@ -15,6 +15,7 @@ pub struct CsvReader<R: Read> {
     headers: Vec<String>,
     record: csv::ByteRecord,
     failed: bool,
+    require_labels: bool,
 }
 
 impl<R: Read> CsvReader<R> {
@@ -56,7 +57,14 @@ impl<R: Read> CsvReader<R> {
             headers: names,
             record: csv::ByteRecord::new(),
             failed: false,
+            require_labels: false,
         })
+    }
+
+    /// Make a row without a label an error (for training and evaluation).
+    pub fn require_labels(mut self, yes: bool) -> Self {
+        self.require_labels = yes;
+        self
     }
 }
 
@@ -106,7 +114,7 @@ impl<R: Read> Iterator for CsvReader<R> {
                         }
                     };
                 }
-                Some(document_from_object(obj, &self.fields, &self.path, line, true))
+                Some(document_from_object(obj, &self.fields, &self.path, line, true, self.require_labels))
             }
         }
     }

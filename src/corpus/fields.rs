@@ -35,6 +35,7 @@ pub(crate) fn document_from_object(
     path: &Path,
     line: u64,
     labels_as_text: bool,
+    require_labels: bool,
 ) -> Result<Document, CorpusError> {
     let field_type = |field: &str, expected| CorpusError::FieldType {
         path: path.to_path_buf(),
@@ -98,10 +99,18 @@ pub(crate) fn document_from_object(
         Some(Value::Null) | None => None,
         Some(_) => return Err(field_type(&fields.label, "a non-empty string")),
     };
+    let labels = labels.or(label);
+    if require_labels && labels.is_none() {
+        return Err(CorpusError::MissingField {
+            path: path.to_path_buf(),
+            line,
+            field: format!("{}\" or \"{}", fields.label, fields.labels),
+        });
+    }
     Ok(Document {
         id,
         text,
-        labels: labels.or(label),
+        labels,
         extra: obj,
     })
 }

@@ -17,6 +17,7 @@ pub struct JsonlReader<R> {
     line: u64,
     buf: Vec<u8>,
     done: bool,
+    require_labels: bool,
 }
 
 impl<R: BufRead> JsonlReader<R> {
@@ -29,7 +30,14 @@ impl<R: BufRead> JsonlReader<R> {
             line: 0,
             buf: Vec::new(),
             done: false,
+            require_labels: false,
         }
+    }
+
+    /// Make a record without `label` / `labels` an error (for training and evaluation).
+    pub fn require_labels(mut self, yes: bool) -> Self {
+        self.require_labels = yes;
+        self
     }
 
     fn parse_line(&self) -> Result<Document, CorpusError> {
@@ -63,7 +71,7 @@ impl<R: BufRead> JsonlReader<R> {
                 })
             }
         };
-        document_from_object(obj, &self.fields, &self.path, self.line, false)
+        document_from_object(obj, &self.fields, &self.path, self.line, false, self.require_labels)
     }
 }
 

@@ -61,15 +61,24 @@ fn open_file(path: &Path) -> Result<File, CorpusError> {
 }
 
 /// Open a labelled corpus for training or evaluation: JSON Lines, CSV, or a folder with one
-/// sub-folder per label.
+/// sub-folder per label. A record without labels is an error.
 pub fn open_labelled(path: &Path, fields: &Fields) -> Result<Documents, CorpusError> {
+    open_records(path, fields, true)
+}
+
+fn open_records(path: &Path, fields: &Fields, require_labels: bool) -> Result<Documents, CorpusError> {
     match Format::of(path) {
-        Format::Jsonl => Ok(Box::new(JsonlReader::new(
-            BufReader::with_capacity(1 << 16, open_file(path)?),
-            path,
-            fields.clone(),
-        ))),
-        Format::Csv => Ok(Box::new(CsvReader::new(open_file(path)?, path, fields.clone())?)),
+        Format::Jsonl => Ok(Box::new(
+            JsonlReader::new(
+                BufReader::with_capacity(1 << 16, open_file(path)?),
+                path,
+                fields.clone(),
+            )
+            .require_labels(require_labels),
+        )),
+        Format::Csv => Ok(Box::new(
+            CsvReader::new(open_file(path)?, path, fields.clone())?.require_labels(require_labels),
+        )),
         Format::Folder => Ok(Box::new(dir::labelled_folder(path)?)),
         Format::Text => Err(CorpusError::Unsupported {
             path: path.to_path_buf(),
@@ -82,7 +91,7 @@ pub fn open_labelled(path: &Path, fields: &Fields) -> Result<Documents, CorpusEr
 /// under it (each read by its own extension), any other file is one article.
 pub fn open_articles(path: &Path, fields: &Fields) -> Result<Documents, CorpusError> {
     match Format::of(path) {
-        Format::Jsonl | Format::Csv => open_labelled(path, fields),
+        Format::Jsonl | Format::Csv => open_records(path, fields, false),
         Format::Text => Ok(Box::new(std::iter::once(dir::read_text_file(path)))),
         Format::Folder => {
             let files = dir::files_under(path)?;

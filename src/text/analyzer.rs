@@ -249,6 +249,10 @@ pub struct Analyzed {
     pub terms: Vec<u32>,
     /// Surface id (in the [`TokenCache`]) of each kept token.
     pub surfaces: Vec<u32>,
+    /// Tokens seen before stopword removal.
+    pub n_tokens: usize,
+    /// How many of them are stopwords of the chosen language (evidence for the language).
+    pub stop_hits: u32,
     buf: String,
     all: Vec<u32>,
 }
@@ -342,6 +346,8 @@ impl Analyzer {
             }
         }
         out.language = lang;
+        out.n_tokens = out.all.len();
+        out.stop_hits = hits[lang];
         let stop_bit = 1u8 << lang;
         for &s in &out.all {
             if self.config.stopwords && cache.stop_mask[s as usize] & stop_bit != 0 {

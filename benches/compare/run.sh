@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Side-by-side comparison of veille and scikit-learn baselines.
+#
+# Usage: bash benches/compare/run.sh [--data DIR] [--only NAME,...]
+#            [--skip-veille] [--skip-sklearn] [--repeats N] [--veille PATH]
+#
+# Steps: (1) create target/compare/venv once and install the pinned
+# requirements; (2) make the splits (target/compare/splits); (3) sklearn
+# baselines -> target/compare/sklearn.json; (4) cargo build --release and
+# veille runs -> target/compare/veille.json; (5) target/compare/report.md.
+# All outputs live under target/ (git-ignored); nothing is written to the
+# source tree.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/../.." && pwd)"
+OUT="$ROOT/target/compare"
+VENV="$OUT/venv"
+
+DATA="$ROOT/../shared/data"
+ONLY="20ng,agnews,lemonde,reuters"
+SKIP_VEILLE=0
+SKIP_SKLEARN=0
+REPEATS=3
+VEILLE=""
+
+usage() {
+    sed -n '2,5p' "$0" | sed 's/^# \{0,1\}//'
+    exit "${1:-0}"
+}
+
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --data) DATA="${2:?--data needs a value}"; shift 2 ;;
+        --data=*) DATA="${1#*=}"; shift ;;
+        --only) ONLY="${2:?--only needs a value}"; shift 2 ;;
+        --only=*) ONLY="${1#*=}"; shift ;;
+        --repeats) REPEATS="${2:?--repeats needs a value}"; shift 2 ;;
+        --repeats=*) REPEATS="${1#*=}"; shift ;;
+        --veille) VEILLE="${2:?--veille needs a value}"; shift 2 ;;
+        --veille=*) VEILLE="${1#*=}"; shift ;;
+        --skip-veille) SKIP_VEILLE=1; shift ;;
+        --skip-sklearn) SKIP_SKLEARN=1; shift ;;
+        -h|--help) usage 0 ;;
+        *) echo "run.sh: unknown argument: $1" >&2; usage 2 >&2 ;;
+    esac
+done
+
+case "$REPEATS" in
+    ''|*[!0-9]*|0) echo "run.sh: --repeats must be a positive integer" >&2
+                   exit 2 ;;
+esac
+if [ ! -d "$DATA" ]; then
+    echo "run.sh: data folder not found: $DATA (use --data DIR)" >&2
+    exit 2
+fi
+DATA="$(cd "$DATA" && pwd)"
+mkdir -p "$OUT"
+
+# --- 1. virtual environment (created once; reinstalled when the pinned
+# requirements change) -------------------------------------------------------
+PYTHON="${PYTHON:-python3}"
+if [ ! -x "$VENV/bin/python" ]; then
+    echo "== creating $VENV"
+    "$PYTHON" -m venv "$VENV"
+fi
+REQ="$HERE/requirements.txt"
+STAMP="$VENV/.requirements.sha256"
+REQ_SUM="$(sha256sum "$REQ" | cut -d' ' -f1)"
+if [ ! -f "$STAMP" ] || [ "$(cat "$STAMP")" != "$REQ_SUM" ]; then
+    echo "== installing pinned requirements into $VENV"
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
+        -r "$REQ"
+    echo "$REQ_SUM" > "$STAMP"
+fi
+PY="$VENV/bin/python"
+export PYTHONDONTWRITEBYTECODE=1  # keep __pycache__ out of the source tree
+
+# --- 2. splits ---------------------------------------------------------------
+echo "== splits ($ONLY) from $DATA"
+"$PY" "$HERE/make_splits.py" --data "$DATA" --only "$ONLY"
+
+# --- 3. scikit-learn baselines -----------------------------------------------
+if [ "$SKIP_SKLEARN" = 0 ]; then
+    echo "== scikit-learn baselines (repeats: $REPEATS)"
+    "$PY" "$HERE/sklearn_baselines.py" --only "$ONLY" --repeats "$REPEATS"
+fi
+
+# --- 4. veille -----------------------------------------------------------------
+if [ "$SKIP_VEILLE" = 0 ]; then
+    if [ -z "$VEILLE" ]; then
+        echo "== cargo build --release"
+        (cd "$ROOT" && cargo build --release)
+        TARGET_DIR="${CARGO_TARGET_DIR:-target}"
+        case "$TARGET_DIR" in /*) ;; *) TARGET_DIR="$ROOT/$TARGET_DIR" ;; esac
+        VEILLE="$TARGET_DIR/release/veille"
+    fi
+    echo "== veille runs ($VEILLE, repeats: $REPEATS)"
+    "$PY" "$HERE/veille_runs.py" --veille "$VEILLE" --only "$ONLY" \
+        --repeats "$REPEATS"
+fi
+
+# --- 5. report -----------------------------------------------------------------
+if [ -f "$OUT/sklearn.json" ] || [ -f "$OUT/veille.json" ]; then
+    echo "== report"
+    "$PY" "$HERE/report.py" > /dev/null
+    echo "wrote $OUT/report.md"
+fi

@@ -1,0 +1,245 @@
+#!/usr/bin/env python3
+"""Run the veille binary, with its default settings, on the shared splits.
+
+Per corpus, each command is run --repeats times; the wall time reported is
+the median, the peak RSS the largest ru_maxrss seen (os.wait4 returns the
+rusage of exactly the child it reaps).
+
+* train:    veille train --data TRAIN.jsonl --test TEST.jsonl
+                         --out target/compare/models/<corpus>.veille
+                         --json --quiet
+  prints one JSON object on stdout with at least `accuracy`, `macro_f1`,
+  `micro_f1` (and `subset_accuracy`, `hamming_loss` for multi-label data).
+* classify: veille classify --model target/compare/models/<corpus>.veille
+                            TEST.jsonl --format jsonl --quiet > /dev/null
+  reported as MB/s = UTF-8 bytes of the input `text` fields / wall seconds.
+
+Results go to target/compare/veille.json (a list of rows, one per corpus).
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+from common import (CORPORA, KIND, OUT_DIR, ROOT, SPLITS_DIR, median,
+                    merge_rows, now_iso, parse_only, require_splits,
+                    split_path, text_bytes)
+
+REQUIRED = ("accuracy", "macro_f1", "micro_f1")
+MULTI_EXTRA = ("subset_accuracy", "hamming_loss")
+
+
+class VeilleError(RuntimeError):
+    pass
+
+
+def check_binary(path):
+    if not os.path.isfile(path) or not os.access(path, os.X_OK):
+        sys.exit(f"error: veille binary not found (or not executable) at "
+                 f"{path}\nBuild it with `cargo build --release` in {ROOT} "
+                 f"(run.sh does this unless --skip-veille), or pass "
+                 f"--veille PATH.")
+
+
+def run_timed(cmd, stdout_path=None):
+    """Run cmd; return (wall seconds, peak RSS MiB, stdout text, stderr).
+
+    stdout goes to stdout_path when given (e.g. /dev/null), else to a
+    temporary file that is read back.  The child is reaped with os.wait4,
+    which returns its own resource usage.
+    """
+    with tempfile.TemporaryFile() as err, \
+            tempfile.TemporaryFile() as tmp_out:
+        out = open(stdout_path, "wb") if stdout_path else tmp_out
+        try:
+            start = time.perf_counter()
+            proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
+                                    stdout=out, stderr=err)
+            _, status, usage = os.wait4(proc.pid, 0)
+            wall = time.perf_counter() - start
+        finally:
+            if stdout_path:
+                out.close()
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        err.seek(0)
+        stderr = err.read().decode("utf-8", "replace")
+        stdout = ""
+        if not stdout_path:
+            tmp_out.seek(0)
+            stdout = tmp_out.read().decode("utf-8", "replace")
+    if proc.returncode != 0:
+        raise VeilleError(
+            f"command failed with exit code {proc.returncode}: "
+            f"{' '.join(cmd)}\n--- stderr (last 2000 chars) ---\n"
+            f"{stderr[-2000:]}")
+    return wall, usage.ru_maxrss / 1024.0, stdout, stderr
+
+
+def parse_train_output(stdout, kind, cmd):
+    """Parse and check the JSON object `veille train --json` prints."""
+    text = stdout.strip()
+    obj = None
+    try:
+        obj = json.loads(text)
+    except json.JSONDecodeError:
+        # Tolerate stray lines before the object: try the last line.
+        lines = [ln for ln in text.splitlines() if ln.strip()]
+        if lines:
+            try:
+                obj = json.loads(lines[-1])
+            except json.JSONDecodeError:
+                pass
+    if not isinstance(obj, dict):
+        raise VeilleError(f"expected one JSON object on stdout of "
+                          f"{' '.join(cmd)}, got:\n{text[:2000]!r}")
+    metrics = {}
+    missing = []
+    keys = REQUIRED + (MULTI_EXTRA if kind == "multi" else ())
+    for key in keys:
+        value = obj.get(key)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            missing.append(key)
+            metrics[key] = None
+        else:
+            metrics[key] = float(value)
+    required_missing = [k for k in missing if k in REQUIRED]
+    if required_missing:
+        raise VeilleError(f"veille train output lacks numeric "
+                          f"{', '.join(required_missing)}; top-level keys: "
+                          f"{sorted(obj)}")
+    return metrics, missing, obj
+
+
+def count_lines(path):
+    with open(path, encoding="utf-8") as fh:
+        return sum(1 for line in fh if line.strip())
+
+
+def veille_version(binary):
+    try:
+        res = subprocess.run([binary, "--version"], capture_output=True,
+                             text=True, timeout=30, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if res.returncode != 0:
+        return None
+    return res.stdout.strip() or None
+
+
+def run_corpus(binary, splits_dir, models_dir, corpus, repeats):
+    kind = KIND[corpus]
+    train = split_path(splits_dir, corpus, "train")
+    test = split_path(splits_dir, corpus, "test")
+    model = os.path.join(models_dir, f"{corpus}.veille")
+    train_cmd = [binary, "train", "--data", train, "--test", test,
+                 "--out", model, "--json", "--quiet"]
+    classify_cmd = [binary, "classify", "--model", model, test,
+                    "--format", "jsonl", "--quiet"]
+
+    # A model left by an earlier run must not hide a train that writes none.
+    if os.path.exists(model):
+        os.remove(model)
+    train_runs = []
+    for rep in range(repeats):
+        wall, rss, stdout, _ = run_timed(train_cmd)
+        metrics, missing, raw = parse_train_output(stdout, kind, train_cmd)
+        if rep == 0:
+            first_missing, first_raw = missing, raw
+        train_runs.append((wall, rss, metrics))
+        print(f"  {corpus} train repeat {rep + 1}/{repeats}: {wall:.2f}s",
+              flush=True)
+    if not os.path.isfile(model):
+        raise VeilleError(f"veille train did not write the model {model}")
+
+    classify_runs = []
+    for rep in range(repeats):
+        wall, rss, _, _ = run_timed(classify_cmd, stdout_path=os.devnull)
+        classify_runs.append((wall, rss))
+        print(f"  {corpus} classify repeat {rep + 1}/{repeats}: "
+              f"{wall:.2f}s", flush=True)
+
+    first = train_runs[0][2]
+    test_bytes = text_bytes(test)
+    classify_s = median([w for w, _ in classify_runs])
+    return {
+        "corpus": corpus,
+        "kind": kind,
+        "pipeline": "veille (defaults)",
+        "metrics": first,
+        "metrics_missing": first_missing,
+        "metrics_vary": any(m != first for _, _, m in train_runs),
+        "veille_output": first_raw,
+        "repeats": repeats,
+        "train_command": train_cmd,
+        "train_wall_s": median([w for w, _, _ in train_runs]),
+        "train_wall_s_all": [w for w, _, _ in train_runs],
+        "train_peak_rss_mib": max(r for _, r, _ in train_runs),
+        "train_docs": count_lines(train),
+        "test_docs": count_lines(test),
+        "train_text_bytes": text_bytes(train),
+        "test_text_bytes": test_bytes,
+        "model_bytes": os.path.getsize(model),
+        "classify_command": classify_cmd + [">", os.devnull],
+        "classify_wall_s": classify_s,
+        "classify_wall_s_all": [w for w, _ in classify_runs],
+        "classify_peak_rss_mib": max(r for _, r in classify_runs),
+        "classify_mb_s": test_bytes / 1e6 / classify_s,
+    }
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--veille",
+                        default=os.path.join(ROOT, "target", "release",
+                                             "veille"),
+                        help="path of the veille binary")
+    parser.add_argument("--only", default=",".join(CORPORA),
+                        help="comma-separated corpora (default: all)")
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="runs per command; wall times are medians")
+    parser.add_argument("--splits", default=SPLITS_DIR,
+                        help="folder written by make_splits.py")
+    parser.add_argument("--models", default=os.path.join(OUT_DIR, "models"),
+                        help="folder for the trained models")
+    parser.add_argument("--out", default=os.path.join(OUT_DIR,
+                                                      "veille.json"))
+    args = parser.parse_args(argv)
+    corpora = parse_only(args.only, parser)
+    if args.repeats < 1:
+        parser.error("--repeats must be at least 1")
+    binary = os.path.abspath(args.veille)
+    check_binary(binary)
+    for corpus in corpora:
+        require_splits(args.splits, corpus)
+    os.makedirs(args.models, exist_ok=True)
+
+    version = veille_version(binary)
+    rows = []
+    for corpus in corpora:
+        print(f"{corpus}: veille x {args.repeats} repeats", flush=True)
+        try:
+            row = run_corpus(binary, args.splits, args.models, corpus,
+                             args.repeats)
+        except VeilleError as exc:
+            sys.exit(f"error: {corpus}: {exc}")
+        row.update(binary=binary, veille_version=version, date=now_iso())
+        rows.append(row)
+        m = row["metrics"]
+        print(f"  {corpus}: accuracy {m['accuracy']:.4f}, macro-F1 "
+              f"{m['macro_f1']:.4f}, micro-F1 {m['micro_f1']:.4f}; train "
+              f"{row['train_wall_s']:.2f}s, {row['train_peak_rss_mib']:.0f} "
+              f"MiB; classify {row['classify_mb_s']:.2f} MB/s", flush=True)
+        if row["metrics_missing"]:
+            print(f"  warning: {corpus}: veille output lacks "
+                  f"{', '.join(row['metrics_missing'])}", flush=True)
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+    merge_rows(args.out, rows, corpora)
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

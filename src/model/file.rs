@@ -1,0 +1,286 @@
+//! The model file format: a small header, then a postcard body.
+//!
+//! ```text
+//! 8 bytes   magic  "VEILLE\0\x1a"
+//! 4 bytes   format version (u32, little-endian)
+//! 4 bytes   header length H (u32, little-endian)
+//! H bytes   header, JSON: kind, format and crate versions, stemmer identity, body length, CRC-32
+//! N bytes   body, postcard
+//! ```
+//!
+//! The header is JSON so that `head -c 300 model.veille` tells a person what the file is.
+//! Files are written to a temporary file beside the target and renamed into place, so an
+//! interrupted write never leaves a half-written model.
+
+use crate::text::stem::STEMMER_ID;
+use serde::{Deserialize, Serialize};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Magic bytes at the start of every model file.
+pub const MAGIC: &[u8; 8] = b"VEILLE\0\x1a";
+/// The format version this build writes and reads.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// The JSON header.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Header {
+    /// What the body holds (`"classifier"`).
+    pub kind: String,
+    /// Format version (also stored in binary before the header).
+    pub format_version: u32,
+    /// Version of veille that wrote the file.
+    pub crate_version: String,
+    /// Stemmer identity the vocabulary was built with.
+    pub stemmer: String,
+    /// Body length in bytes.
+    pub body_len: u64,
+    /// CRC-32 of the body.
+    pub body_crc32: u32,
+}
+
+/// Why a model file cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ModelFileError {
+    /// I/O.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// Not a veille model at all.
+    #[error("{}: not a veille model file (bad magic bytes)", path.display())]
+    NotAModel {
+        /// The file.
+        path: PathBuf,
+    },
+    /// Shorter than its header says.
+    #[error("{}: truncated model file ({actual} bytes, expected {expected})", path.display())]
+    Truncated {
+        /// The file.
+        path: PathBuf,
+        /// Bytes present.
+        actual: u64,
+        /// Bytes expected.
+        expected: u64,
+    },
+    /// Written by a newer veille.
+    #[error("{}: model format v{found} is newer than this veille {} supports (v{FORMAT_VERSION}): upgrade veille", path.display(), env!("CARGO_PKG_VERSION"))]
+    NewerFormat {
+        /// The file.
+        path: PathBuf,
+        /// Its format version.
+        found: u32,
+    },
+    /// Written by an older, unsupported format.
+    #[error("{}: model format v{found} is older than this veille reads (v{FORMAT_VERSION}): retrain the model", path.display())]
+    OlderFormat {
+        /// The file.
+        path: PathBuf,
+        /// Its format version.
+        found: u32,
+    },
+    /// Checksum mismatch or an undecodable header or body.
+    #[error("{}: corrupt model file ({reason})", path.display())]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The vocabulary was built by another stemmer.
+    #[error("{}: model was built with stemmer \"{found}\" but this veille uses \"{STEMMER_ID}\": its vocabulary would not match; retrain the model", path.display())]
+    Stemmer {
+        /// The file.
+        path: PathBuf,
+        /// The stemmer in the file.
+        found: String,
+    },
+    /// Another kind of model than expected.
+    #[error("{}: this is a {found} model, expected a {expected} model", path.display())]
+    Kind {
+        /// The file.
+        path: PathBuf,
+        /// Kind in the file.
+        found: String,
+        /// Kind expected.
+        expected: String,
+    },
+    /// The body could not be encoded.
+    #[error("could not encode the model: {0}")]
+    Encode(String),
+}
+
+/// Encode `body` of the given kind into the file bytes.
+pub fn encode<T: Serialize>(kind: &str, body: &T) -> Result<Vec<u8>, ModelFileError> {
+    let body = postcard::to_stdvec(body).map_err(|e| ModelFileError::Encode(e.to_string()))?;
+    let header = Header {
+        kind: kind.to_string(),
+        format_version: FORMAT_VERSION,
+        crate_version: env!("CARGO_PKG_VERSION").to_string(),
+        stemmer: STEMMER_ID.to_string(),
+        body_len: body.len() as u64,
+        body_crc32: crc32fast::hash(&body),
+    };
+    let header = serde_json::to_vec(&header).map_err(|e| ModelFileError::Encode(e.to_string()))?;
+    let mut out = Vec::with_capacity(16 + header.len() + body.len());
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    out.extend_from_slice(&(header.len() as u32).to_le_bytes());
+    out.extend_from_slice(&header);
+    out.extend_from_slice(&body);
+    Ok(out)
+}
+
+/// Write bytes atomically: a temporary file in the same folder, synced, then renamed.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ModelFileError> {
+    let io = |source| ModelFileError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".veille-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(io)?;
+    tmp.write_all(bytes).map_err(io)?;
+    tmp.as_file().sync_all().map_err(io)?;
+    tmp.persist(path).map_err(|e| io(e.error))?;
+    Ok(())
+}
+
+/// Read and check a model file's header; returns the header and the body bytes.
+pub fn decode(path: &Path, bytes: &[u8], expected_kind: &str) -> Result<(Header, Vec<u8>), ModelFileError> {
+    let p = || path.to_path_buf();
+    if bytes.len() < 16 {
+        if bytes.len() >= 8 && &bytes[..8] == MAGIC || MAGIC.starts_with(bytes) && !bytes.is_empty() {
+            return Err(ModelFileError::Truncated {
+                path: p(),
+                actual: bytes.len() as u64,
+                expected: 16,
+            });
+        }
+        return Err(ModelFileError::NotAModel { path: p() });
+    }
+    if &bytes[..8] != MAGIC {
+        return Err(ModelFileError::NotAModel { path: p() });
+    }
+    let version = u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]);
+    if version > FORMAT_VERSION {
+        return Err(ModelFileError::NewerFormat { path: p(), found: version });
+    }
+    if version < FORMAT_VERSION {
+        return Err(ModelFileError::OlderFormat { path: p(), found: version });
+    }
+    let hlen = u32::from_le_bytes([bytes[12], bytes[13], bytes[14], bytes[15]]) as usize;
+    let Some(hbytes) = bytes.get(16..16 + hlen) else {
+        return Err(ModelFileError::Truncated {
+            path: p(),
+            actual: bytes.len() as u64,
+            expected: 16 + hlen as u64,
+        });
+    };
+    let header: Header = serde_json::from_slice(hbytes).map_err(|e| ModelFileError::Corrupt {
+        path: p(),
+        reason: format!("unreadable header: {e}"),
+    })?;
+    let body = &bytes[16 + hlen..];
+    if (body.len() as u64) < header.body_len {
+        return Err(ModelFileError::Truncated {
+            path: p(),
+            actual: bytes.len() as u64,
+            expected: (16 + hlen) as u64 + header.body_len,
+        });
+    }
+    if body.len() as u64 > header.body_len {
+        return Err(ModelFileError::Corrupt {
+            path: p(),
+            reason: format!("{} unexpected bytes after the body", body.len() as u64 - header.body_len),
+        });
+    }
+    if crc32fast::hash(body) != header.body_crc32 {
+        return Err(ModelFileError::Corrupt {
+            path: p(),
+            reason: "checksum mismatch".into(),
+        });
+    }
+    if header.stemmer != STEMMER_ID {
+        return Err(ModelFileError::Stemmer {
+            path: p(),
+            found: header.stemmer,
+        });
+    }
+    if header.kind != expected_kind {
+        return Err(ModelFileError::Kind {
+            path: p(),
+            found: header.kind,
+            expected: expected_kind.to_string(),
+        });
+    }
+    Ok((header, body.to_vec()))
+}
+
+/// Read a file and decode its body as `T`.
+pub fn load<T: for<'de> Deserialize<'de>>(path: &Path, expected_kind: &str) -> Result<(Header, T), ModelFileError> {
+    let bytes = std::fs::read(path).map_err(|source| ModelFileError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let (header, body) = decode(path, &bytes, expected_kind)?;
+    let value = postcard::from_bytes(&body).map_err(|e| ModelFileError::Corrupt {
+        path: path.to_path_buf(),
+        reason: format!("undecodable body: {e}"),
+    })?;
+    Ok((header, value))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn roundtrip_err(mutate: impl Fn(&mut Vec<u8>)) -> String {
+        let mut bytes = encode("classifier", &vec![1u32, 2, 3]).unwrap();
+        mutate(&mut bytes);
+        decode(Path::new("m.veille"), &bytes, "classifier").unwrap_err().to_string()
+    }
+
+    #[test]
+    fn round_trip() {
+        let bytes = encode("classifier", &vec![1u32, 2, 3]).unwrap();
+        let (h, body) = decode(Path::new("m"), &bytes, "classifier").unwrap();
+        assert_eq!(h.crate_version, env!("CARGO_PKG_VERSION"));
+        let v: Vec<u32> = postcard::from_bytes(&body).unwrap();
+        assert_eq!(v, [1, 2, 3]);
+    }
+
+    #[test]
+    fn each_failure_says_which() {
+        assert!(roundtrip_err(|b| b[0] = b'X').contains("not a veille model"));
+        assert!(roundtrip_err(|b| b.truncate(b.len() - 2)).contains("truncated"));
+        assert!(roundtrip_err(|b| b.truncate(5)).contains("truncated"));
+        assert!(roundtrip_err(|b| {
+            let n = b.len();
+            b[n - 1] ^= 0xff
+        })
+        .contains("checksum mismatch"));
+        assert!(roundtrip_err(|b| b[8] = 9).contains("newer than this veille"));
+        let other = roundtrip_err(|b| {
+            let s = String::from_utf8_lossy(b).replace("rust-stemmers 1.2.0", "rust-stemmers 9.9.9");
+            *b = s.into_bytes();
+        });
+        assert!(other.contains("built with stemmer"), "{other}");
+        let bytes = encode("clustering", &0u8).unwrap();
+        let e = decode(Path::new("m"), &bytes, "classifier").unwrap_err().to_string();
+        assert!(e.contains("clustering model"));
+        assert!(decode(Path::new("m"), b"hello world, not a model", "classifier")
+            .unwrap_err()
+            .to_string()
+            .contains("not a veille model"));
+    }
+}

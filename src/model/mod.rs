@@ -1,0 +1,452 @@
+//! The saved classifier: everything from raw text to a decision — analyzer settings and
+//! stopword lists, vocabulary and idf, the fitted estimator, label names and training
+//! metadata — in one file (see [`file`] for the format).
+
+pub mod file;
+
+use crate::classify::{self, Classifier, ClassifierParams, ClassifyError, Prediction, Targets};
+use crate::corpus::{Document, Labels};
+use crate::eval::ClassificationReport;
+use crate::features::{CsrMatrix, Scratch, TfidfConfig, TfidfError, Vectorizer};
+use crate::text::{detect_any, Analyzer, AnalyzerConfig, AnalyzerError};
+use file::ModelFileError;
+use linfa::ParamGuard;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::path::Path;
+use std::sync::Mutex;
+
+/// The kind string of classifier model files.
+pub const KIND: &str = "classifier";
+
+/// Everything that configures a training run.
+#[derive(Debug, Clone, Default)]
+pub struct TrainSettings {
+    /// Text analysis.
+    pub analyzer: AnalyzerConfig,
+    /// TF-IDF.
+    pub tfidf: TfidfConfig,
+    /// Estimator and its hyperparameters.
+    pub classifier: ClassifierParams,
+}
+
+/// Errors of training.
+#[derive(Debug, thiserror::Error)]
+pub enum TrainError {
+    /// Bad analyzer settings.
+    #[error(transparent)]
+    Analyzer(#[from] AnalyzerError),
+    /// Vocabulary problems.
+    #[error(transparent)]
+    Tfidf(#[from] TfidfError),
+    /// Estimator problems.
+    #[error(transparent)]
+    Classify(#[from] ClassifyError),
+    /// Training data without labels.
+    #[error("document \"{0}\" has no label")]
+    Unlabelled(String),
+    /// Nothing to train on.
+    #[error("no training documents")]
+    NoDocuments,
+}
+
+/// Cross-validated scores, mean and standard deviation over folds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CvScores {
+    /// Number of folds.
+    pub folds: usize,
+    /// Mean accuracy (subset accuracy for multi-label data).
+    pub accuracy: f64,
+    /// Standard deviation of accuracy.
+    pub accuracy_std: f64,
+    /// Mean macro F1.
+    pub macro_f1: f64,
+    /// Standard deviation of macro F1.
+    pub macro_f1_std: f64,
+    /// Mean micro F1.
+    pub micro_f1: f64,
+    /// Standard deviation of micro F1.
+    pub micro_f1_std: f64,
+}
+
+/// What a model remembers of its training run (no wall-clock time, no paths: the same
+/// inputs give the same bytes).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainingMeta {
+    /// veille version that trained it.
+    pub crate_version: String,
+    /// Documents trained on.
+    pub n_documents: usize,
+    /// SHA-256 of the training data (ids, texts and labels, in order).
+    pub data_digest: String,
+    /// Documents per label (same order as the labels).
+    pub label_counts: Vec<u64>,
+    /// Documents per detected language (ISO code, count).
+    pub languages: Vec<(String, u64)>,
+    /// The classifier hyperparameters.
+    pub params: classify::ValidClassifierParams,
+    /// Cross-validated scores, when asked for.
+    pub cv: Option<CvScores>,
+}
+
+/// A trained classifier with its text pipeline.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Model {
+    vectorizer: Vectorizer,
+    labels: Vec<String>,
+    classifier: Classifier,
+    meta: TrainingMeta,
+}
+
+impl std::fmt::Debug for Vectorizer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Vectorizer")
+            .field("n_features", &self.n_features())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The label names and targets of labelled documents.
+pub fn targets_of(docs: &[Document]) -> Result<(Vec<String>, Targets), TrainError> {
+    let mut names: Vec<String> = Vec::new();
+    let mut multilabel = false;
+    for d in docs {
+        match &d.labels {
+            None => return Err(TrainError::Unlabelled(d.id.clone())),
+            Some(l) => {
+                multilabel |= l.is_multi();
+                names.extend(l.as_slice().iter().cloned());
+            }
+        }
+    }
+    names.sort();
+    names.dedup();
+    let ids = |l: &Labels| -> Vec<u32> {
+        l.as_slice()
+            .iter()
+            .filter_map(|s| names.binary_search(s).ok().map(|i| i as u32))
+            .collect()
+    };
+    let sets: Vec<Vec<u32>> = docs
+        .iter()
+        .map(|d| d.labels.as_ref().map(ids).unwrap_or_default())
+        .collect();
+    let k = names.len();
+    let targets = if multilabel {
+        Targets::multi(sets, k)
+    } else {
+        Targets::single(sets.into_iter().map(|s| s[0]).collect(), k)
+    };
+    Ok((names, targets))
+}
+
+/// SHA-256 of documents' ids, texts and labels.
+pub fn digest(docs: &[Document]) -> String {
+    let mut h = Sha256::new();
+    for d in docs {
+        h.update(d.id.as_bytes());
+        h.update([0]);
+        h.update(d.text.as_bytes());
+        h.update([0]);
+        if let Some(l) = &d.labels {
+            for s in l.as_slice() {
+                h.update(s.as_bytes());
+                h.update([0x1f]);
+            }
+        }
+        h.update([b'\n']);
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// One article's classification.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Classification {
+    /// Predicted labels (possibly empty: the model abstains).
+    pub labels: Vec<String>,
+    /// Every label with its calibrated score, best first.
+    pub scores: Vec<(String, f64)>,
+    /// Language of the article: detected code, or the model language used.
+    pub language: String,
+    /// Whether that language is one the model was trained with.
+    pub language_supported: bool,
+    /// Words that pushed the top label most, with their contribution.
+    pub terms: Vec<(String, f64)>,
+}
+
+/// Options of classification.
+#[derive(Debug, Clone, Default)]
+pub struct ClassifyOptions {
+    /// Keep only the best K scores (all when `None`).
+    pub top: Option<usize>,
+    /// Override the decision threshold (see [`Classifier::predict_row`]).
+    pub threshold: Option<f64>,
+    /// How many explaining terms to return.
+    pub n_terms: usize,
+}
+
+impl Model {
+    /// Train a model on labelled documents. `progress` is called with the number of documents
+    /// analysed since its last call.
+    pub fn train(
+        docs: &[Document],
+        settings: &TrainSettings,
+        progress: &(dyn Fn(usize) + Sync),
+    ) -> Result<Model, TrainError> {
+        if docs.is_empty() {
+            return Err(TrainError::NoDocuments);
+        }
+        let params = settings.classifier.clone().check()?;
+        let (labels, targets) = targets_of(docs)?;
+        let analyzer = Analyzer::new(settings.analyzer.clone())?;
+        let texts: Vec<&str> = docs.iter().map(|d| d.text.as_str()).collect();
+        let (vectorizer, x) = Vectorizer::fit_transform(analyzer, settings.tfidf.clone(), &texts, progress)?;
+        let classifier = classify::fit(&params, &x, &targets)?;
+        let languages = language_counts(&vectorizer, &texts);
+        let meta = TrainingMeta {
+            crate_version: env!("CARGO_PKG_VERSION").to_string(),
+            n_documents: docs.len(),
+            data_digest: digest(docs),
+            label_counts: targets.label_counts().into_iter().map(|c| c as u64).collect(),
+            languages,
+            params,
+            cv: None,
+        };
+        Ok(Model {
+            vectorizer,
+            labels,
+            classifier,
+            meta,
+        })
+    }
+
+    /// Label names, in id order.
+    pub fn labels(&self) -> &[String] {
+        &self.labels
+    }
+
+    /// The text → features pipeline.
+    pub fn vectorizer(&self) -> &Vectorizer {
+        &self.vectorizer
+    }
+
+    /// The fitted classifier.
+    pub fn classifier(&self) -> &Classifier {
+        &self.classifier
+    }
+
+    /// Training metadata.
+    pub fn meta(&self) -> &TrainingMeta {
+        &self.meta
+    }
+
+    /// Record cross-validated scores in the metadata.
+    pub fn set_cv(&mut self, cv: CvScores) {
+        self.meta.cv = Some(cv);
+    }
+
+    /// Whether the model predicts label sets.
+    pub fn is_multilabel(&self) -> bool {
+        self.classifier.is_multilabel()
+    }
+
+    /// The file bytes of this model.
+    pub fn to_bytes(&self) -> Result<Vec<u8>, ModelFileError> {
+        file::encode(KIND, self)
+    }
+
+    /// Save atomically to `path`.
+    pub fn save(&self, path: &Path) -> Result<(), ModelFileError> {
+        file::write_atomic(path, &self.to_bytes()?)
+    }
+
+    /// Load from `path`, checking format, checksum and stemmer.
+    pub fn load(path: &Path) -> Result<Model, ModelFileError> {
+        file::load(path, KIND).map(|(_, m)| m)
+    }
+
+    /// TF-IDF rows of texts.
+    pub fn transform(&self, texts: &[&str]) -> CsrMatrix {
+        self.vectorizer.transform(texts)
+    }
+
+    /// Predict label ids of texts (batch path).
+    pub fn predict(&self, texts: &[&str], threshold: Option<f64>) -> Vec<Prediction> {
+        self.classifier.predict(&self.transform(texts), threshold)
+    }
+
+    /// Score the model on labelled documents. Labels the model does not know count as
+    /// misses.
+    pub fn evaluate(&self, docs: &[Document]) -> Result<ClassificationReport, TrainError> {
+        let mut names = self.labels.clone();
+        let mut truth = Vec::with_capacity(docs.len());
+        for d in docs {
+            let l = d.labels.as_ref().ok_or_else(|| TrainError::Unlabelled(d.id.clone()))?;
+            let mut ids = Vec::new();
+            for s in l.as_slice() {
+                let id = match names.iter().position(|n| n == s) {
+                    Some(i) => i,
+                    None => {
+                        names.push(s.clone());
+                        names.len() - 1
+                    }
+                };
+                ids.push(id as u32);
+            }
+            truth.push(ids);
+        }
+        let texts: Vec<&str> = docs.iter().map(|d| d.text.as_str()).collect();
+        let pred: Vec<Vec<u32>> = self.predict(&texts, None).into_iter().map(|p| p.labels).collect();
+        let multilabel = self.is_multilabel() || docs.iter().any(|d| d.labels.as_ref().is_some_and(Labels::is_multi));
+        Ok(ClassificationReport::new(&names, &truth, &pred, multilabel))
+    }
+
+    /// Classify one text, reusing `scratch` (from [`Vectorizer::scratch`]).
+    pub fn classify_with(&self, text: &str, opts: &ClassifyOptions, scratch: &mut Scratch<'_>, buf: &mut RowBuf) -> Classification {
+        self.vectorizer
+            .transform_into(text, scratch, &mut buf.indices, &mut buf.data);
+        let row = crate::features::RowView {
+            indices: &buf.indices,
+            data: &buf.data,
+        };
+        let pred = self.classifier.predict_row(row, opts.threshold, &mut buf.scores);
+        let mut ranked: Vec<(usize, f64)> = pred.probs.iter().copied().enumerate().collect();
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let top = ranked.first().map_or(0, |r| r.0);
+        if let Some(k) = opts.top {
+            ranked.truncate(k);
+        }
+        let terms = self.explain(row, top, opts.n_terms, scratch);
+        let a = &scratch.analyzed;
+        let model_lang = self.vectorizer.analyzer().config().languages[a.language];
+        // Stopwords of a model language make up a good share of any text in that language;
+        // when they are scarce, ask a general detector which language this is.
+        let confident = a.n_tokens >= 8 && f64::from(a.stop_hits) >= 0.15 * a.n_tokens as f64;
+        let (language, language_supported) = if confident {
+            (model_lang.code().to_string(), true)
+        } else {
+            match detect_any(text) {
+                Some(code) => {
+                    let known = self
+                        .vectorizer
+                        .analyzer()
+                        .config()
+                        .languages
+                        .iter()
+                        .any(|l| l.code() == code);
+                    (code.to_string(), known)
+                }
+                None => (model_lang.code().to_string(), true),
+            }
+        };
+        Classification {
+            labels: pred.labels.iter().map(|&l| self.labels[l as usize].clone()).collect(),
+            scores: ranked
+                .into_iter()
+                .map(|(c, p)| (self.labels[c].clone(), p))
+                .collect(),
+            language,
+            language_supported,
+            terms,
+        }
+    }
+
+    /// Classify many texts in parallel; item `i` is exactly `classify_with(texts[i])`.
+    pub fn classify_batch(&self, texts: &[&str], opts: &ClassifyOptions) -> Vec<Classification> {
+        let pool: Mutex<Vec<(Scratch<'_>, RowBuf)>> = Mutex::new(Vec::new());
+        texts
+            .par_chunks(64)
+            .flat_map_iter(|chunk| {
+                let (mut scratch, mut buf) = pool
+                    .lock()
+                    .ok()
+                    .and_then(|mut p| p.pop())
+                    .unwrap_or_else(|| (self.vectorizer.scratch(), RowBuf::default()));
+                let out: Vec<Classification> = chunk
+                    .iter()
+                    .map(|t| self.classify_with(t, opts, &mut scratch, &mut buf))
+                    .collect();
+                if let Ok(mut p) = pool.lock() {
+                    p.push((scratch, buf));
+                }
+                out
+            })
+            .collect()
+    }
+
+    /// The surface words of the features that push label `c` most for this row.
+    fn explain(&self, row: crate::features::RowView<'_>, c: usize, n: usize, scratch: &Scratch<'_>) -> Vec<(String, f64)> {
+        if n == 0 {
+            return Vec::new();
+        }
+        let model = &self.classifier.model;
+        let mut contrib: Vec<(u32, f64)> = row
+            .indices
+            .iter()
+            .zip(row.data)
+            .map(|(&j, &x)| (j, f64::from(x) * f64::from(model.weight(j as usize, c))))
+            .filter(|&(_, v)| v > 0.0)
+            .collect();
+        contrib.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        contrib.truncate(n);
+        let a = &scratch.analyzed;
+        contrib
+            .into_iter()
+            .map(|(j, v)| {
+                let stems = self.vectorizer.feature_stems(j as usize);
+                // The words as written in this article, where the n-gram occurs in it.
+                let found = (0..a.terms.len().saturating_sub(stems.len() - 1)).find(|&p| {
+                    a.terms[p..p + stems.len()] == *stems
+                });
+                let word = match found {
+                    Some(p) => a.surfaces[p..p + stems.len()]
+                        .iter()
+                        .map(|&s| scratch.surface(s))
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                    None => self.vectorizer.feature_display(j as usize),
+                };
+                (word, v)
+            })
+            .collect()
+    }
+}
+
+/// Reusable buffers for one row.
+#[derive(Debug, Default)]
+pub struct RowBuf {
+    indices: Vec<u32>,
+    data: Vec<f32>,
+    scores: Vec<f64>,
+}
+
+fn language_counts(v: &Vectorizer, texts: &[&str]) -> Vec<(String, u64)> {
+    let langs = &v.analyzer().config().languages;
+    let counts = texts
+        .par_chunks(256)
+        .map(|chunk| {
+            let mut scratch = v.scratch();
+            let (mut i, mut d) = (Vec::new(), Vec::new());
+            let mut c = vec![0u64; langs.len()];
+            for t in chunk {
+                v.transform_into(t, &mut scratch, &mut i, &mut d);
+                c[scratch.analyzed.language] += 1;
+            }
+            c
+        })
+        .reduce(
+            || vec![0u64; langs.len()],
+            |mut a, b| {
+                for (x, y) in a.iter_mut().zip(b) {
+                    *x += y;
+                }
+                a
+            },
+        );
+    langs
+        .iter()
+        .zip(counts)
+        .map(|(l, c)| (l.code().to_string(), c))
+        .collect()
+}
