@@ -1,5 +1,45 @@
-//! veille: topic classification and clustering of French and English news articles.
+//! # veille
+//!
+//! Topic classification of French and English news articles on the geopolitics of
+//! technology: articles are analysed (NFC, case folding, French elisions, Unicode words,
+//! stopwords, Snowball stems, word n-grams), turned into sparse TF-IDF rows, and classified
+//! into themes by estimators that speak linfa's traits; a trained [`model::Model`] is saved
+//! as one file and reused.
+//!
+//! The data flow is visible in the modules: [`corpus`] → [`text`] → [`features`] →
+//! [`classify`] → [`model`], with [`eval`] for metrics and cross-validation and [`cli`] for
+//! the `veille` command.
+//!
+//! ```
+//! use veille::corpus::Document;
+//! use veille::model::{ClassifyOptions, Model, TrainSettings};
+//!
+//! let docs = vec![
+//!     Document::new("1", "New export controls on advanced chips and lithography tools.").with_label("sanctions"),
+//!     Document::new("2", "Sanctions target banks that evade export controls.").with_label("sanctions"),
+//!     Document::new("3", "Les sanctions renforcent le contrôle des exportations de puces.").with_label("sanctions"),
+//!     Document::new("4", "Ransomware attack hits hospital servers, attackers leak data.").with_label("cyber"),
+//!     Document::new("5", "State hackers breach the grid operator with malware.").with_label("cyber"),
+//!     Document::new("6", "Une attaque par rançongiciel paralyse l'hôpital, les pirates publient les données.").with_label("cyber"),
+//! ];
+//! let model = Model::train(&docs, &TrainSettings::default(), &|_| {})?;
+//!
+//! // Save, load, and classify one new article.
+//! let dir = tempfile::tempdir()?;
+//! let path = dir.path().join("themes.veille");
+//! model.save(&path)?;
+//! let model = Model::load(&path)?;
+//! let opts = ClassifyOptions { n_terms: 3, ..Default::default() };
+//! let out = model.classify_batch(&["Hackers used ransomware against the hospital."], &opts);
+//! assert_eq!(out[0].labels, ["cyber"]);
+//! assert_eq!(out[0].language, "en");
+//! assert_eq!(out[0].scores[0].0, "cyber"); // scores are ranked, best first
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+#![warn(missing_docs)]
+
 pub mod classify;
+pub mod cli;
 pub mod corpus;
 pub mod eval;
 pub mod features;

@@ -214,7 +214,9 @@ mod tests {
         let y = [false, false, false, true, false, true, true, true];
         let (a, b) = fit_platt(&f, &y);
         assert!(a < 0.0, "{a} {b}");
-        let c = Calibration::Sigmoid { params: vec![(a, b)] };
+        let c = Calibration::Sigmoid {
+            params: vec![(a, b)],
+        };
         let (mut lo, mut hi) = ([-2.0], [2.0]);
         c.apply(&mut lo);
         c.apply(&mut hi);

@@ -13,7 +13,11 @@ use rayon::prelude::*;
 /// Fit. The calibration uses the training scores themselves: logistic regression on a few
 /// hundred regularised dimensions is close to calibrated already, and there is no cheap
 /// leave-one-out for it.
-pub(super) fn fit(p: &ValidClassifierParams, x: &CsrMatrix, t: &Targets) -> Result<Scored, ClassifyError> {
+pub(super) fn fit(
+    p: &ValidClassifierParams,
+    x: &CsrMatrix,
+    t: &Targets,
+) -> Result<Scored, ClassifyError> {
     let lsa = Lsa::fit(x, p.lsa_dims, 2, p.seed).map_err(|e| ClassifyError::Data(e.to_string()))?;
     let z = lsa.transform(x);
     let n = x.n_rows();
@@ -60,9 +64,7 @@ pub(super) fn fit(p: &ValidClassifierParams, x: &CsrMatrix, t: &Targets) -> Resu
     }
     let scores = z.dot(&beta) + &Array1::from(bias.clone());
     let w = lsa.components.dot(&beta);
-    let columns = (0..k)
-        .map(|c| (w.column(c).to_vec(), bias[c]))
-        .collect();
+    let columns = (0..k).map(|c| (w.column(c).to_vec(), bias[c])).collect();
     Ok(Scored {
         columns,
         loo: scores.iter().copied().collect(),

@@ -98,7 +98,9 @@ impl FromStr for ClassWeight {
         match s {
             "none" | "uniform" => Ok(ClassWeight::Uniform),
             "balanced" => Ok(ClassWeight::Balanced),
-            _ => Err(format!("unknown class weight '{s}' (expected none or balanced)")),
+            _ => Err(format!(
+                "unknown class weight '{s}' (expected none or balanced)"
+            )),
         }
     }
 }
@@ -272,7 +274,12 @@ impl Classifier {
     /// Predict one row. `threshold` overrides the decision: for single-label models the top
     /// label must reach it (else no label); for multi-label models it replaces every label's
     /// own threshold.
-    pub fn predict_row(&self, row: RowView<'_>, threshold: Option<f64>, scratch: &mut Vec<f64>) -> Prediction {
+    pub fn predict_row(
+        &self,
+        row: RowView<'_>,
+        threshold: Option<f64>,
+        scratch: &mut Vec<f64>,
+    ) -> Prediction {
         scratch.resize(self.model.n_classes(), 0.0);
         self.model.scores_into(row, scratch);
         self.calibration.apply(scratch);
@@ -329,14 +336,21 @@ fn argmax(v: &[f64]) -> usize {
 impl linfa::traits::Fit<CsrMatrix, Targets, ClassifyError> for ValidClassifierParams {
     type Object = Classifier;
 
-    fn fit(&self, data: &linfa::DatasetBase<CsrMatrix, Targets>) -> Result<Classifier, ClassifyError> {
+    fn fit(
+        &self,
+        data: &linfa::DatasetBase<CsrMatrix, Targets>,
+    ) -> Result<Classifier, ClassifyError> {
         fit(self, &data.records, &data.targets)
     }
 }
 
 impl linfa::traits::PredictInplace<CsrMatrix, Vec<Vec<u32>>> for Classifier {
     fn predict_inplace(&self, x: &CsrMatrix, y: &mut Vec<Vec<u32>>) {
-        *y = self.predict(x, None).into_iter().map(|p| p.labels).collect();
+        *y = self
+            .predict(x, None)
+            .into_iter()
+            .map(|p| p.labels)
+            .collect();
     }
 
     fn default_target(&self, x: &CsrMatrix) -> Vec<Vec<u32>> {
@@ -387,7 +401,12 @@ fn fit_svm(p: &ValidClassifierParams, x: &CsrMatrix, t: &Targets) -> Scored {
     Scored { columns, loo }
 }
 
-fn fit_nb(p: &ValidClassifierParams, x: &CsrMatrix, t: &Targets, kind: naive_bayes::NbKind) -> Scored {
+fn fit_nb(
+    p: &ValidClassifierParams,
+    x: &CsrMatrix,
+    t: &Targets,
+    kind: naive_bayes::NbKind,
+) -> Scored {
     let f = naive_bayes::fit(x, t, kind, p.alpha);
     Scored {
         columns: f.columns,
@@ -429,14 +448,22 @@ fn calibrate(loo: &[f64], t: &Targets) -> (Calibration, Option<Vec<f64>>, f64) {
             }
         }
     }
-    let micro = if tp == 0 { 0.0 } else { 2.0 * tp as f64 / (2 * tp + fp + fneg) as f64 };
+    let micro = if tp == 0 {
+        0.0
+    } else {
+        2.0 * tp as f64 / (2 * tp + fp + fneg) as f64
+    };
     let params = per_label.iter().map(|(ab, _, _)| *ab).collect();
     let thresholds = per_label.iter().map(|(_, th, _)| *th).collect();
     (Calibration::Sigmoid { params }, Some(thresholds), micro)
 }
 
 /// Train a classifier on TF-IDF rows `x` with targets `t`.
-pub fn fit(p: &ValidClassifierParams, x: &CsrMatrix, t: &Targets) -> Result<Classifier, ClassifyError> {
+pub fn fit(
+    p: &ValidClassifierParams,
+    x: &CsrMatrix,
+    t: &Targets,
+) -> Result<Classifier, ClassifyError> {
     if x.n_rows() != t.len() {
         return Err(ClassifyError::Data(format!(
             "{} rows but {} targets",
@@ -451,7 +478,9 @@ pub fn fit(p: &ValidClassifierParams, x: &CsrMatrix, t: &Targets) -> Result<Clas
         ));
     }
     if t.n_labels() == 0 {
-        return Err(ClassifyError::Data("the training data has no labels".into()));
+        return Err(ClassifyError::Data(
+            "the training data has no labels".into(),
+        ));
     }
     if t.is_multilabel() && counts.iter().all(|&c| c == x.n_rows()) {
         return Err(ClassifyError::Data(
@@ -489,7 +518,11 @@ pub fn fit(p: &ValidClassifierParams, x: &CsrMatrix, t: &Targets) -> Result<Clas
     let scale = |v: &[f64]| {
         let m = v.iter().sum::<f64>() / v.len() as f64;
         let var = v.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / v.len() as f64;
-        if var > 0.0 { 1.0 / var.sqrt() } else { 1.0 }
+        if var > 0.0 {
+            1.0 / var.sqrt()
+        } else {
+            1.0
+        }
     };
     let (svm, nb) = (&scored[0], &scored[1]);
     let (s1, s2) = (scale(&svm.loo), scale(&nb.loo));
@@ -512,9 +545,10 @@ pub fn fit(p: &ValidClassifierParams, x: &CsrMatrix, t: &Targets) -> Result<Clas
             best = i;
         }
     }
-    let (beta, (calibration, thresholds, loo_f1)) = results.into_iter().nth(best).ok_or_else(|| {
-        ClassifyError::Data("no candidate mix".into())
-    })?;
+    let (beta, (calibration, thresholds, loo_f1)) = results
+        .into_iter()
+        .nth(best)
+        .ok_or_else(|| ClassifyError::Data("no candidate mix".into()))?;
     let m1 = LinearModel::from_columns(d, &svm.columns);
     let m2 = LinearModel::from_columns(d, &nb.columns);
     Ok(Classifier {

@@ -47,9 +47,12 @@ pub fn fit(x: &CsrMatrix, t: &Targets, kind: NbKind, alpha: f64) -> NbFit {
             all[j as usize] += f64::from(v);
         }
     }
-    let row_mass: Vec<f64> = (0..n).map(|i| x.row(i).data.iter().map(|&v| f64::from(v)).sum()).collect();
+    let row_mass: Vec<f64> = (0..n)
+        .map(|i| x.row(i).data.iter().map(|&v| f64::from(v)).sum())
+        .collect();
     let dalpha = alpha * d as f64;
-    let complement = |c: usize| -> Vec<f64> { all.iter().zip(&per_class[c]).map(|(a, p)| a - p).collect() };
+    let complement =
+        |c: usize| -> Vec<f64> { all.iter().zip(&per_class[c]).map(|(a, p)| a - p).collect() };
     let sum = |v: &[f64]| v.iter().sum::<f64>();
 
     if t.is_multilabel() {
@@ -63,10 +66,17 @@ pub fn fit(x: &CsrMatrix, t: &Targets, kind: NbKind, alpha: f64) -> NbFit {
                 let np = docs_in[c] as f64;
                 let nn = (n - docs_in[c]) as f64;
                 let w: Vec<f64> = (0..d)
-                    .map(|j| ((alpha + pos[j]) / (dalpha + sp)).ln() - ((alpha + neg[j]) / (dalpha + sn)).ln())
+                    .map(|j| {
+                        ((alpha + pos[j]) / (dalpha + sp)).ln()
+                            - ((alpha + neg[j]) / (dalpha + sn)).ln()
+                    })
                     .collect();
                 let prior = |a: f64, b: f64| ((a + 1.0) / (b + 1.0)).ln();
-                let b = if kind == NbKind::Multinomial { prior(np, nn) } else { 0.0 };
+                let b = if kind == NbKind::Multinomial {
+                    prior(np, nn)
+                } else {
+                    0.0
+                };
                 let loo: Vec<f64> = (0..n)
                     .map(|i| {
                         let r = x.row(i);
@@ -74,7 +84,11 @@ pub fn fit(x: &CsrMatrix, t: &Targets, kind: NbKind, alpha: f64) -> NbFit {
                         let (cnt, tot) = if is_pos { (pos, sp) } else { (&neg, sn) };
                         let mut s = b;
                         if kind == NbKind::Multinomial {
-                            s = if is_pos { prior(np - 1.0, nn) } else { prior(np, nn - 1.0) };
+                            s = if is_pos {
+                                prior(np - 1.0, nn)
+                            } else {
+                                prior(np, nn - 1.0)
+                            };
                         }
                         let m = row_mass[i];
                         let (mut own, mut shifted) = (0.0, 0.0);
@@ -108,8 +122,18 @@ pub fn fit(x: &CsrMatrix, t: &Targets, kind: NbKind, alpha: f64) -> NbFit {
         NbKind::Multinomial => per_class.clone(),
     };
     let totals: Vec<f64> = counts.iter().map(|c| sum(c)).collect();
-    let sign = if kind == NbKind::Complement { -1.0 } else { 1.0 };
-    let log_prior = |nc: f64, n: f64| if kind == NbKind::Multinomial { (nc.max(1e-12) / n).ln() } else { 0.0 };
+    let sign = if kind == NbKind::Complement {
+        -1.0
+    } else {
+        1.0
+    };
+    let log_prior = |nc: f64, n: f64| {
+        if kind == NbKind::Multinomial {
+            (nc.max(1e-12) / n).ln()
+        } else {
+            0.0
+        }
+    };
     let columns: Vec<(Vec<f64>, f64)> = (0..k)
         .map(|c| {
             let w = counts[c]
@@ -179,7 +203,10 @@ mod tests {
                     let (w, b) = &part.columns[c];
                     let direct = x.row(i).dot_f64(w) + b;
                     let loo = full.loo[i * 2 + c];
-                    assert!((direct - loo).abs() < 1e-9, "{kind:?} row {i} class {c}: {direct} vs {loo}");
+                    assert!(
+                        (direct - loo).abs() < 1e-9,
+                        "{kind:?} row {i} class {c}: {direct} vs {loo}"
+                    );
                 }
             }
         }
@@ -192,7 +219,12 @@ mod tests {
         let full = fit(&x, &t, NbKind::Multinomial, 1.0);
         for i in 0..x.n_rows() {
             let rest: Vec<usize> = (0..x.n_rows()).filter(|&r| r != i).collect();
-            let part = fit(&x.select_rows(&rest), &t.select(&rest), NbKind::Multinomial, 1.0);
+            let part = fit(
+                &x.select_rows(&rest),
+                &t.select(&rest),
+                NbKind::Multinomial,
+                1.0,
+            );
             for c in 0..2 {
                 let (w, b) = &part.columns[c];
                 let direct = x.row(i).dot_f64(w) + b;

@@ -134,7 +134,13 @@ mod tests {
         x.push_row(&[0, 2], &[0.8, 0.6]);
         x.push_row(&[1], &[1.0]);
         x.push_row(&[1, 2], &[0.8, 0.6]);
-        let p = SvmParams { c_pos: 1.0, c_neg: 1.0, tol: 1e-4, max_iter: 1000, seed: 1 };
+        let p = SvmParams {
+            c_pos: 1.0,
+            c_neg: 1.0,
+            tol: 1e-4,
+            max_iter: 1000,
+            seed: 1,
+        };
         let m = train_binary(&x, &y, &p);
         for (i, &t) in y.iter().enumerate() {
             let f = x.row(i).dot_f64(&m.w) + m.b;

@@ -26,7 +26,10 @@ impl<R: Read> CsvReader<R> {
             .has_headers(true)
             .flexible(false)
             .from_reader(reader);
-        let headers = reader.byte_headers().map_err(|e| csv_error(path, 1, &e))?.clone();
+        let headers = reader
+            .byte_headers()
+            .map_err(|e| csv_error(path, 1, &e))?
+            .clone();
         let mut names = Vec::with_capacity(headers.len());
         for h in headers.iter() {
             let mut h = h;
@@ -41,13 +44,19 @@ impl<R: Read> CsvReader<R> {
             names.push(name.trim().to_string());
         }
         if names.is_empty() || (names.len() == 1 && names[0].is_empty()) {
-            return Err(CorpusError::Empty { path: path.to_path_buf() });
+            return Err(CorpusError::Empty {
+                path: path.to_path_buf(),
+            });
         }
         if !names.contains(&fields.text) {
             return Err(CorpusError::MissingField {
                 path: path.to_path_buf(),
                 line: 1,
-                field: format!("{} (no such column in the header: {})", fields.text, names.join(", ")),
+                field: format!(
+                    "{} (no such column in the header: {})",
+                    fields.text,
+                    names.join(", ")
+                ),
             });
         }
         Ok(CsvReader {
@@ -71,7 +80,9 @@ impl<R: Read> CsvReader<R> {
 fn csv_error(path: &Path, fallback_line: u64, e: &csv::Error) -> CorpusError {
     let line = e.position().map_or(fallback_line, |p| p.line());
     let message = match e.kind() {
-        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => {
             format!("expected {expected_len} fields, found {len}")
         }
         _ => e.to_string(),
@@ -114,7 +125,14 @@ impl<R: Read> Iterator for CsvReader<R> {
                         }
                     };
                 }
-                Some(document_from_object(obj, &self.fields, &self.path, line, true, self.require_labels))
+                Some(document_from_object(
+                    obj,
+                    &self.fields,
+                    &self.path,
+                    line,
+                    true,
+                    self.require_labels,
+                ))
             }
         }
     }
@@ -133,20 +151,34 @@ mod tests {
             .collect::<Result<_, _>>()
             .unwrap();
         assert_eq!(docs[0].text, "Hello, world");
-        assert_eq!(docs[0].labels, Some(Labels::Multi(vec!["a".into(), "b".into()])));
+        assert_eq!(
+            docs[0].labels,
+            Some(Labels::Multi(vec!["a".into(), "b".into()]))
+        );
         assert_eq!(docs[1].labels, Some(Labels::Multi(vec![])));
         assert_eq!(docs[0].extra["source"], "wire");
     }
 
     #[test]
     fn missing_text_column_and_ragged_rows_are_errors() {
-        let err = CsvReader::new("id,body\n1,x\n".as_bytes(), Path::new("t.csv"), Fields::default())
-            .err()
-            .unwrap();
-        assert!(err.to_string().starts_with("t.csv:1: missing field \"text"), "{err}");
-        let rows: Vec<_> = CsvReader::new("text,label\nx,a\ny\n".as_bytes(), Path::new("t.csv"), Fields::default())
-            .unwrap()
-            .collect();
+        let err = CsvReader::new(
+            "id,body\n1,x\n".as_bytes(),
+            Path::new("t.csv"),
+            Fields::default(),
+        )
+        .err()
+        .unwrap();
+        assert!(
+            err.to_string().starts_with("t.csv:1: missing field \"text"),
+            "{err}"
+        );
+        let rows: Vec<_> = CsvReader::new(
+            "text,label\nx,a\ny\n".as_bytes(),
+            Path::new("t.csv"),
+            Fields::default(),
+        )
+        .unwrap()
+        .collect();
         let e = rows[1].as_ref().unwrap_err().to_string();
         assert!(e.starts_with("t.csv:3: malformed CSV"), "{e}");
     }

@@ -44,12 +44,20 @@ pub fn read_text_file(path: &Path) -> Result<Document, CorpusError> {
     text_document(path.display().to_string(), bytes, path)
 }
 
-pub(crate) fn text_document(id: String, bytes: Vec<u8>, path: &Path) -> Result<Document, CorpusError> {
+pub(crate) fn text_document(
+    id: String,
+    bytes: Vec<u8>,
+    path: &Path,
+) -> Result<Document, CorpusError> {
     let mut text = String::from_utf8(bytes).map_err(|e| {
         let valid = e.utf8_error().valid_up_to();
         let bytes = e.as_bytes();
         let line = 1 + bytes[..valid].iter().filter(|&&b| b == b'\n').count() as u64;
-        let offset = valid - bytes[..valid].iter().rposition(|&b| b == b'\n').map_or(0, |p| p + 1);
+        let offset = valid
+            - bytes[..valid]
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |p| p + 1);
         CorpusError::Utf8 {
             path: path.to_path_buf(),
             line,
@@ -93,11 +101,7 @@ pub fn labelled_folder(
     }
     let root = root.to_path_buf();
     Ok(files.into_iter().map(move |(label, f)| {
-        let id = f
-            .strip_prefix(&root)
-            .unwrap_or(&f)
-            .display()
-            .to_string();
+        let id = f.strip_prefix(&root).unwrap_or(&f).display().to_string();
         let mut d = read_text_file(&f)?;
         d.id = id;
         d.labels = Some(Labels::Single(label));

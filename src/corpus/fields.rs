@@ -94,7 +94,9 @@ pub(crate) fn document_from_object(
         Some(_) => return Err(field_type(&fields.labels, "a list of strings")),
     };
     let label = match obj.remove(&fields.label) {
-        Some(Value::String(s)) if !s.trim().is_empty() => Some(Labels::Single(s.trim().to_string())),
+        Some(Value::String(s)) if !s.trim().is_empty() => {
+            Some(Labels::Single(s.trim().to_string()))
+        }
         Some(Value::Number(n)) => Some(Labels::Single(n.to_string())),
         Some(Value::Null) | None => None,
         Some(_) => return Err(field_type(&fields.label, "a non-empty string")),

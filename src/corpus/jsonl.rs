@@ -71,7 +71,14 @@ impl<R: BufRead> JsonlReader<R> {
                 })
             }
         };
-        document_from_object(obj, &self.fields, &self.path, self.line, false, self.require_labels)
+        document_from_object(
+            obj,
+            &self.fields,
+            &self.path,
+            self.line,
+            false,
+            self.require_labels,
+        )
     }
 }
 
@@ -83,7 +90,10 @@ impl<R: BufRead> Iterator for JsonlReader<R> {
             self.buf.clear();
             self.line += 1;
             let limit = (MAX_LINE_BYTES + 1) as u64;
-            let n = match (&mut self.reader).take(limit).read_until(b'\n', &mut self.buf) {
+            let n = match (&mut self.reader)
+                .take(limit)
+                .read_until(b'\n', &mut self.buf)
+            {
                 Ok(n) => n,
                 Err(source) => {
                     self.done = true;
@@ -137,9 +147,19 @@ mod tests {
 
     #[test]
     fn errors_name_the_line() {
-        let docs = read("{\"text\": \"ok\"}\n{not json}\n{\"title\": \"no text\"}\n{\"text\": \"  \"}\n[1]\n");
-        let msgs: Vec<String> = docs.iter().skip(1).map(|d| d.as_ref().unwrap_err().to_string()).collect();
-        assert!(msgs[0].starts_with("t.jsonl:2: malformed JSON"), "{}", msgs[0]);
+        let docs = read(
+            "{\"text\": \"ok\"}\n{not json}\n{\"title\": \"no text\"}\n{\"text\": \"  \"}\n[1]\n",
+        );
+        let msgs: Vec<String> = docs
+            .iter()
+            .skip(1)
+            .map(|d| d.as_ref().unwrap_err().to_string())
+            .collect();
+        assert!(
+            msgs[0].starts_with("t.jsonl:2: malformed JSON"),
+            "{}",
+            msgs[0]
+        );
         assert_eq!(msgs[1], "t.jsonl:3: missing field \"text\"");
         assert_eq!(msgs[2], "t.jsonl:4: empty text");
         assert!(msgs[3].contains("expected a JSON object"));
@@ -148,8 +168,19 @@ mod tests {
     #[test]
     fn invalid_utf8_is_reported() {
         let bytes = b"{\"text\": \"caf\xe9\"}\n".to_vec();
-        let docs: Vec<_> = JsonlReader::new(&bytes[..], Path::new("t.jsonl"), Fields::default()).collect();
+        let docs: Vec<_> =
+            JsonlReader::new(&bytes[..], Path::new("t.jsonl"), Fields::default()).collect();
         let e = docs[0].as_ref().unwrap_err();
-        assert!(matches!(e, CorpusError::Utf8 { line: 1, offset: 13, .. }), "{e}");
+        assert!(
+            matches!(
+                e,
+                CorpusError::Utf8 {
+                    line: 1,
+                    offset: 13,
+                    ..
+                }
+            ),
+            "{e}"
+        );
     }
 }

@@ -66,7 +66,11 @@ pub fn open_labelled(path: &Path, fields: &Fields) -> Result<Documents, CorpusEr
     open_records(path, fields, true)
 }
 
-fn open_records(path: &Path, fields: &Fields, require_labels: bool) -> Result<Documents, CorpusError> {
+fn open_records(
+    path: &Path,
+    fields: &Fields,
+    require_labels: bool,
+) -> Result<Documents, CorpusError> {
     match Format::of(path) {
         Format::Jsonl => Ok(Box::new(
             JsonlReader::new(
@@ -96,12 +100,14 @@ pub fn open_articles(path: &Path, fields: &Fields) -> Result<Documents, CorpusEr
         Format::Folder => {
             let files = dir::files_under(path)?;
             let fields = fields.clone();
-            Ok(Box::new(files.into_iter().flat_map(move |f| -> Documents {
-                match open_articles(&f, &fields) {
-                    Ok(docs) => docs,
-                    Err(e) => Box::new(std::iter::once(Err(e))),
-                }
-            })))
+            Ok(Box::new(files.into_iter().flat_map(
+                move |f| -> Documents {
+                    match open_articles(&f, &fields) {
+                        Ok(docs) => docs,
+                        Err(e) => Box::new(std::iter::once(Err(e))),
+                    }
+                },
+            )))
         }
     }
 }

@@ -48,9 +48,21 @@ pub struct ClassificationReport {
 }
 
 fn f1(tp: u64, fp: u64, fneg: u64) -> (f64, f64, f64) {
-    let p = if tp + fp == 0 { 0.0 } else { tp as f64 / (tp + fp) as f64 };
-    let r = if tp + fneg == 0 { 0.0 } else { tp as f64 / (tp + fneg) as f64 };
-    let f = if tp == 0 { 0.0 } else { 2.0 * tp as f64 / (2 * tp + fp + fneg) as f64 };
+    let p = if tp + fp == 0 {
+        0.0
+    } else {
+        tp as f64 / (tp + fp) as f64
+    };
+    let r = if tp + fneg == 0 {
+        0.0
+    } else {
+        tp as f64 / (tp + fneg) as f64
+    };
+    let f = if tp == 0 {
+        0.0
+    } else {
+        2.0 * tp as f64 / (2 * tp + fp + fneg) as f64
+    };
     (p, r, f)
 }
 
@@ -107,7 +119,11 @@ impl ClassificationReport {
         ClassificationReport {
             n_documents: n,
             accuracy,
-            macro_f1: if present == 0 { 0.0 } else { macro_sum / present as f64 },
+            macro_f1: if present == 0 {
+                0.0
+            } else {
+                macro_sum / present as f64
+            },
             micro_f1: micro,
             subset_accuracy: multilabel.then_some(accuracy),
             hamming_loss: multilabel.then(|| {
@@ -183,7 +199,9 @@ mod tests {
         assert!((macro_f1_single(&truth, &pred, 3) - expected).abs() < 1e-12);
         // linfa's confusion matrix agrees on accuracy.
         let cm = Array1::from(pred.iter().map(|&l| l as usize).collect::<Vec<_>>())
-            .confusion_matrix(Array1::from(truth.iter().map(|&l| l as usize).collect::<Vec<_>>()))
+            .confusion_matrix(Array1::from(
+                truth.iter().map(|&l| l as usize).collect::<Vec<_>>(),
+            ))
             .unwrap();
         assert!((f64::from(cm.accuracy()) - r.accuracy).abs() < 1e-6);
     }

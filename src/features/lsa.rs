@@ -6,9 +6,9 @@ use super::CsrMatrix;
 use linfa_linalg::eigh::Eigh;
 use linfa_linalg::qr::QR;
 use ndarray::{Array1, Array2, Axis};
+use rand::Rng;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use rand::Rng;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -108,7 +108,10 @@ impl Lsa {
                 let mut v = bt.dot(&u);
                 v /= s;
                 // Fix the sign so the result does not depend on the eigen solver's choice.
-                let pivot = v.iter().cloned().fold(0.0, |m: f64, a| if a.abs() > m.abs() { a } else { m });
+                let pivot = v
+                    .iter()
+                    .cloned()
+                    .fold(0.0, |m: f64, a| if a.abs() > m.abs() { a } else { m });
                 if pivot < 0.0 {
                     v.mapv_inplace(|a| -a);
                 }

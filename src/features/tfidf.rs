@@ -602,7 +602,11 @@ fn split_by_bytes(texts: &[&str], parts: usize) -> Vec<std::ops::Range<usize>> {
     out
 }
 
-fn analyse_part(analyzer: &Analyzer, texts: &[&str], progress: &(dyn Fn(usize) + Sync)) -> PartTerms {
+fn analyse_part(
+    analyzer: &Analyzer,
+    texts: &[&str],
+    progress: &(dyn Fn(usize) + Sync),
+) -> PartTerms {
     let mut cache = analyzer.cache(Interner::default());
     let mut out = Analyzed::default();
     let mut offsets = Vec::with_capacity(texts.len() + 1);
@@ -740,7 +744,13 @@ fn display_forms(
     }
     best.iter()
         .zip(stems)
-        .map(|((_, s), stem)| if s.is_empty() { stem.clone() } else { (*s).into() })
+        .map(|((_, s), stem)| {
+            if s.is_empty() {
+                stem.clone()
+            } else {
+                (*s).into()
+            }
+        })
         .collect()
 }
 
@@ -763,7 +773,13 @@ mod tests {
 
     #[test]
     fn vocabulary_is_sorted_and_bigrams_present() {
-        let (v, x) = fit(&TEXTS, TfidfConfig { min_df: DfBound::Count(1), ..Default::default() });
+        let (v, x) = fit(
+            &TEXTS,
+            TfidfConfig {
+                min_df: DfBound::Count(1),
+                ..Default::default()
+            },
+        );
         assert_eq!(x.n_rows(), 4);
         let names: Vec<String> = (0..v.n_features()).map(|f| v.feature_name(f)).collect();
         assert!(names.contains(&"export control".to_string()), "{names:?}");
@@ -790,7 +806,13 @@ mod tests {
 
     #[test]
     fn display_forms_are_surface_words() {
-        let (v, _) = fit(&TEXTS, TfidfConfig { min_df: DfBound::Count(1), ..Default::default() });
+        let (v, _) = fit(
+            &TEXTS,
+            TfidfConfig {
+                min_df: DfBound::Count(1),
+                ..Default::default()
+            },
+        );
         let shown: Vec<String> = (0..v.n_features()).map(|f| v.feature_display(f)).collect();
         assert!(shown.contains(&"controls".to_string()), "{shown:?}");
     }
@@ -798,7 +820,8 @@ mod tests {
     #[test]
     fn empty_vocabulary_is_an_error() {
         let a = Analyzer::new(AnalyzerConfig::default()).unwrap();
-        let err = Vectorizer::fit_transform(a, TfidfConfig::default(), &["the and of", "..."], &|_| {});
+        let err =
+            Vectorizer::fit_transform(a, TfidfConfig::default(), &["the and of", "..."], &|_| {});
         assert!(matches!(err, Err(TfidfError::EmptyVocabulary { .. })));
     }
 

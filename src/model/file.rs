@@ -150,16 +150,29 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ModelFileError> {
         .tempfile_in(dir)
         .map_err(io)?;
     tmp.write_all(bytes).map_err(io)?;
+    // Temporary files are created owner-only; a model is an ordinary, shareable file.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))
+            .map_err(io)?;
+    }
     tmp.as_file().sync_all().map_err(io)?;
     tmp.persist(path).map_err(|e| io(e.error))?;
     Ok(())
 }
 
 /// Read and check a model file's header; returns the header and the body bytes.
-pub fn decode(path: &Path, bytes: &[u8], expected_kind: &str) -> Result<(Header, Vec<u8>), ModelFileError> {
+pub fn decode(
+    path: &Path,
+    bytes: &[u8],
+    expected_kind: &str,
+) -> Result<(Header, Vec<u8>), ModelFileError> {
     let p = || path.to_path_buf();
     if bytes.len() < 16 {
-        if bytes.len() >= 8 && &bytes[..8] == MAGIC || MAGIC.starts_with(bytes) && !bytes.is_empty() {
+        if bytes.len() >= 8 && &bytes[..8] == MAGIC || MAGIC.starts_with(bytes) && !bytes.is_empty()
+        {
             return Err(ModelFileError::Truncated {
                 path: p(),
                 actual: bytes.len() as u64,
@@ -173,10 +186,16 @@ pub fn decode(path: &Path, bytes: &[u8], expected_kind: &str) -> Result<(Header,
     }
     let version = u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]);
     if version > FORMAT_VERSION {
-        return Err(ModelFileError::NewerFormat { path: p(), found: version });
+        return Err(ModelFileError::NewerFormat {
+            path: p(),
+            found: version,
+        });
     }
     if version < FORMAT_VERSION {
-        return Err(ModelFileError::OlderFormat { path: p(), found: version });
+        return Err(ModelFileError::OlderFormat {
+            path: p(),
+            found: version,
+        });
     }
     let hlen = u32::from_le_bytes([bytes[12], bytes[13], bytes[14], bytes[15]]) as usize;
     let Some(hbytes) = bytes.get(16..16 + hlen) else {
@@ -201,7 +220,10 @@ pub fn decode(path: &Path, bytes: &[u8], expected_kind: &str) -> Result<(Header,
     if body.len() as u64 > header.body_len {
         return Err(ModelFileError::Corrupt {
             path: p(),
-            reason: format!("{} unexpected bytes after the body", body.len() as u64 - header.body_len),
+            reason: format!(
+                "{} unexpected bytes after the body",
+                body.len() as u64 - header.body_len
+            ),
         });
     }
     if crc32fast::hash(body) != header.body_crc32 {
@@ -227,7 +249,10 @@ pub fn decode(path: &Path, bytes: &[u8], expected_kind: &str) -> Result<(Header,
 }
 
 /// Read a file and decode its body as `T`.
-pub fn load<T: for<'de> Deserialize<'de>>(path: &Path, expected_kind: &str) -> Result<(Header, T), ModelFileError> {
+pub fn load<T: for<'de> Deserialize<'de>>(
+    path: &Path,
+    expected_kind: &str,
+) -> Result<(Header, T), ModelFileError> {
     let bytes = std::fs::read(path).map_err(|source| ModelFileError::Io {
         path: path.to_path_buf(),
         source,
@@ -247,7 +272,9 @@ mod tests {
     fn roundtrip_err(mutate: impl Fn(&mut Vec<u8>)) -> String {
         let mut bytes = encode("classifier", &vec![1u32, 2, 3]).unwrap();
         mutate(&mut bytes);
-        decode(Path::new("m.veille"), &bytes, "classifier").unwrap_err().to_string()
+        decode(Path::new("m.veille"), &bytes, "classifier")
+            .unwrap_err()
+            .to_string()
     }
 
     #[test]
@@ -271,16 +298,23 @@ mod tests {
         .contains("checksum mismatch"));
         assert!(roundtrip_err(|b| b[8] = 9).contains("newer than this veille"));
         let other = roundtrip_err(|b| {
-            let at = b.windows(19).position(|w| w == b"rust-stemmers 1.2.0").unwrap();
+            let at = b
+                .windows(19)
+                .position(|w| w == b"rust-stemmers 1.2.0")
+                .unwrap();
             b[at + 14..at + 19].copy_from_slice(b"9.9.9");
         });
         assert!(other.contains("built with stemmer"), "{other}");
         let bytes = encode("clustering", &0u8).unwrap();
-        let e = decode(Path::new("m"), &bytes, "classifier").unwrap_err().to_string();
-        assert!(e.contains("clustering model"));
-        assert!(decode(Path::new("m"), b"hello world, not a model", "classifier")
+        let e = decode(Path::new("m"), &bytes, "classifier")
             .unwrap_err()
-            .to_string()
-            .contains("not a veille model"));
+            .to_string();
+        assert!(e.contains("clustering model"));
+        assert!(
+            decode(Path::new("m"), b"hello world, not a model", "classifier")
+                .unwrap_err()
+                .to_string()
+                .contains("not a veille model")
+        );
     }
 }

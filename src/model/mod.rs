@@ -201,14 +201,19 @@ impl Model {
         let (labels, targets) = targets_of(docs)?;
         let analyzer = Analyzer::new(settings.analyzer.clone())?;
         let texts: Vec<&str> = docs.iter().map(|d| d.text.as_str()).collect();
-        let (vectorizer, x) = Vectorizer::fit_transform(analyzer, settings.tfidf.clone(), &texts, progress)?;
+        let (vectorizer, x) =
+            Vectorizer::fit_transform(analyzer, settings.tfidf.clone(), &texts, progress)?;
         let classifier = classify::fit(&params, &x, &targets)?;
         let languages = language_counts(&vectorizer, &texts);
         let meta = TrainingMeta {
             crate_version: env!("CARGO_PKG_VERSION").to_string(),
             n_documents: docs.len(),
             data_digest: digest(docs),
-            label_counts: targets.label_counts().into_iter().map(|c| c as u64).collect(),
+            label_counts: targets
+                .label_counts()
+                .into_iter()
+                .map(|c| c as u64)
+                .collect(),
             languages,
             params,
             cv: None,
@@ -282,7 +287,10 @@ impl Model {
         let mut names = self.labels.clone();
         let mut truth = Vec::with_capacity(docs.len());
         for d in docs {
-            let l = d.labels.as_ref().ok_or_else(|| TrainError::Unlabelled(d.id.clone()))?;
+            let l = d
+                .labels
+                .as_ref()
+                .ok_or_else(|| TrainError::Unlabelled(d.id.clone()))?;
             let mut ids = Vec::new();
             for s in l.as_slice() {
                 let id = match names.iter().position(|n| n == s) {
@@ -297,20 +305,35 @@ impl Model {
             truth.push(ids);
         }
         let texts: Vec<&str> = docs.iter().map(|d| d.text.as_str()).collect();
-        let pred: Vec<Vec<u32>> = self.predict(&texts, None).into_iter().map(|p| p.labels).collect();
-        let multilabel = self.is_multilabel() || docs.iter().any(|d| d.labels.as_ref().is_some_and(Labels::is_multi));
+        let pred: Vec<Vec<u32>> = self
+            .predict(&texts, None)
+            .into_iter()
+            .map(|p| p.labels)
+            .collect();
+        let multilabel = self.is_multilabel()
+            || docs
+                .iter()
+                .any(|d| d.labels.as_ref().is_some_and(Labels::is_multi));
         Ok(ClassificationReport::new(&names, &truth, &pred, multilabel))
     }
 
     /// Classify one text, reusing `scratch` (from [`Vectorizer::scratch`]).
-    pub fn classify_with(&self, text: &str, opts: &ClassifyOptions, scratch: &mut Scratch<'_>, buf: &mut RowBuf) -> Classification {
+    pub fn classify_with(
+        &self,
+        text: &str,
+        opts: &ClassifyOptions,
+        scratch: &mut Scratch<'_>,
+        buf: &mut RowBuf,
+    ) -> Classification {
         self.vectorizer
             .transform_into(text, scratch, &mut buf.indices, &mut buf.data);
         let row = crate::features::RowView {
             indices: &buf.indices,
             data: &buf.data,
         };
-        let pred = self.classifier.predict_row(row, opts.threshold, &mut buf.scores);
+        let pred = self
+            .classifier
+            .predict_row(row, opts.threshold, &mut buf.scores);
         let mut ranked: Vec<(usize, f64)> = pred.probs.iter().copied().enumerate().collect();
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         let top = ranked.first().map_or(0, |r| r.0);
@@ -341,7 +364,11 @@ impl Model {
             }
         };
         Classification {
-            labels: pred.labels.iter().map(|&l| self.labels[l as usize].clone()).collect(),
+            labels: pred
+                .labels
+                .iter()
+                .map(|&l| self.labels[l as usize].clone())
+                .collect(),
             scores: ranked
                 .into_iter()
                 .map(|(c, p)| (self.labels[c].clone(), p))
@@ -376,7 +403,13 @@ impl Model {
     }
 
     /// The surface words of the features that push label `c` most for this row.
-    fn explain(&self, row: crate::features::RowView<'_>, c: usize, n: usize, scratch: &Scratch<'_>) -> Vec<(String, f64)> {
+    fn explain(
+        &self,
+        row: crate::features::RowView<'_>,
+        c: usize,
+        n: usize,
+        scratch: &Scratch<'_>,
+    ) -> Vec<(String, f64)> {
         if n == 0 {
             return Vec::new();
         }
@@ -396,9 +429,8 @@ impl Model {
             .map(|(j, v)| {
                 let stems = self.vectorizer.feature_stems(j as usize);
                 // The words as written in this article, where the n-gram occurs in it.
-                let found = (0..a.terms.len().saturating_sub(stems.len() - 1)).find(|&p| {
-                    a.terms[p..p + stems.len()] == *stems
-                });
+                let found = (0..a.terms.len().saturating_sub(stems.len() - 1))
+                    .find(|&p| a.terms[p..p + stems.len()] == *stems);
                 let word = match found {
                     Some(p) => a.surfaces[p..p + stems.len()]
                         .iter()

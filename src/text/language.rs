@@ -166,7 +166,10 @@ impl FromStr for Language {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Language::from_code(s).ok_or_else(|| {
             let codes: Vec<&str> = ALL_LANGUAGES.iter().map(|l| l.code()).collect();
-            format!("unknown language '{s}' (expected one of {})", codes.join(", "))
+            format!(
+                "unknown language '{s}' (expected one of {})",
+                codes.join(", ")
+            )
         })
     }
 }

@@ -8,5 +8,7 @@ pub mod stem;
 pub mod stopwords;
 pub mod tokenize;
 
-pub use analyzer::{Analyzed, Analyzer, AnalyzerConfig, AnalyzerError, Interner, TermMap, TokenCache, OOV};
+pub use analyzer::{
+    Analyzed, Analyzer, AnalyzerConfig, AnalyzerError, Interner, TermMap, TokenCache, OOV,
+};
 pub use language::{detect_any, Language, ALL_LANGUAGES};

@@ -58,7 +58,10 @@ mod tests {
 
     #[test]
     fn keeps_english_contractions_and_drops_short_tokens() {
-        assert_eq!(tokens("Don't stop, a US-led I", 2), ["don't", "stop", "us", "led"]);
+        assert_eq!(
+            tokens("Don't stop, a US-led I", 2),
+            ["don't", "stop", "us", "led"]
+        );
         assert_eq!(tokens("a b c", 1), ["a", "b", "c"]);
     }
 

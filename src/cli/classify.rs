@@ -1,0 +1,240 @@
+//! `veille classify`: label new articles with a saved model, streaming.
+
+use super::output::{f3, table};
+use super::{progress, warn, FieldArgs, Global, UsageError};
+use crate::corpus::{self, Document, Documents};
+use crate::model::{Classification, ClassifyOptions, Model};
+use clap::{Args, ValueEnum};
+use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
+use std::io::{BufWriter, IsTerminal, Write};
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    /// A table on a terminal, JSON Lines otherwise.
+    Auto,
+    /// A readable table.
+    Table,
+    /// One JSON object per article.
+    Jsonl,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum StdinFormat {
+    /// Standard input is one article.
+    Text,
+    /// Standard input is JSON Lines, one article per line.
+    Jsonl,
+}
+
+#[derive(Debug, Args)]
+pub struct ClassifyArgs {
+    /// The model file.
+    #[arg(long, value_name = "MODEL")]
+    model: PathBuf,
+    /// Articles: .jsonl / .csv files (many articles each), folders (every file under them),
+    /// other files (one article each). Standard input when none is given.
+    #[arg(value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// Keep only the K best scores per article.
+    #[arg(long, value_name = "K")]
+    top: Option<usize>,
+    /// Decision threshold on scores: a single-label model abstains below it; a multi-label
+    /// model uses it for every label instead of its per-label thresholds.
+    #[arg(long, value_name = "X")]
+    threshold: Option<f64>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Auto)]
+    format: Format,
+    /// How standard input is read.
+    #[arg(long, value_enum, default_value_t = StdinFormat::Text)]
+    stdin_format: StdinFormat,
+    /// Explaining terms per article.
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    terms: usize,
+    /// Skip malformed records with a warning instead of stopping.
+    #[arg(long)]
+    skip_bad: bool,
+    #[command(flatten)]
+    fields: FieldArgs,
+}
+
+const BATCH: usize = 4096;
+
+pub fn run(args: ClassifyArgs, g: &Global) -> anyhow::Result<()> {
+    if let Some(t) = args.threshold {
+        if !(0.0..=1.0).contains(&t) {
+            return Err(UsageError(format!("--threshold must be between 0 and 1, got {t}")).into());
+        }
+    }
+    if args.top == Some(0) {
+        return Err(UsageError("--top must be at least 1".into()).into());
+    }
+    let model = Model::load(&args.model)?;
+    let fields = args.fields.fields();
+    // Open every input first, so that a missing file fails before any output.
+    let mut sources: Vec<Documents> = Vec::new();
+    if args.paths.is_empty() {
+        sources.push(corpus::open_stdin(
+            args.stdin_format == StdinFormat::Jsonl,
+            &fields,
+        )?);
+    }
+    for p in &args.paths {
+        if !p.exists() {
+            return Err(corpus::CorpusError::Io {
+                path: p.clone(),
+                source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file or folder"),
+            }
+            .into());
+        }
+        sources.push(corpus::open_articles(p, &fields)?);
+    }
+    let format = match args.format {
+        Format::Auto if std::io::stdout().is_terminal() => Format::Table,
+        Format::Auto => Format::Jsonl,
+        f => f,
+    };
+    let opts = ClassifyOptions {
+        top: args.top,
+        threshold: args.threshold,
+        n_terms: args.terms,
+    };
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
+    let spin = progress::spinner("classifying", g.quiet);
+    let mut other_languages: BTreeMap<String, usize> = BTreeMap::new();
+    let (mut total, mut skipped) = (0usize, 0usize);
+    let mut batch: Vec<Document> = Vec::with_capacity(BATCH);
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    let mut flush = |batch: &mut Vec<Document>, out: &mut BufWriter<_>| -> anyhow::Result<()> {
+        let texts: Vec<&str> = batch.iter().map(|d| d.text.as_str()).collect();
+        let results = model.classify_batch(&texts, &opts);
+        for (d, c) in batch.iter().zip(&results) {
+            if !c.language_supported {
+                *other_languages.entry(c.language.clone()).or_default() += 1;
+            }
+            match format {
+                Format::Jsonl => {
+                    serde_json::to_writer(&mut *out, &json_line(d, c))?;
+                    out.write_all(b"\n")?;
+                }
+                _ => rows.push(table_row(d, c)),
+            }
+        }
+        total += batch.len();
+        spin.set_message(format!("classified {total} articles"));
+        batch.clear();
+        Ok(())
+    };
+    for source in sources {
+        for d in source {
+            match d {
+                Ok(d) => batch.push(d),
+                Err(e) if args.skip_bad && e.is_record_error() => {
+                    warn(g.quiet, &format!("skipped: {e}"));
+                    skipped += 1;
+                }
+                Err(e) => {
+                    out.flush()?;
+                    return Err(e.into());
+                }
+            }
+            if batch.len() == BATCH {
+                flush(&mut batch, &mut out)?;
+            }
+        }
+    }
+    if !batch.is_empty() {
+        flush(&mut batch, &mut out)?;
+    }
+    spin.finish_and_clear();
+    if format == Format::Table {
+        write!(
+            out,
+            "{}",
+            table(&["article", "labels", "scores", "lang", "terms"], &rows)
+        )?;
+    }
+    out.flush()?;
+    if skipped > 0 {
+        warn(g.quiet, &format!("skipped {skipped} bad record(s)"));
+    }
+    for (lang, n) in &other_languages {
+        warn(
+            g.quiet,
+            &format!("{n} article(s) look like language '{lang}', which the model was not trained on: their scores are unreliable"),
+        );
+    }
+    Ok(())
+}
+
+/// The JSON Lines record of one article (shape documented in DESIGN.md).
+fn json_line(d: &Document, c: &Classification) -> Value {
+    let mut obj = Map::new();
+    obj.insert("id".into(), Value::String(d.id.clone()));
+    obj.insert("labels".into(), json!(c.labels));
+    obj.insert(
+        "scores".into(),
+        Value::Array(
+            c.scores
+                .iter()
+                .map(|(l, s)| json!({"label": l, "score": round4(*s)}))
+                .collect(),
+        ),
+    );
+    obj.insert("language".into(), Value::String(c.language.clone()));
+    obj.insert(
+        "language_supported".into(),
+        Value::Bool(c.language_supported),
+    );
+    obj.insert(
+        "terms".into(),
+        Value::Array(
+            c.terms
+                .iter()
+                .map(|(t, w)| json!({"term": t, "weight": round4(*w)}))
+                .collect(),
+        ),
+    );
+    for (k, v) in &d.extra {
+        if !obj.contains_key(k) {
+            obj.insert(k.clone(), v.clone());
+        }
+    }
+    Value::Object(obj)
+}
+
+fn round4(x: f64) -> f64 {
+    (x * 10_000.0).round() / 10_000.0
+}
+
+fn table_row(d: &Document, c: &Classification) -> Vec<String> {
+    let scores: Vec<String> = c
+        .scores
+        .iter()
+        .take(3)
+        .map(|(l, s)| format!("{l} {}", f3(*s)))
+        .collect();
+    let mut lang = c.language.clone();
+    if !c.language_supported {
+        lang.push_str(" (!)");
+    }
+    vec![
+        d.id.clone(),
+        if c.labels.is_empty() {
+            "(none)".into()
+        } else {
+            c.labels.join(", ")
+        },
+        scores.join("; "),
+        lang,
+        c.terms
+            .iter()
+            .take(4)
+            .map(|(t, _)| t.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+    ]
+}

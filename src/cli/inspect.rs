@@ -1,0 +1,173 @@
+//! `veille inspect`: what a model is.
+
+use super::output::{f3, table};
+use super::Global;
+use crate::model::Model;
+use clap::Args;
+use serde_json::json;
+use std::path::PathBuf;
+
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// The model file.
+    #[arg(long, value_name = "MODEL")]
+    model: PathBuf,
+    /// Terms to show per label.
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    top: usize,
+    /// Print one JSON object on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+/// The `n` features with the largest weight for each label, as readable words.
+pub fn top_terms(model: &Model, n: usize) -> Vec<Vec<(String, f64)>> {
+    let lm = &model.classifier().model;
+    let v = model.vectorizer();
+    (0..model.labels().len())
+        .map(|c| {
+            let mut w: Vec<(usize, f32)> =
+                (0..v.n_features()).map(|j| (j, lm.weight(j, c))).collect();
+            w.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            w.into_iter()
+                .take(n)
+                .map(|(j, x)| (v.feature_display(j), f64::from(x)))
+                .collect()
+        })
+        .collect()
+}
+
+pub fn run(args: InspectArgs, _g: &Global) -> anyhow::Result<()> {
+    let model = Model::load(&args.model)?;
+    let meta = model.meta();
+    let v = model.vectorizer();
+    let c = model.classifier();
+    let terms = top_terms(&model, args.top);
+    if args.json {
+        let labels: Vec<_> = model
+            .labels()
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                json!({
+                    "label": l,
+                    "documents": meta.label_counts.get(i),
+                    "threshold": c.thresholds.as_ref().map(|t| t[i]),
+                    "top_terms": terms[i].iter().map(|(t, w)| json!({"term": t, "weight": w})).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        let out = json!({
+            "kind": "classifier",
+            "labels": labels,
+            "multilabel": model.is_multilabel(),
+            "n_features": v.n_features(),
+            "algo": c.algo.name(),
+            "nb_weight": c.nb_weight,
+            "loo_f1_estimate": c.loo_f1,
+            "analyzer": v.analyzer().config(),
+            "stopwords": v.analyzer().stopword_lists().iter().map(|(l, w)| (l.code().to_string(), w.len())).collect::<std::collections::BTreeMap<_, _>>(),
+            "tfidf": v.config(),
+            "training": meta,
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(());
+    }
+    let a = v.analyzer().config();
+    println!("veille classifier model {}", args.model.display());
+    println!(
+        "  algorithm      {}{}",
+        c.algo.name(),
+        c.nb_weight
+            .map(|w| format!(
+                " (SVM {:.0}% + complement NB {:.0}%)",
+                (1.0 - w) * 100.0,
+                w * 100.0
+            ))
+            .unwrap_or_default()
+    );
+    println!(
+        "  labels         {}{}",
+        model.labels().len(),
+        if model.is_multilabel() {
+            " (multi-label)"
+        } else {
+            ""
+        }
+    );
+    println!(
+        "  vocabulary     {} features from {} documents",
+        v.n_features(),
+        v.n_docs()
+    );
+    println!(
+        "  analysis       languages {}, stopwords {}, stemming {}, n-grams {}-{}",
+        a.languages
+            .iter()
+            .map(|l| l.code())
+            .collect::<Vec<_>>()
+            .join(","),
+        if a.stopwords { "on" } else { "off" },
+        if a.stem { "on (Snowball)" } else { "off" },
+        a.ngram_range.0,
+        a.ngram_range.1
+    );
+    println!(
+        "  tf-idf         min_df {}, max_df {}, max_features {}, sublinear tf {}",
+        v.config().min_df,
+        v.config().max_df,
+        v.config()
+            .max_features
+            .map_or("none".to_string(), |m| m.to_string()),
+        if v.config().sublinear_tf { "on" } else { "off" }
+    );
+    println!(
+        "  training       {} documents ({}), veille {}, data sha256 {}…",
+        meta.n_documents,
+        meta.languages
+            .iter()
+            .map(|(l, n)| format!("{l}: {n}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        meta.crate_version,
+        &meta.data_digest[..12.min(meta.data_digest.len())]
+    );
+    println!("  LOO F1 (est.)  {}", f3(c.loo_f1));
+    if let Some(cv) = &meta.cv {
+        println!(
+            "  {}-fold CV      accuracy {} ± {}, macro-F1 {} ± {}, micro-F1 {} ± {}",
+            cv.folds,
+            f3(cv.accuracy),
+            f3(cv.accuracy_std),
+            f3(cv.macro_f1),
+            f3(cv.macro_f1_std),
+            f3(cv.micro_f1),
+            f3(cv.micro_f1_std)
+        );
+    }
+    println!();
+    let rows: Vec<Vec<String>> = model
+        .labels()
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            vec![
+                l.clone(),
+                meta.label_counts
+                    .get(i)
+                    .map_or(String::new(), |n| n.to_string()),
+                c.thresholds.as_ref().map_or("argmax".into(), |t| f3(t[i])),
+                terms[i]
+                    .iter()
+                    .map(|(t, _)| t.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ]
+        })
+        .collect();
+    print!(
+        "{}",
+        table(&["label", "docs", "threshold", "top terms"], &rows)
+    );
+    Ok(())
+}

@@ -1,0 +1,202 @@
+//! The command line: one file per command. `main.rs` only parses and reports; the library
+//! does the work.
+
+mod classify;
+mod evaluate;
+mod inspect;
+mod output;
+mod progress;
+mod train;
+
+use crate::corpus::{self, CorpusError, Document, Fields};
+use crate::model::file::ModelFileError;
+use crate::model::TrainError;
+use clap::{Args, Parser, Subcommand};
+use std::path::{Path, PathBuf};
+
+/// Topic classification of French and English news articles on the geopolitics of technology.
+#[derive(Debug, Parser)]
+#[command(name = "veille", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    #[command(flatten)]
+    global: Global,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args, Clone)]
+pub struct Global {
+    /// No progress bars and no chatter on stderr (errors are still reported).
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    /// Worker threads (default: all cores).
+    #[arg(long, global = true, value_name = "N")]
+    pub threads: Option<usize>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Train a classifier on labelled articles and save it.
+    Train(train::TrainArgs),
+    /// Score a saved model on labelled articles.
+    Evaluate(evaluate::EvaluateArgs),
+    /// Label new articles with a saved model.
+    Classify(classify::ClassifyArgs),
+    /// Show what a saved model is: labels, vocabulary, settings, training run, top terms.
+    Inspect(inspect::InspectArgs),
+}
+
+/// Field names of input records.
+#[derive(Debug, Args, Clone)]
+pub struct FieldArgs {
+    /// Field (JSON Lines) or column (CSV) holding the text.
+    #[arg(long, default_value = "text", value_name = "NAME")]
+    text_field: String,
+    /// Field holding the single label.
+    #[arg(long, default_value = "label", value_name = "NAME")]
+    label_field: String,
+    /// Field holding the label list (CSV: labels separated by `|`).
+    #[arg(long, default_value = "labels", value_name = "NAME")]
+    labels_field: String,
+    /// Field holding the article id.
+    #[arg(long, default_value = "id", value_name = "NAME")]
+    id_field: String,
+}
+
+impl FieldArgs {
+    fn fields(&self) -> Fields {
+        Fields {
+            id: self.id_field.clone(),
+            text: self.text_field.clone(),
+            label: self.label_field.clone(),
+            labels: self.labels_field.clone(),
+        }
+    }
+}
+
+/// An error in what the user gave (exit code 2).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// Run a parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    if let Some(n) = cli.global.threads {
+        if n == 0 {
+            return Err(UsageError("--threads must be at least 1".into()).into());
+        }
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build_global()
+            .map_err(|e| anyhow::anyhow!("cannot start {n} threads: {e}"))?;
+    }
+    match cli.command {
+        Command::Train(a) => train::run(a, &cli.global),
+        Command::Evaluate(a) => evaluate::run(a, &cli.global),
+        Command::Classify(a) => classify::run(a, &cli.global),
+        Command::Inspect(a) => inspect::run(a, &cli.global),
+    }
+}
+
+/// The error and its causes on one line.
+pub fn one_line(e: &anyhow::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for cause in e.chain() {
+        let s = cause.to_string().replace('\n', " ");
+        if !parts.iter().any(|p| p.contains(&s)) {
+            parts.push(s);
+        }
+    }
+    parts.join(": ")
+}
+
+/// Exit code of a failure: 2 for bad usage or bad input, 1 for anything else.
+pub fn exit_code(e: &anyhow::Error) -> i32 {
+    for cause in e.chain() {
+        if cause.is::<UsageError>() || cause.is::<CorpusError>() {
+            return 2;
+        }
+        if let Some(m) = cause.downcast_ref::<ModelFileError>() {
+            return if matches!(m, ModelFileError::Encode(_)) {
+                1
+            } else {
+                2
+            };
+        }
+        if let Some(t) = cause.downcast_ref::<TrainError>() {
+            return match t {
+                TrainError::Classify(crate::classify::ClassifyError::Linfa(_))
+                | TrainError::Classify(crate::classify::ClassifyError::Logistic(_)) => 1,
+                _ => 2,
+            };
+        }
+        if cause.is::<crate::eval::CvError>() {
+            return 2;
+        }
+    }
+    1
+}
+
+/// Read labelled documents from each path (in order), honouring `--skip-bad`.
+fn read_labelled(
+    paths: &[PathBuf],
+    fields: &Fields,
+    skip_bad: bool,
+    quiet: bool,
+) -> anyhow::Result<Vec<Document>> {
+    let mut docs = Vec::new();
+    for path in paths {
+        let before = docs.len();
+        let stream = corpus::open_labelled(path, fields)?;
+        let report = corpus::collect(
+            stream,
+            skip_bad,
+            |e| warn(quiet, &format!("skipped: {e}")),
+            &mut docs,
+        )?;
+        if report.skipped > 0 {
+            warn(
+                quiet,
+                &format!(
+                    "{}: skipped {} bad record(s)",
+                    path.display(),
+                    report.skipped
+                ),
+            );
+        }
+        if docs.len() == before {
+            return Err(CorpusError::Empty { path: path.clone() }.into());
+        }
+    }
+    Ok(docs)
+}
+
+/// A warning on stderr unless `--quiet`.
+fn warn(quiet: bool, msg: &str) {
+    if !quiet {
+        eprintln!("veille: warning: {msg}");
+    }
+}
+
+/// Fail early, before long work, when the folder of an output file does not exist.
+fn check_output_dir(path: &Path) -> anyhow::Result<()> {
+    if let Some(dir) = path.parent() {
+        if !dir.as_os_str().is_empty() && !dir.is_dir() {
+            return Err(UsageError(format!(
+                "{}: folder {} does not exist",
+                path.display(),
+                dir.display()
+            ))
+            .into());
+        }
+    }
+    if path.is_dir() {
+        return Err(UsageError(format!(
+            "{}: is a folder, expected a model file path",
+            path.display()
+        ))
+        .into());
+    }
+    Ok(())
+}

@@ -1,0 +1,273 @@
+//! `veille train`: fit analyzer + vectorizer + estimator and save the model.
+
+use super::output::f3;
+use super::{check_output_dir, progress, read_labelled, FieldArgs, Global, UsageError};
+use crate::classify::{Algo, ClassWeight, ClassifierParams};
+use crate::eval::{cross_validate, ClassificationReport};
+use crate::features::{DfBound, TfidfConfig};
+use crate::model::{Model, TrainSettings};
+use crate::text::{AnalyzerConfig, Language};
+use anyhow::Context;
+use clap::Args;
+use serde_json::{json, Value};
+use std::path::PathBuf;
+use std::time::Instant;
+
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// Labelled training data: JSON Lines, CSV, or a folder with one sub-folder per label.
+    /// Repeat to train on several files.
+    #[arg(long, required = true, value_name = "PATH")]
+    data: Vec<PathBuf>,
+    /// Labelled test data: evaluate the trained model on it.
+    #[arg(long, value_name = "PATH")]
+    test: Option<PathBuf>,
+    /// Where to save the model (written atomically; an existing file is replaced only on success).
+    #[arg(long, value_name = "MODEL")]
+    out: PathBuf,
+    /// Estimator: auto (SVM and complement NB mixed by leave-one-out F1), svm, cnb, mnb, lsa-logreg.
+    #[arg(long, default_value = "auto", value_name = "NAME")]
+    algo: Algo,
+    /// Also report K-fold cross-validated scores (stored in the model).
+    #[arg(long, value_name = "K")]
+    cv: Option<usize>,
+    /// Skip malformed records with a warning instead of stopping.
+    #[arg(long)]
+    skip_bad: bool,
+    /// Print one JSON object on stdout.
+    #[arg(long)]
+    json: bool,
+    /// Languages of the articles, comma-separated ISO codes; the first is the fallback.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "fr,en",
+        value_name = "CODES"
+    )]
+    languages: Vec<Language>,
+    /// Word n-gram range, e.g. 1-2.
+    #[arg(long, default_value = "1-2", value_name = "MIN-MAX")]
+    ngrams: String,
+    /// Drop terms found in fewer documents (a count, or a fraction like 0.001).
+    #[arg(long, default_value = "2", value_name = "N")]
+    min_df: DfBound,
+    /// Drop terms found in more documents (a count, or a fraction like 0.5).
+    #[arg(long, default_value = "1.0", value_name = "N")]
+    max_df: DfBound,
+    /// Keep only the N most frequent terms.
+    #[arg(long, value_name = "N")]
+    max_features: Option<usize>,
+    /// Do not stem.
+    #[arg(long)]
+    no_stem: bool,
+    /// Keep stopwords.
+    #[arg(long)]
+    no_stopwords: bool,
+    /// Use raw term counts instead of 1 + ln(tf).
+    #[arg(long)]
+    no_sublinear_tf: bool,
+    /// SVM cost parameter C.
+    #[arg(long, default_value_t = 1.0, value_name = "C")]
+    c: f64,
+    /// Naive Bayes smoothing.
+    #[arg(long, default_value_t = 0.3, value_name = "A")]
+    alpha: f64,
+    /// Class weights for unbalanced corpora: none or balanced.
+    #[arg(long, default_value = "none", value_name = "W")]
+    class_weight: ClassWeight,
+    /// Dimensions of the LSA projection (lsa-logreg).
+    #[arg(long, default_value_t = 200, value_name = "K")]
+    lsa_dims: usize,
+    /// Seed of every random choice.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    #[command(flatten)]
+    fields: FieldArgs,
+}
+
+fn parse_ngrams(s: &str) -> Result<(usize, usize), UsageError> {
+    let bad = || UsageError(format!("--ngrams: expected MIN-MAX like 1-2, got '{s}'"));
+    let (a, b) = match s.split_once('-') {
+        Some((a, b)) => (a, b),
+        None => (s, s),
+    };
+    Ok((
+        a.trim().parse().map_err(|_| bad())?,
+        b.trim().parse().map_err(|_| bad())?,
+    ))
+}
+
+impl TrainArgs {
+    fn settings(&self) -> Result<TrainSettings, UsageError> {
+        Ok(TrainSettings {
+            analyzer: AnalyzerConfig {
+                languages: self.languages.clone(),
+                stopwords: !self.no_stopwords,
+                stem: !self.no_stem,
+                ngram_range: parse_ngrams(&self.ngrams)?,
+                min_token_chars: 2,
+            },
+            tfidf: TfidfConfig {
+                min_df: self.min_df,
+                max_df: self.max_df,
+                max_features: self.max_features,
+                sublinear_tf: !self.no_sublinear_tf,
+            },
+            classifier: ClassifierParams::new()
+                .algo(self.algo)
+                .c(self.c)
+                .alpha(self.alpha)
+                .class_weight(self.class_weight)
+                .lsa_dims(self.lsa_dims)
+                .seed(self.seed),
+        })
+    }
+}
+
+pub fn run(args: TrainArgs, g: &Global) -> anyhow::Result<()> {
+    let settings = args.settings()?;
+    settings
+        .analyzer
+        .check()
+        .map_err(|e| UsageError(e.to_string()))?;
+    check_output_dir(&args.out)?;
+    let fields = args.fields.fields();
+    let t0 = Instant::now();
+    let spin = progress::spinner("reading", g.quiet);
+    let docs = read_labelled(&args.data, &fields, args.skip_bad, g.quiet)?;
+    let test = match &args.test {
+        Some(p) => Some(read_labelled(
+            std::slice::from_ref(p),
+            &fields,
+            args.skip_bad,
+            g.quiet,
+        )?),
+        None => None,
+    };
+    spin.finish_and_clear();
+    let read_s = t0.elapsed().as_secs_f64();
+
+    let t1 = Instant::now();
+    let bar = progress::bar(docs.len() as u64, "analysing", g.quiet);
+    let mut model =
+        Model::train(&docs, &settings, &|n| bar.inc(n as u64)).context("training failed")?;
+    bar.finish_and_clear();
+    let train_s = t1.elapsed().as_secs_f64();
+
+    let mut cv_s = 0.0;
+    if let Some(k) = args.cv {
+        let t = Instant::now();
+        let bar = progress::bar(k as u64, "cv folds", g.quiet);
+        let cv = cross_validate(&docs, &settings, k, args.seed, &|_| bar.inc(1))?;
+        bar.finish_and_clear();
+        model.set_cv(cv);
+        cv_s = t.elapsed().as_secs_f64();
+    }
+
+    let mut eval_s = 0.0;
+    let report = match &test {
+        Some(test) => {
+            let t = Instant::now();
+            let r = model.evaluate(test)?;
+            eval_s = t.elapsed().as_secs_f64();
+            Some(r)
+        }
+        None => None,
+    };
+    model
+        .save(&args.out)
+        .with_context(|| format!("cannot save the model to {}", args.out.display()))?;
+
+    let c = model.classifier();
+    let summary = json!({
+        "model": args.out.display().to_string(),
+        "n_documents": docs.len(),
+        "n_labels": model.labels().len(),
+        "multilabel": model.is_multilabel(),
+        "n_features": model.vectorizer().n_features(),
+        "algo": c.algo.name(),
+        "nb_weight": c.nb_weight,
+        "loo_f1_estimate": c.loo_f1,
+        "cv": model.meta().cv,
+        "seconds": {"read": read_s, "train": train_s, "cv": cv_s, "evaluate": eval_s},
+    });
+    if args.json {
+        let mut obj = serde_json::Map::new();
+        if let Some(r) = &report {
+            if let Value::Object(m) = serde_json::to_value(r)? {
+                obj.extend(m);
+            }
+        }
+        if let Value::Object(m) = summary {
+            obj.extend(m);
+        }
+        println!("{}", serde_json::to_string(&Value::Object(obj))?);
+        return Ok(());
+    }
+    print_human(&model, &args, report.as_ref(), train_s);
+    Ok(())
+}
+
+fn print_human(
+    model: &Model,
+    args: &TrainArgs,
+    report: Option<&ClassificationReport>,
+    train_s: f64,
+) {
+    let c = model.classifier();
+    let meta = model.meta();
+    let algo = match c.nb_weight {
+        Some(w) => format!(
+            "auto (SVM {:.0}% + complement NB {:.0}%)",
+            (1.0 - w) * 100.0,
+            w * 100.0
+        ),
+        None => c.algo.name().to_string(),
+    };
+    println!(
+        "trained {} on {} documents, {} labels{}, {} features in {:.2}s",
+        algo,
+        meta.n_documents,
+        model.labels().len(),
+        if model.is_multilabel() {
+            " (multi-label)"
+        } else {
+            ""
+        },
+        model.vectorizer().n_features(),
+        train_s
+    );
+    println!(
+        "leave-one-out F1 estimate on the training set: {}",
+        f3(c.loo_f1)
+    );
+    if let Some(cv) = &meta.cv {
+        println!(
+            "{}-fold cross-validation: accuracy {} ± {}, macro-F1 {} ± {}, micro-F1 {} ± {}",
+            cv.folds,
+            f3(cv.accuracy),
+            f3(cv.accuracy_std),
+            f3(cv.macro_f1),
+            f3(cv.macro_f1_std),
+            f3(cv.micro_f1),
+            f3(cv.micro_f1_std)
+        );
+    }
+    if let Some(r) = report {
+        println!();
+        super::evaluate::print_report(r);
+    }
+    println!("model saved to {}", args.out.display());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ngram_ranges() {
+        assert_eq!(parse_ngrams("1-2").unwrap(), (1, 2));
+        assert_eq!(parse_ngrams("1").unwrap(), (1, 1));
+        assert!(parse_ngrams("a-b").is_err());
+    }
+}

@@ -1,0 +1,466 @@
+//! The CLI as a user runs it: every command, the output shapes scripts rely on, and every
+//! bad-input case (exit code 2, one line naming the file and line, nothing half-written).
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+fn veille() -> Command {
+    Command::cargo_bin("veille").unwrap()
+}
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+fn repo(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
+}
+
+fn train(data: &Path, out: &Path, extra: &[&str]) -> Value {
+    let mut cmd = veille();
+    cmd.args(["train", "--quiet", "--json", "--data"])
+        .arg(data)
+        .arg("--out")
+        .arg(out)
+        .args(extra);
+    let output = cmd.assert().success().get_output().stdout.clone();
+    serde_json::from_slice(&output).unwrap()
+}
+
+/// Run, expect exit code 2 and a one-line error containing `needle`.
+fn fails_with(cmd: &mut Command, needle: &str) {
+    let out = cmd.assert().code(2).get_output().clone();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(
+        err.trim_end().lines().count(),
+        1,
+        "one line expected: {err}"
+    );
+    assert!(err.contains(needle), "expected {needle:?} in {err:?}");
+    assert!(!err.contains("panicked"));
+}
+
+#[test]
+fn train_evaluate_classify_inspect_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("m.veille");
+    let summary = train(
+        &fixture("single.jsonl"),
+        &model,
+        &["--test", fixture("single.jsonl").to_str().unwrap()],
+    );
+    for key in ["accuracy", "macro_f1", "micro_f1", "n_features", "algo"] {
+        assert!(summary.get(key).is_some(), "{key} missing: {summary}");
+    }
+    assert!(summary["accuracy"].as_f64().unwrap() > 0.9);
+
+    let out = veille()
+        .args(["evaluate", "--json", "--model"])
+        .arg(&model)
+        .arg("--data")
+        .arg(fixture("single.csv"))
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let report: Value = serde_json::from_slice(&out).unwrap();
+    assert!(report["accuracy"].as_f64().unwrap() > 0.9);
+    assert_eq!(report["per_label"].as_array().unwrap().len(), 3);
+    assert!(report["confusion_matrix"].is_array());
+
+    let out = veille()
+        .args(["classify", "--format", "jsonl", "--model"])
+        .arg(&model)
+        .arg(fixture("single.jsonl"))
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let lines: Vec<Value> = String::from_utf8(out)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 15);
+    let first = &lines[0];
+    assert_eq!(first["id"], "s1");
+    assert_eq!(first["labels"], serde_json::json!(["sanctions"]));
+    assert_eq!(first["source"], "fixture", "extra fields pass through");
+    let scores = first["scores"].as_array().unwrap();
+    assert_eq!(scores.len(), 3);
+    let s: Vec<f64> = scores
+        .iter()
+        .map(|x| x["score"].as_f64().unwrap())
+        .collect();
+    assert!(s.windows(2).all(|w| w[0] >= w[1]) && s.iter().all(|&x| (0.0..=1.0).contains(&x)));
+    assert!(!first["terms"].as_array().unwrap().is_empty());
+    assert_eq!(first["language"], "en");
+
+    veille()
+        .args(["inspect", "--model"])
+        .arg(&model)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("sanctions").and(predicate::str::contains("vocabulary")));
+}
+
+#[test]
+fn classify_reads_stdin_top_and_threshold() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("m.veille");
+    train(&fixture("single.jsonl"), &model, &[]);
+    let out = veille()
+        .args(["classify", "--format", "jsonl", "--top", "1", "--model"])
+        .arg(&model)
+        .write_stdin("Ransomware hackers attacked the hospital and leaked patient data.")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(v["labels"], serde_json::json!(["cyber"]));
+    assert_eq!(v["scores"].as_array().unwrap().len(), 1);
+    // A threshold no score reaches: the model abstains.
+    let out = veille()
+        .args([
+            "classify",
+            "--format",
+            "jsonl",
+            "--threshold",
+            "1.0",
+            "--stdin-format",
+            "jsonl",
+            "--model",
+        ])
+        .arg(&model)
+        .write_stdin(
+            "{\"id\": \"a\", \"text\": \"hospital ransomware attack\", \"url\": \"http://x\"}\n",
+        )
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(v["labels"], serde_json::json!([]));
+    assert_eq!(v["url"], "http://x");
+}
+
+#[test]
+fn multilabel_training_and_evaluation() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("m.veille");
+    let s = train(
+        &fixture("multi.jsonl"),
+        &model,
+        &["--test", fixture("multi.jsonl").to_str().unwrap()],
+    );
+    assert_eq!(s["multilabel"], true);
+    for key in ["subset_accuracy", "hamming_loss", "micro_f1"] {
+        assert!(s[key].is_number(), "{key}: {s}");
+    }
+}
+
+#[test]
+fn same_data_and_seed_give_identical_model_bytes_whatever_the_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a.veille");
+    let b = dir.path().join("b.veille");
+    train(&repo("data/themes/train.en.jsonl"), &a, &["--threads", "1"]);
+    train(&repo("data/themes/train.en.jsonl"), &b, &["--threads", "2"]);
+    assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
+}
+
+#[test]
+fn malformed_json_line_names_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("bad.jsonl");
+    let mut text = std::fs::read_to_string(fixture("single.jsonl")).unwrap();
+    text.push_str("{\"label\": \"cyber\", \"text\": \"unterminated\n");
+    std::fs::write(&data, &text).unwrap();
+    fails_with(
+        veille()
+            .args(["train", "--out"])
+            .arg(dir.path().join("m.veille"))
+            .arg("--data")
+            .arg(&data),
+        "bad.jsonl:16: malformed JSON",
+    );
+    // --skip-bad goes on with a warning and a count.
+    veille()
+        .args(["train", "--skip-bad", "--out"])
+        .arg(dir.path().join("m.veille"))
+        .arg("--data")
+        .arg(&data)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("skipped 1 bad record"));
+}
+
+#[test]
+fn bad_records_are_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("m.veille");
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        (
+            "utf8.jsonl",
+            b"{\"label\": \"a\", \"text\": \"caf\xe9\"}\n".to_vec(),
+            "utf8.jsonl:1: not valid UTF-8",
+        ),
+        (
+            "notext.jsonl",
+            b"{\"label\": \"a\", \"body\": \"x\"}\n".to_vec(),
+            "notext.jsonl:1: missing field \"text\"",
+        ),
+        (
+            "nolabel.jsonl",
+            b"{\"text\": \"x y z\"}\n".to_vec(),
+            "nolabel.jsonl:1: missing field \"label\"",
+        ),
+        (
+            "emptytext.jsonl",
+            b"{\"label\": \"a\", \"text\": \"   \"}\n".to_vec(),
+            "emptytext.jsonl:1: empty text",
+        ),
+        ("empty.jsonl", b"".to_vec(), "empty.jsonl: no documents"),
+        (
+            "blank.jsonl",
+            b"\n\n  \n".to_vec(),
+            "blank.jsonl: no documents",
+        ),
+        (
+            "ragged.csv",
+            b"text,label\nx,a\ny\n".to_vec(),
+            "ragged.csv:3: malformed CSV",
+        ),
+        (
+            "nocol.csv",
+            b"body,label\nx,a\n".to_vec(),
+            "nocol.csv:1: missing field \"text",
+        ),
+        (
+            "labels.jsonl",
+            b"{\"labels\": \"a\", \"text\": \"x\"}\n".to_vec(),
+            "labels.jsonl:1: field \"labels\" must be",
+        ),
+        (
+            "notes.txt",
+            b"just some text".to_vec(),
+            "cannot read labels from this file",
+        ),
+    ];
+    for (name, bytes, needle) in cases {
+        let p = dir.path().join(name);
+        std::fs::write(&p, bytes).unwrap();
+        fails_with(
+            veille()
+                .args(["train", "--out"])
+                .arg(&out)
+                .arg("--data")
+                .arg(&p),
+            needle,
+        );
+        assert!(!out.exists(), "{name}: no model may be written");
+    }
+    fails_with(
+        veille()
+            .args(["train", "--out"])
+            .arg(&out)
+            .arg("--data")
+            .arg(dir.path().join("missing.jsonl")),
+        "missing.jsonl",
+    );
+    // One label only: nothing to learn.
+    let one = dir.path().join("one.jsonl");
+    std::fs::write(&one, "{\"label\": \"a\", \"text\": \"export controls\"}\n{\"label\": \"a\", \"text\": \"export bans\"}\n").unwrap();
+    fails_with(
+        veille()
+            .args(["train", "--out"])
+            .arg(&out)
+            .arg("--data")
+            .arg(&one),
+        "at least two distinct labels",
+    );
+}
+
+#[test]
+fn failed_training_leaves_an_existing_model_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("m.veille");
+    train(&fixture("single.jsonl"), &model, &[]);
+    let before = std::fs::read(&model).unwrap();
+    let bad = dir.path().join("bad.jsonl");
+    std::fs::write(&bad, "{\"label\": \"a\", \"text\": \"fine\"}\nnot json\n").unwrap();
+    fails_with(
+        veille()
+            .args(["train", "--out"])
+            .arg(&model)
+            .arg("--data")
+            .arg(&bad),
+        "bad.jsonl:2",
+    );
+    assert_eq!(std::fs::read(&model).unwrap(), before);
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty());
+}
+
+#[test]
+fn corrupt_truncated_and_foreign_model_files_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("m.veille");
+    train(&fixture("single.jsonl"), &model, &[]);
+    let bytes = std::fs::read(&model).unwrap();
+    let classify = |p: &Path| {
+        let mut c = veille();
+        c.args(["classify", "--model"]).arg(p).write_stdin("text");
+        c
+    };
+    let truncated = dir.path().join("truncated.veille");
+    std::fs::write(&truncated, &bytes[..bytes.len() / 2]).unwrap();
+    fails_with(&mut classify(&truncated), "truncated model file");
+
+    let corrupt = dir.path().join("corrupt.veille");
+    let mut c = bytes.clone();
+    let n = c.len();
+    c[n - 10] ^= 0x55;
+    std::fs::write(&corrupt, &c).unwrap();
+    fails_with(&mut classify(&corrupt), "checksum mismatch");
+
+    let newer = dir.path().join("newer.veille");
+    let mut c = bytes.clone();
+    c[8] = 99;
+    std::fs::write(&newer, &c).unwrap();
+    fails_with(&mut classify(&newer), "newer than this veille");
+
+    let stemmer = dir.path().join("stemmer.veille");
+    let mut c = bytes.clone();
+    let at = c.windows(13).position(|w| w == b"rust-stemmers").unwrap();
+    c[at] = b'R';
+    std::fs::write(&stemmer, &c).unwrap();
+    fails_with(&mut classify(&stemmer), "built with stemmer");
+
+    let text = dir.path().join("text.veille");
+    std::fs::write(&text, "hello, I am not a model").unwrap();
+    fails_with(&mut classify(&text), "not a veille model");
+
+    fails_with(
+        &mut classify(&dir.path().join("nope.veille")),
+        "nope.veille",
+    );
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    // Argument errors from the parser: exit 2, the first line says what is wrong.
+    for (args, needle) in [
+        (vec!["train", "--data", "x.jsonl"], "--out"),
+        (
+            vec![
+                "train", "--data", "x.jsonl", "--out", "m", "--algo", "magic",
+            ],
+            "unknown algorithm",
+        ),
+        (
+            vec!["train", "--data", "x.jsonl", "--out", "m", "--min-df=1.5"],
+            "neither a document count nor a fraction",
+        ),
+    ] {
+        let out = veille().args(&args).assert().code(2).get_output().clone();
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(err.lines().next().unwrap().contains("error"), "{err}");
+        assert!(err.contains(needle), "{needle}: {err}");
+    }
+    fails_with(
+        veille().args(["classify", "--model", "m", "--threshold", "3"]),
+        "--threshold",
+    );
+    fails_with(
+        veille().args([
+            "train", "--data", "x.jsonl", "--out", "m", "--ngrams", "2-1",
+        ]),
+        "n-gram range",
+    );
+}
+
+#[test]
+fn shipped_model_is_reproduced_by_the_documented_command() {
+    // models/README.md gives this command; the shipped file must be its exact output.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("themes.veille");
+    veille()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "train",
+            "--quiet",
+            "--data",
+            "data/themes/train.en.jsonl",
+            "--data",
+            "data/themes/train.fr.jsonl",
+            "--cv",
+            "5",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .success();
+    let shipped = std::fs::read(repo("models/themes.veille")).unwrap();
+    assert!(
+        std::fs::read(&out).unwrap() == shipped,
+        "models/themes.veille differs from what the documented command produces: rebuild it (see models/README.md)"
+    );
+}
+
+#[test]
+fn shipped_model_classifies_the_samples() {
+    let out = veille()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "classify",
+            "--format",
+            "jsonl",
+            "--model",
+            "models/themes.veille",
+            "data/samples",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let lines: Vec<Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let by_id = |needle: &str| {
+        lines
+            .iter()
+            .find(|v| v["id"].as_str().unwrap().contains(needle))
+            .unwrap()
+    };
+    assert!(by_id("en-hospital-ransomware")["labels"]
+        .as_array()
+        .unwrap()
+        .contains(&"cyber-operations".into()));
+    assert!(by_id("fr-viginum")["labels"]
+        .as_array()
+        .unwrap()
+        .contains(&"disinformation".into()));
+    assert_eq!(by_id("fr-viginum")["language"], "fr");
+    let de = by_id("de-");
+    assert_eq!(de["language"], "de");
+    assert_eq!(de["language_supported"], false);
+    assert!(String::from_utf8(out.stderr)
+        .unwrap()
+        .contains("not trained on"));
+}
