@@ -358,16 +358,37 @@ impl linfa::traits::PredictInplace<CsrMatrix, Vec<Vec<u32>>> for Classifier {
     }
 }
 
-/// Raw model columns with leave-one-out scores (row-major `n × k`).
+/// Folds of the SVM's held-out scores.
+const HELDOUT_FOLDS: usize = 5;
+
+/// Raw model columns with held-out scores (row-major `n × k`): exact leave-one-out for naive
+/// Bayes, k-fold for the SVM, training scores for LSA + logistic regression.
 pub(crate) struct Scored {
     pub(crate) columns: Vec<(Vec<f64>, f64)>,
     pub(crate) loo: Vec<f64>,
+}
+
+/// Folds for held-out SVM scores: a seeded shuffle dealt round-robin.
+fn svm_folds(n: usize, k: usize, seed: u64) -> Vec<u8> {
+    use rand::seq::SliceRandom;
+    use rand::SeedableRng;
+    let mut order: Vec<usize> = (0..n).collect();
+    order.shuffle(&mut rand_chacha::ChaCha8Rng::seed_from_u64(
+        seed ^ 0x5eed_f01d,
+    ));
+    let mut folds = vec![0u8; n];
+    for (pos, i) in order.into_iter().enumerate() {
+        folds[i] = (pos % k) as u8;
+    }
+    folds
 }
 
 fn fit_svm(p: &ValidClassifierParams, x: &CsrMatrix, t: &Targets) -> Scored {
     let n = x.n_rows();
     let k = t.n_labels();
     let counts = t.label_counts();
+    let n_folds = HELDOUT_FOLDS.min(n);
+    let folds = svm_folds(n, n_folds, p.seed);
     let fits: Vec<svm::BinarySvm> = (0..k)
         .into_par_iter()
         .map(|c| {
@@ -387,14 +408,14 @@ fn fit_svm(p: &ValidClassifierParams, x: &CsrMatrix, t: &Targets) -> Scored {
                 max_iter: p.max_iter,
                 seed: p.seed.wrapping_add(c as u64),
             };
-            svm::train_binary(x, &y, &params)
+            svm::train_binary(x, &y, &params, &folds, n_folds)
         })
         .collect();
     let mut loo = vec![0.0; n * k];
     let mut columns = Vec::with_capacity(k);
     for (c, f) in fits.into_iter().enumerate() {
         for i in 0..n {
-            loo[i * k + c] = f.loo[i];
+            loo[i * k + c] = f.heldout[i];
         }
         columns.push((f.w, f.b));
     }
