@@ -359,7 +359,7 @@ impl linfa::traits::PredictInplace<CsrMatrix, Vec<Vec<u32>>> for Classifier {
 }
 
 /// Folds of the SVM's held-out scores.
-const HELDOUT_FOLDS: usize = 5;
+const HELDOUT_FOLDS: usize = 3;
 
 /// Raw model columns with held-out scores (row-major `n × k`): exact leave-one-out for naive
 /// Bayes, k-fold for the SVM, training scores for LSA + logistic regression.
@@ -435,7 +435,35 @@ fn fit_nb(
     }
 }
 
-/// Calibration, thresholds and the LOO F1 of a set of LOO scores.
+/// Held-out F1 of raw scores, without calibrating them: macro F1 of the argmax for
+/// single-label targets; for multi-label targets, micro F1 with each label cut where its own
+/// F1 is best (a monotone calibration moves the cut, not the decisions).
+fn heldout_f1(scores: &[f64], t: &Targets) -> f64 {
+    let k = t.n_labels();
+    let n = t.len();
+    if !t.is_multilabel() {
+        let truth: Vec<u32> = (0..n).map(|i| t.labels_of(i)[0]).collect();
+        let pred: Vec<u32> = scores.chunks(k).map(|r| argmax(r) as u32).collect();
+        return crate::eval::macro_f1_single(&truth, &pred, k);
+    }
+    let counts: Vec<(usize, usize, usize)> = (0..k)
+        .into_par_iter()
+        .map(|c| {
+            let f: Vec<f64> = (0..n).map(|i| scores[i * k + c]).collect();
+            calibration::best_cut_counts(&f, &t.binary(c))
+        })
+        .collect();
+    let (tp, fp, fneg) = counts
+        .iter()
+        .fold((0, 0, 0), |a, c| (a.0 + c.0, a.1 + c.1, a.2 + c.2));
+    if tp == 0 {
+        0.0
+    } else {
+        2.0 * tp as f64 / (2 * tp + fp + fneg) as f64
+    }
+}
+
+/// Calibration, thresholds and the held-out F1 of a set of held-out scores.
 fn calibrate(loo: &[f64], t: &Targets) -> (Calibration, Option<Vec<f64>>, f64) {
     let k = t.n_labels();
     let n = t.len();
@@ -547,29 +575,26 @@ pub fn fit(
     };
     let (svm, nb) = (&scored[0], &scored[1]);
     let (s1, s2) = (scale(&svm.loo), scale(&nb.loo));
+    let mix = |beta: f64| -> Vec<f64> {
+        svm.loo
+            .iter()
+            .zip(&nb.loo)
+            .map(|(a, b)| (1.0 - beta) * s1 * a + beta * s2 * b)
+            .collect()
+    };
     let candidates: Vec<f64> = (0..=10).map(|i| f64::from(i) / 10.0).collect();
-    let results: Vec<(f64, (Calibration, Option<Vec<f64>>, f64))> = candidates
-        .par_iter()
-        .map(|&beta| {
-            let mixed: Vec<f64> = svm
-                .loo
-                .iter()
-                .zip(&nb.loo)
-                .map(|(a, b)| (1.0 - beta) * s1 * a + beta * s2 * b)
-                .collect();
-            (beta, calibrate(&mixed, t))
-        })
+    let f1s: Vec<f64> = candidates
+        .iter()
+        .map(|&beta| heldout_f1(&mix(beta), t))
         .collect();
     let mut best = 0;
-    for (i, r) in results.iter().enumerate() {
-        if r.1 .2 > results[best].1 .2 + 1e-12 {
+    for (i, &f) in f1s.iter().enumerate() {
+        if f > f1s[best] + 1e-12 {
             best = i;
         }
     }
-    let (beta, (calibration, thresholds, loo_f1)) = results
-        .into_iter()
-        .nth(best)
-        .ok_or_else(|| ClassifyError::Data("no candidate mix".into()))?;
+    let beta = candidates[best];
+    let (calibration, thresholds, loo_f1) = calibrate(&mix(beta), t);
     let m1 = LinearModel::from_columns(d, &svm.columns);
     let m2 = LinearModel::from_columns(d, &nb.columns);
     Ok(Classifier {

@@ -145,34 +145,65 @@ pub fn fit(x: &CsrMatrix, t: &Targets, kind: NbKind, alpha: f64) -> NbFit {
         .collect();
     // LOO: row i's mass leaves the counts of the classes whose counts include it — its own
     // class for multinomial NB, every other class for complement NB.
-    let (counts, totals, docs_in, row_mass) = (&counts, &totals, &docs_in, &row_mass);
+    // Hot loop, feature-major so that one feature's classes sit side by side in memory. The
+    // weights already hold ln(α + count) − ln(dα + total), so a touched class needs only
+    // ln(1 − v / (α + count)) per feature and one ln per (row, class).
+    let mut w_fm = vec![0f64; d * k];
+    let mut inv_fm = vec![0f64; d * k];
+    for c in 0..k {
+        for j in 0..d {
+            w_fm[j * k + c] = columns[c].0[j];
+            inv_fm[j * k + c] = 1.0 / (alpha + counts[c][j]);
+        }
+    }
+    let (totals, docs_in, row_mass) = (&totals, &docs_in, &row_mass);
+    let (w_fm, inv_fm) = (&w_fm, &inv_fm);
     let loo: Vec<f64> = (0..n)
         .into_par_iter()
         .flat_map_iter(|i| {
             let r = x.row(i);
             let yi = t.labels_of(i)[0] as usize;
             let m = row_mass[i];
+            let touched = move |c: usize| match kind {
+                NbKind::Complement => c != yi,
+                NbKind::Multinomial => c == yi,
+            };
+            let mut dot = vec![0f64; k];
+            let mut shift = vec![0f64; k];
+            for (&j, &v) in r.indices.iter().zip(r.data) {
+                let (j, v) = (j as usize, f64::from(v));
+                let ws = &w_fm[j * k..(j + 1) * k];
+                let inv = &inv_fm[j * k..(j + 1) * k];
+                for c in 0..k {
+                    dot[c] += v * ws[c];
+                    if touched(c) {
+                        shift[c] += v * ln_1m((v * inv[c]).min(1.0 - 1e-12));
+                    }
+                }
+            }
             (0..k).map(move |c| {
-                let touched = match kind {
-                    NbKind::Complement => c != yi,
-                    NbKind::Multinomial => c == yi,
-                };
                 let nc = docs_in[c] as f64 - if c == yi { 1.0 } else { 0.0 };
-                let mut s = log_prior(nc, (n - 1).max(1) as f64);
-                for (&j, &v) in r.indices.iter().zip(r.data) {
-                    let (j, v) = (j as usize, f64::from(v));
-                    let (cnt, tot) = if touched {
-                        ((counts[c][j] - v).max(0.0), totals[c] - m)
-                    } else {
-                        (counts[c][j], totals[c])
-                    };
-                    s += v * sign * ((alpha + cnt) / (dalpha + tot)).ln();
+                let mut s = log_prior(nc, (n - 1).max(1) as f64) + dot[c];
+                if touched(c) {
+                    let log_tot = ((dalpha + totals[c]) / (dalpha + totals[c] - m).max(1e-12)).ln();
+                    s += sign * (shift[c] + m * log_tot);
                 }
                 s
             })
         })
         .collect();
     NbFit { columns, loo }
+}
+
+/// `ln(1 − u)` for `0 <= u < 1`, by its series where `u` is small (the common case: one
+/// document is a small part of a class's mass).
+fn ln_1m(u: f64) -> f64 {
+    if u < 0.05 {
+        let u2 = u * u;
+        -(u + u2 / 2.0 + u2 * u / 3.0 + u2 * u2 / 4.0 + u2 * u2 * u / 5.0)
+    } else {
+        (-u).ln_1p()
+    }
 }
 
 #[cfg(test)]

@@ -130,6 +130,8 @@ pub struct Vectorizer {
     gram_start: Vec<u32>,
     df: Vec<u32>,
     idf: Vec<f32>,
+    /// Training documents per analyzer language.
+    doc_languages: Vec<u64>,
     lookup: Lookup,
 }
 
@@ -144,6 +146,7 @@ struct VectorizerData {
     gram_len: Vec<u8>,
     df: Vec<u32>,
     idf: Vec<f32>,
+    doc_languages: Vec<u64>,
 }
 
 impl From<VectorizerData> for Vectorizer {
@@ -159,6 +162,7 @@ impl From<VectorizerData> for Vectorizer {
             gram_start: Vec::new(),
             df: d.df,
             idf: d.idf,
+            doc_languages: d.doc_languages,
             lookup: Lookup::default(),
         };
         v.rebuild_lookup();
@@ -178,6 +182,7 @@ impl From<Vectorizer> for VectorizerData {
             gram_len: v.gram_len,
             df: v.df,
             idf: v.idf,
+            doc_languages: v.doc_languages,
         }
     }
 }
@@ -204,6 +209,8 @@ struct PartTerms {
     terms: Vec<u32>,
     /// (local term, surface, count) candidates for display forms.
     surfaces: Vec<(u32, Box<str>, u32)>,
+    /// Documents per analyzer language.
+    languages: Vec<u64>,
 }
 
 impl Vectorizer {
@@ -328,10 +335,17 @@ impl Vectorizer {
             df.push(*d);
             idf.push((((1 + n) as f64 / (1 + *d) as f64).ln() + 1.0) as f32);
         }
+        let mut doc_languages = vec![0u64; analyzer.config().languages.len()];
+        for p in &analysed {
+            for (a, b) in doc_languages.iter_mut().zip(&p.languages) {
+                *a += b;
+            }
+        }
         let mut v = Vectorizer {
             analyzer,
             config,
             n_docs: n as u64,
+            doc_languages,
             stems,
             display,
             grams,
@@ -406,6 +420,11 @@ impl Vectorizer {
     /// The TF-IDF settings.
     pub fn config(&self) -> &TfidfConfig {
         &self.config
+    }
+
+    /// Training documents per analyzer language (same order as the analyzer's languages).
+    pub fn doc_languages(&self) -> &[u64] {
+        &self.doc_languages
     }
 
     /// Number of training documents the idf was computed from.
@@ -612,8 +631,10 @@ fn analyse_part(
     let mut offsets = Vec::with_capacity(texts.len() + 1);
     offsets.push(0);
     let mut terms = Vec::new();
+    let mut languages = vec![0u64; analyzer.config().languages.len()];
     for (i, t) in texts.iter().enumerate() {
         analyzer.analyze(t, &mut cache, &mut out);
+        languages[out.language] += 1;
         terms.extend_from_slice(&out.terms);
         offsets.push(terms.len());
         if i % 512 == 511 {
@@ -642,6 +663,7 @@ fn analyse_part(
         offsets,
         terms,
         surfaces,
+        languages,
     }
 }
 

@@ -204,7 +204,14 @@ impl Model {
         let (vectorizer, x) =
             Vectorizer::fit_transform(analyzer, settings.tfidf.clone(), &texts, progress)?;
         let classifier = classify::fit(&params, &x, &targets)?;
-        let languages = language_counts(&vectorizer, &texts);
+        let languages = vectorizer
+            .analyzer()
+            .config()
+            .languages
+            .iter()
+            .zip(vectorizer.doc_languages())
+            .map(|(l, &c)| (l.code().to_string(), c))
+            .collect();
         let meta = TrainingMeta {
             crate_version: env!("CARGO_PKG_VERSION").to_string(),
             n_documents: docs.len(),
@@ -451,34 +458,4 @@ pub struct RowBuf {
     indices: Vec<u32>,
     data: Vec<f32>,
     scores: Vec<f64>,
-}
-
-fn language_counts(v: &Vectorizer, texts: &[&str]) -> Vec<(String, u64)> {
-    let langs = &v.analyzer().config().languages;
-    let counts = texts
-        .par_chunks(256)
-        .map(|chunk| {
-            let mut scratch = v.scratch();
-            let (mut i, mut d) = (Vec::new(), Vec::new());
-            let mut c = vec![0u64; langs.len()];
-            for t in chunk {
-                v.transform_into(t, &mut scratch, &mut i, &mut d);
-                c[scratch.analyzed.language] += 1;
-            }
-            c
-        })
-        .reduce(
-            || vec![0u64; langs.len()],
-            |mut a, b| {
-                for (x, y) in a.iter_mut().zip(b) {
-                    *x += y;
-                }
-                a
-            },
-        );
-    langs
-        .iter()
-        .zip(counts)
-        .map(|(l, c)| (l.code().to_string(), c))
-        .collect()
 }
