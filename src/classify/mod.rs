@@ -361,6 +361,11 @@ impl linfa::traits::PredictInplace<CsrMatrix, Vec<Vec<u32>>> for Classifier {
 /// Folds of the SVM's held-out scores.
 const HELDOUT_FOLDS: usize = 3;
 
+/// Passes allowed to each alpha-seeded fold: it starts next to its optimum, and its scores only
+/// feed calibration and model choice (3 passes instead of convergence changed test F1 by less
+/// than 0.002 on 20 Newsgroups, AG News, Le Monde and Reuters).
+const FOLD_PASSES: usize = 3;
+
 /// Raw model columns with held-out scores (row-major `n × k`): exact leave-one-out for naive
 /// Bayes, k-fold for the SVM, training scores for LSA + logistic regression.
 pub(crate) struct Scored {
@@ -407,6 +412,7 @@ fn fit_svm(p: &ValidClassifierParams, x: &CsrMatrix, t: &Targets) -> Scored {
                 tol: p.tol,
                 max_iter: p.max_iter,
                 seed: p.seed.wrapping_add(c as u64),
+                fold_passes: FOLD_PASSES,
             };
             svm::train_binary(x, &y, &params, &folds, n_folds)
         })

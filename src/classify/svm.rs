@@ -24,6 +24,8 @@ pub struct SvmParams {
     pub max_iter: usize,
     /// Seed of the visiting order.
     pub seed: u64,
+    /// Passes allowed to each alpha-seeded fold.
+    pub fold_passes: usize,
 }
 
 /// A trained binary SVM: `f(x) = w·x + b`, with held-out decision values.
@@ -159,9 +161,14 @@ pub fn train_binary(
                 problem.add_row(i, -af[i] * problem.sign[i], &mut wf);
                 af[i] = 0.0;
             }
-            // Held-out scores only feed calibration and model choice: a looser tolerance
-            // saves passes without changing them materially (measured in BENCHMARKS.md).
-            problem.solve(&keep, &mut af, &mut wf, p.tol * 2.0, p.max_iter, &mut rng);
+            problem.solve(
+                &keep,
+                &mut af,
+                &mut wf,
+                p.tol * 2.0,
+                p.fold_passes,
+                &mut rng,
+            );
             for &i in &out {
                 heldout[i] = problem.decision(i, &wf);
             }
@@ -199,6 +206,7 @@ mod tests {
         tol: 1e-6,
         max_iter: 1000,
         seed: 1,
+        fold_passes: 1000,
     };
 
     #[test]
