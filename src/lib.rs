@@ -31,9 +31,10 @@
 //! let model = Model::load(&path)?;
 //! let opts = ClassifyOptions { n_terms: 3, ..Default::default() };
 //! let out = model.classify_batch(&["Hackers used ransomware against the hospital."], &opts);
-//! assert_eq!(out[0].labels, ["cyber"]);
+//! let labels: Vec<&str> = out[0].labels.iter().map(|&l| model.label(l)).collect();
+//! assert_eq!(labels, ["cyber"]);
 //! assert_eq!(out[0].language, "en");
-//! assert_eq!(out[0].scores[0].0, "cyber"); // scores are ranked, best first
+//! assert_eq!(model.label(out[0].scores[0].0), "cyber"); // scores are ranked, best first
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![warn(missing_docs)]

@@ -57,7 +57,8 @@ pub fn fit(x: &CsrMatrix, t: &Targets, kind: NbKind, alpha: f64) -> NbFit {
 
     if t.is_multilabel() {
         // Binary log-odds per label: log θ_c,j − log θ_¬c,j (+ log prior odds).
-        let fits: Vec<((Vec<f64>, f64), Vec<f64>)> = (0..k)
+        type Fitted = ((Vec<f64>, f64), Vec<f64>);
+        let fits: Vec<Fitted> = (0..k)
             .into_par_iter()
             .map(|c| {
                 let pos = &per_class[c];

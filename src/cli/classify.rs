@@ -5,7 +5,8 @@ use super::{progress, warn, FieldArgs, Global, UsageError};
 use crate::corpus::{self, Document, Documents};
 use crate::model::{Classification, ClassifyOptions, Model};
 use clap::{Args, ValueEnum};
-use serde_json::{json, Map, Value};
+use serde::ser::{SerializeMap, SerializeSeq};
+use serde::{Serialize, Serializer};
 use std::collections::BTreeMap;
 use std::io::{BufWriter, IsTerminal, Write};
 use std::path::PathBuf;
@@ -104,7 +105,7 @@ pub fn run(args: ClassifyArgs, g: &Global) -> anyhow::Result<()> {
     let stdout = std::io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
     let spin = progress::spinner("classifying", g.quiet);
-    let mut other_languages: BTreeMap<String, usize> = BTreeMap::new();
+    let mut other_languages: BTreeMap<&'static str, usize> = BTreeMap::new();
     let (mut total, mut skipped) = (0usize, 0usize);
     let mut batch: Vec<Document> = Vec::with_capacity(BATCH);
     let mut rows: Vec<Vec<String>> = Vec::new();
@@ -113,14 +114,19 @@ pub fn run(args: ClassifyArgs, g: &Global) -> anyhow::Result<()> {
         let results = model.classify_batch(&texts, &opts);
         for (d, c) in batch.iter().zip(&results) {
             if !c.language_supported {
-                *other_languages.entry(c.language.clone()).or_default() += 1;
+                *other_languages.entry(c.language).or_default() += 1;
             }
             match format {
                 Format::Jsonl => {
-                    serde_json::to_writer(&mut *out, &json_line(d, c))?;
+                    let line = Line {
+                        doc: d,
+                        result: c,
+                        model: &model,
+                    };
+                    serde_json::to_writer(&mut *out, &line)?;
                     out.write_all(b"\n")?;
                 }
-                _ => rows.push(table_row(d, c)),
+                _ => rows.push(table_row(d, c, &model)),
             }
         }
         total += batch.len();
@@ -170,54 +176,106 @@ pub fn run(args: ClassifyArgs, g: &Global) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The JSON Lines record of one article (shape documented in DESIGN.md).
-fn json_line(d: &Document, c: &Classification) -> Value {
-    let mut obj = Map::new();
-    obj.insert("id".into(), Value::String(d.id.clone()));
-    obj.insert("labels".into(), json!(c.labels));
-    obj.insert(
-        "scores".into(),
-        Value::Array(
-            c.scores
-                .iter()
-                .map(|(l, s)| json!({"label": l, "score": round4(*s)}))
-                .collect(),
-        ),
-    );
-    obj.insert("language".into(), Value::String(c.language.clone()));
-    obj.insert(
-        "language_supported".into(),
-        Value::Bool(c.language_supported),
-    );
-    obj.insert(
-        "terms".into(),
-        Value::Array(
-            c.terms
-                .iter()
-                .map(|(t, w)| json!({"term": t, "weight": round4(*w)}))
-                .collect(),
-        ),
-    );
-    for (k, v) in &d.extra {
-        if !obj.contains_key(k) {
-            obj.insert(k.clone(), v.clone());
+/// The JSON Lines record of one article (shape documented in DESIGN.md), serialised straight
+/// from borrowed data: classification output is the hot path of `classify`.
+struct Line<'a> {
+    doc: &'a Document,
+    result: &'a Classification,
+    model: &'a Model,
+}
+
+struct Scores<'a>(&'a [(u32, f64)], &'a Model);
+struct Terms<'a>(&'a [(String, f64)]);
+struct Names<'a>(&'a [u32], &'a Model);
+
+impl Serialize for Names<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        for &l in self.0 {
+            seq.serialize_element(self.1.label(l))?;
         }
+        seq.end()
     }
-    Value::Object(obj)
+}
+
+impl Serialize for Scores<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        for &(l, p) in self.0 {
+            seq.serialize_element(&LabelScore {
+                label: self.1.label(l),
+                score: round4(p),
+            })?;
+        }
+        seq.end()
+    }
+}
+
+impl Serialize for Terms<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        for (t, w) in self.0 {
+            seq.serialize_element(&TermWeight {
+                term: t,
+                weight: round4(*w),
+            })?;
+        }
+        seq.end()
+    }
+}
+
+#[derive(Serialize)]
+struct LabelScore<'a> {
+    label: &'a str,
+    score: f64,
+}
+
+#[derive(Serialize)]
+struct TermWeight<'a> {
+    term: &'a str,
+    weight: f64,
+}
+
+const RESERVED: [&str; 6] = [
+    "id",
+    "labels",
+    "scores",
+    "language",
+    "language_supported",
+    "terms",
+];
+
+impl Serialize for Line<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let (d, c) = (self.doc, self.result);
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("id", &d.id)?;
+        map.serialize_entry("labels", &Names(&c.labels, self.model))?;
+        map.serialize_entry("scores", &Scores(&c.scores, self.model))?;
+        map.serialize_entry("language", c.language)?;
+        map.serialize_entry("language_supported", &c.language_supported)?;
+        map.serialize_entry("terms", &Terms(&c.terms))?;
+        for (k, v) in &d.extra {
+            if !RESERVED.contains(&k.as_str()) {
+                map.serialize_entry(k, v)?;
+            }
+        }
+        map.end()
+    }
 }
 
 fn round4(x: f64) -> f64 {
     (x * 10_000.0).round() / 10_000.0
 }
 
-fn table_row(d: &Document, c: &Classification) -> Vec<String> {
+fn table_row(d: &Document, c: &Classification, model: &Model) -> Vec<String> {
     let scores: Vec<String> = c
         .scores
         .iter()
         .take(3)
-        .map(|(l, s)| format!("{l} {}", f3(*s)))
+        .map(|&(l, s)| format!("{} {}", model.label(l), f3(s)))
         .collect();
-    let mut lang = c.language.clone();
+    let mut lang = c.language.to_string();
     if !c.language_supported {
         lang.push_str(" (!)");
     }
@@ -226,7 +284,11 @@ fn table_row(d: &Document, c: &Classification) -> Vec<String> {
         if c.labels.is_empty() {
             "(none)".into()
         } else {
-            c.labels.join(", ")
+            c.labels
+                .iter()
+                .map(|&l| model.label(l))
+                .collect::<Vec<_>>()
+                .join(", ")
         },
         scores.join("; "),
         lang,

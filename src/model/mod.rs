@@ -163,12 +163,12 @@ pub fn digest(docs: &[Document]) -> String {
 /// One article's classification.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Classification {
-    /// Predicted labels (possibly empty: the model abstains).
-    pub labels: Vec<String>,
-    /// Every label with its calibrated score, best first.
-    pub scores: Vec<(String, f64)>,
-    /// Language of the article: detected code, or the model language used.
-    pub language: String,
+    /// Predicted label ids (possibly none: the model abstains); names via [`Model::label`].
+    pub labels: Vec<u32>,
+    /// Label ids with their calibrated scores, best first.
+    pub scores: Vec<(u32, f64)>,
+    /// Language of the article: detected ISO code, or the model language used.
+    pub language: &'static str,
     /// Whether that language is one the model was trained with.
     pub language_supported: bool,
     /// Words that pushed the top label most, with their contribution.
@@ -236,6 +236,11 @@ impl Model {
     /// Label names, in id order.
     pub fn labels(&self) -> &[String] {
         &self.labels
+    }
+
+    /// The name of label `id`.
+    pub fn label(&self, id: u32) -> &str {
+        &self.labels[id as usize]
     }
 
     /// The text → features pipeline.
@@ -341,45 +346,35 @@ impl Model {
         let pred = self
             .classifier
             .predict_row(row, opts.threshold, &mut buf.scores);
-        let mut ranked: Vec<(usize, f64)> = pred.probs.iter().copied().enumerate().collect();
-        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        let top = ranked.first().map_or(0, |r| r.0);
+        let mut ranked: Vec<(u32, f64)> = pred
+            .probs
+            .iter()
+            .enumerate()
+            .map(|(c, &p)| (c as u32, p))
+            .collect();
+        ranked.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let top = ranked.first().map_or(0, |r| r.0 as usize);
         if let Some(k) = opts.top {
             ranked.truncate(k);
         }
         let terms = self.explain(row, top, opts.n_terms, scratch);
         let a = &scratch.analyzed;
-        let model_lang = self.vectorizer.analyzer().config().languages[a.language];
+        let languages = &self.vectorizer.analyzer().config().languages;
+        let model_lang = languages[a.language].code();
         // Stopwords of a model language make up a good share of any text in that language;
         // when they are scarce, ask a general detector which language this is.
         let confident = a.n_tokens >= 8 && f64::from(a.stop_hits) >= 0.15 * a.n_tokens as f64;
         let (language, language_supported) = if confident {
-            (model_lang.code().to_string(), true)
+            (model_lang, true)
         } else {
             match detect_any(text) {
-                Some(code) => {
-                    let known = self
-                        .vectorizer
-                        .analyzer()
-                        .config()
-                        .languages
-                        .iter()
-                        .any(|l| l.code() == code);
-                    (code.to_string(), known)
-                }
-                None => (model_lang.code().to_string(), true),
+                Some(code) => (code, languages.iter().any(|l| l.code() == code)),
+                None => (model_lang, true),
             }
         };
         Classification {
-            labels: pred
-                .labels
-                .iter()
-                .map(|&l| self.labels[l as usize].clone())
-                .collect(),
-            scores: ranked
-                .into_iter()
-                .map(|(c, p)| (self.labels[c].clone(), p))
-                .collect(),
+            labels: pred.labels,
+            scores: ranked,
             language,
             language_supported,
             terms,
@@ -428,8 +423,12 @@ impl Model {
             .map(|(&j, &x)| (j, f64::from(x) * f64::from(model.weight(j as usize, c))))
             .filter(|&(_, v)| v > 0.0)
             .collect();
-        contrib.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        contrib.truncate(n);
+        let order = |a: &(u32, f64), b: &(u32, f64)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+        if contrib.len() > n {
+            contrib.select_nth_unstable_by(n, order);
+            contrib.truncate(n);
+        }
+        contrib.sort_unstable_by(order);
         let a = &scratch.analyzed;
         contrib
             .into_iter()

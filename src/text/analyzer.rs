@@ -417,8 +417,10 @@ mod tests {
 
     #[test]
     fn rejects_bad_settings() {
-        let mut c = AnalyzerConfig::default();
-        c.ngram_range = (2, 1);
+        let c = AnalyzerConfig {
+            ngram_range: (2, 1),
+            ..AnalyzerConfig::default()
+        };
         assert!(Analyzer::new(c).is_err());
         let c = AnalyzerConfig {
             languages: vec![],
