@@ -2,7 +2,7 @@
 
 use super::output::{f3, table};
 use super::{progress, warn, FieldArgs, Global, UsageError};
-use crate::corpus::{self, Document, Documents};
+use crate::corpus::{self, Batches, Document};
 use crate::model::{Classification, ClassifyOptions, Model};
 use clap::{Args, ValueEnum};
 use serde::ser::{SerializeMap, SerializeSeq};
@@ -75,9 +75,9 @@ pub fn run(args: ClassifyArgs, g: &Global) -> anyhow::Result<()> {
     let model = Model::load(&args.model)?;
     let fields = args.fields.fields();
     // Open every input first, so that a missing file fails before any output.
-    let mut sources: Vec<Documents> = Vec::new();
+    let mut sources: Vec<Batches> = Vec::new();
     if args.paths.is_empty() {
-        sources.push(corpus::open_stdin(
+        sources.push(corpus::open_stdin_batched(
             args.stdin_format == StdinFormat::Jsonl,
             &fields,
         )?);
@@ -90,7 +90,7 @@ pub fn run(args: ClassifyArgs, g: &Global) -> anyhow::Result<()> {
             }
             .into());
         }
-        sources.push(corpus::open_articles(p, &fields)?);
+        sources.push(corpus::open_articles_batched(p, &fields)?);
     }
     let format = match args.format {
         Format::Auto if std::io::stdout().is_terminal() => Format::Table,
@@ -134,21 +134,29 @@ pub fn run(args: ClassifyArgs, g: &Global) -> anyhow::Result<()> {
         batch.clear();
         Ok(())
     };
-    for source in sources {
-        for d in source {
-            match d {
-                Ok(d) => batch.push(d),
-                Err(e) if args.skip_bad && e.is_record_error() => {
-                    warn(g.quiet, &format!("skipped: {e}"));
-                    skipped += 1;
-                }
-                Err(e) => {
-                    out.flush()?;
-                    return Err(e.into());
+    let mut read: Vec<Result<Document, corpus::CorpusError>> = Vec::with_capacity(BATCH);
+    for mut source in sources {
+        loop {
+            read.clear();
+            let more = source.next_batch(BATCH, &mut read);
+            for d in read.drain(..) {
+                match d {
+                    Ok(d) => batch.push(d),
+                    Err(e) if args.skip_bad && e.is_record_error() => {
+                        warn(g.quiet, &format!("skipped: {e}"));
+                        skipped += 1;
+                    }
+                    Err(e) => {
+                        out.flush()?;
+                        return Err(e.into());
+                    }
                 }
             }
-            if batch.len() == BATCH {
+            if batch.len() >= BATCH {
                 flush(&mut batch, &mut out)?;
+            }
+            if !more {
+                break;
             }
         }
     }

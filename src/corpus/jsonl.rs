@@ -12,11 +12,18 @@ pub const MAX_LINE_BYTES: usize = 64 << 20;
 /// Streams documents from JSON Lines. Blank lines are skipped.
 pub struct JsonlReader<R> {
     reader: R,
+    parser: JsonlParser,
     path: PathBuf,
-    fields: Fields,
     line: u64,
     buf: Vec<u8>,
     done: bool,
+}
+
+/// Turns raw JSON Lines records into documents; shareable between threads.
+#[derive(Debug, Clone)]
+pub struct JsonlParser {
+    path: PathBuf,
+    fields: Fields,
     require_labels: bool,
 }
 
@@ -25,40 +32,53 @@ impl<R: BufRead> JsonlReader<R> {
     pub fn new(reader: R, path: &Path, fields: Fields) -> Self {
         JsonlReader {
             reader,
+            parser: JsonlParser {
+                path: path.to_path_buf(),
+                fields,
+                require_labels: false,
+            },
             path: path.to_path_buf(),
-            fields,
             line: 0,
             buf: Vec::new(),
             done: false,
-            require_labels: false,
         }
     }
 
     /// Make a record without `label` / `labels` an error (for training and evaluation).
     pub fn require_labels(mut self, yes: bool) -> Self {
-        self.require_labels = yes;
+        self.parser.require_labels = yes;
         self
     }
 
-    fn parse_line(&self) -> Result<Document, CorpusError> {
-        let mut bytes = &self.buf[..];
+    /// The parser of this reader's records.
+    pub fn parser(&self) -> &JsonlParser {
+        &self.parser
+    }
+}
+
+impl JsonlParser {
+    /// Parse one raw line (as returned by [`JsonlReader::next_raw`]) into a document. Takes
+    /// `&self` only, so a batch of lines can be parsed in parallel.
+    pub fn parse(&self, raw: &RawLine) -> Result<Document, CorpusError> {
+        let line = raw.line;
+        let mut bytes = &raw.bytes[..];
         if bytes.last() == Some(&b'\n') {
             bytes = &bytes[..bytes.len() - 1];
         }
         if bytes.last() == Some(&b'\r') {
             bytes = &bytes[..bytes.len() - 1];
         }
-        if self.line == 1 && bytes.starts_with(b"\xEF\xBB\xBF") {
+        if line == 1 && bytes.starts_with(b"\xEF\xBB\xBF") {
             bytes = &bytes[3..];
         }
         let text = std::str::from_utf8(bytes).map_err(|e| CorpusError::Utf8 {
             path: self.path.clone(),
-            line: self.line,
+            line: line,
             offset: e.valid_up_to(),
         })?;
         let value: Value = serde_json::from_str(text).map_err(|e| CorpusError::Json {
             path: self.path.clone(),
-            line: self.line,
+            line: line,
             message: e.to_string(),
         })?;
         let obj: Map<String, Value> = match value {
@@ -66,7 +86,7 @@ impl<R: BufRead> JsonlReader<R> {
             _ => {
                 return Err(CorpusError::Json {
                     path: self.path.clone(),
-                    line: self.line,
+                    line: line,
                     message: "expected a JSON object".into(),
                 })
             }
@@ -75,17 +95,26 @@ impl<R: BufRead> JsonlReader<R> {
             obj,
             &self.fields,
             &self.path,
-            self.line,
+            line,
             false,
             self.require_labels,
         )
     }
 }
 
-impl<R: BufRead> Iterator for JsonlReader<R> {
-    type Item = Result<Document, CorpusError>;
+/// One non-blank line of a JSON Lines file, not yet parsed.
+#[derive(Debug, Clone, Default)]
+pub struct RawLine {
+    /// 1-based line number.
+    pub line: u64,
+    /// The bytes, line ending included.
+    pub bytes: Vec<u8>,
+}
 
-    fn next(&mut self) -> Option<Self::Item> {
+impl<R: BufRead> JsonlReader<R> {
+    /// The next non-blank line, unparsed; `None` at the end. I/O errors and over-long lines
+    /// end the stream.
+    pub fn next_raw(&mut self) -> Option<Result<RawLine, CorpusError>> {
         while !self.done {
             self.buf.clear();
             self.line += 1;
@@ -118,9 +147,21 @@ impl<R: BufRead> Iterator for JsonlReader<R> {
             if self.buf.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
-            return Some(self.parse_line());
+            return Some(Ok(RawLine {
+                line: self.line,
+                bytes: std::mem::take(&mut self.buf),
+            }));
         }
         None
+    }
+}
+
+impl<R: BufRead> Iterator for JsonlReader<R> {
+    type Item = Result<Document, CorpusError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let raw = self.next_raw()?;
+        Some(raw.and_then(|r| self.parser.parse(&r)))
     }
 }
 

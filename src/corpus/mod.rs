@@ -12,7 +12,7 @@ pub use self::csv::CsvReader;
 pub use document::{Document, Labels};
 pub use error::CorpusError;
 pub use fields::Fields;
-pub use jsonl::{JsonlReader, MAX_LINE_BYTES};
+pub use jsonl::{JsonlParser, JsonlReader, RawLine, MAX_LINE_BYTES};
 
 use std::fs::File;
 use std::io::BufReader;
@@ -134,6 +134,84 @@ pub fn open_stdin(jsonl: bool, fields: &Fields) -> Result<Documents, CorpusError
         bytes,
         name,
     ))))
+}
+
+/// Articles read in batches. JSON Lines records are parsed in parallel within a batch (the
+/// order of records is kept); other sources are read one document at a time.
+pub enum Batches {
+    /// A JSON Lines stream.
+    Jsonl(JsonlReader<Box<dyn std::io::BufRead + Send>>),
+    /// Any other stream of documents.
+    Documents(Documents),
+}
+
+impl Batches {
+    /// Append up to `max` results to `out`; `false` once the source is exhausted.
+    pub fn next_batch(&mut self, max: usize, out: &mut Vec<Result<Document, CorpusError>>) -> bool {
+        use rayon::prelude::*;
+        match self {
+            Batches::Documents(docs) => {
+                for _ in 0..max {
+                    match docs.next() {
+                        Some(d) => out.push(d),
+                        None => return false,
+                    }
+                }
+                true
+            }
+            Batches::Jsonl(reader) => {
+                let mut raw = Vec::with_capacity(max);
+                let mut more = true;
+                let mut failure = None;
+                while raw.len() < max {
+                    match reader.next_raw() {
+                        Some(Ok(r)) => raw.push(r),
+                        Some(Err(e)) => {
+                            failure = Some(e);
+                            break;
+                        }
+                        None => {
+                            more = false;
+                            break;
+                        }
+                    }
+                }
+                let parser = reader.parser();
+                out.par_extend(raw.par_iter().map(|r| parser.parse(r)));
+                if let Some(e) = failure {
+                    out.push(Err(e));
+                }
+                more
+            }
+        }
+    }
+}
+
+/// Open articles to classify in batches (see [`open_articles`] for what each path means).
+pub fn open_articles_batched(path: &Path, fields: &Fields) -> Result<Batches, CorpusError> {
+    if Format::of(path) == Format::Jsonl {
+        let reader: Box<dyn std::io::BufRead + Send> =
+            Box::new(BufReader::with_capacity(1 << 16, open_file(path)?));
+        return Ok(Batches::Jsonl(JsonlReader::new(
+            reader,
+            path,
+            fields.clone(),
+        )));
+    }
+    open_articles(path, fields).map(Batches::Documents)
+}
+
+/// Standard input in batches: one article, or JSON Lines.
+pub fn open_stdin_batched(jsonl: bool, fields: &Fields) -> Result<Batches, CorpusError> {
+    if jsonl {
+        let reader: Box<dyn std::io::BufRead + Send> = Box::new(BufReader::new(std::io::stdin()));
+        return Ok(Batches::Jsonl(JsonlReader::new(
+            reader,
+            Path::new("<stdin>"),
+            fields.clone(),
+        )));
+    }
+    open_stdin(false, fields).map(Batches::Documents)
 }
 
 /// What happened to bad records while collecting a corpus.
