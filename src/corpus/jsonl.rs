@@ -73,12 +73,12 @@ impl JsonlParser {
         }
         let text = std::str::from_utf8(bytes).map_err(|e| CorpusError::Utf8 {
             path: self.path.clone(),
-            line: line,
+            line,
             offset: e.valid_up_to(),
         })?;
         let value: Value = serde_json::from_str(text).map_err(|e| CorpusError::Json {
             path: self.path.clone(),
-            line: line,
+            line,
             message: e.to_string(),
         })?;
         let obj: Map<String, Value> = match value {
@@ -86,7 +86,7 @@ impl JsonlParser {
             _ => {
                 return Err(CorpusError::Json {
                     path: self.path.clone(),
-                    line: line,
+                    line,
                     message: "expected a JSON object".into(),
                 })
             }
