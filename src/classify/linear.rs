@@ -38,6 +38,21 @@ impl LinearModel {
         m
     }
 
+    /// Build from feature-major weights (`j * n_classes + c`) and a bias per class.
+    pub fn from_feature_major(
+        n_features: usize,
+        n_classes: usize,
+        weights: &[f64],
+        bias: &[f64],
+    ) -> Self {
+        LinearModel {
+            n_features,
+            n_classes,
+            weights: weights.iter().map(|&w| w as f32).collect(),
+            bias: bias.iter().map(|&b| b as f32).collect(),
+        }
+    }
+
     /// Number of classes (labels).
     pub fn n_classes(&self) -> usize {
         self.n_classes

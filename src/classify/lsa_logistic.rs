@@ -64,9 +64,9 @@ pub(super) fn fit(
     }
     let scores = z.dot(&beta) + &Array1::from(bias.clone());
     let w = lsa.components.dot(&beta);
-    let columns = (0..k).map(|c| (w.column(c).to_vec(), bias[c])).collect();
+    let columns: Vec<(Vec<f64>, f64)> = (0..k).map(|c| (w.column(c).to_vec(), bias[c])).collect();
     Ok(Scored {
-        columns,
+        model: super::LinearModel::from_columns(x.n_cols(), &columns),
         loo: scores.iter().copied().collect(),
     })
 }

@@ -366,15 +366,16 @@ const HELDOUT_FOLDS: usize = 3;
 /// than 0.002 on 20 Newsgroups, AG News, Le Monde and Reuters).
 const FOLD_PASSES: usize = 3;
 
-/// Raw model columns with held-out scores (row-major `n × k`): exact leave-one-out for naive
-/// Bayes, k-fold for the SVM, training scores for LSA + logistic regression.
+/// A scoring model with held-out scores (row-major `n × k`): k-fold for the SVM and naive
+/// Bayes (same folds), training scores for LSA + logistic regression.
 pub(crate) struct Scored {
-    pub(crate) columns: Vec<(Vec<f64>, f64)>,
+    pub(crate) model: LinearModel,
     pub(crate) loo: Vec<f64>,
 }
 
-/// Folds for held-out SVM scores: a seeded shuffle dealt round-robin.
-fn svm_folds(n: usize, k: usize, seed: u64) -> Vec<u8> {
+/// Folds for held-out scores (the same for every estimator): a seeded shuffle dealt
+/// round-robin.
+fn heldout_folds(n: usize, k: usize, seed: u64) -> Vec<u8> {
     use rand::seq::SliceRandom;
     use rand::SeedableRng;
     let mut order: Vec<usize> = (0..n).collect();
@@ -393,7 +394,7 @@ fn fit_svm(p: &ValidClassifierParams, x: &CsrMatrix, t: &Targets) -> Scored {
     let k = t.n_labels();
     let counts = t.label_counts();
     let n_folds = HELDOUT_FOLDS.min(n);
-    let folds = svm_folds(n, n_folds, p.seed);
+    let folds = heldout_folds(n, n_folds, p.seed);
     let fits: Vec<svm::BinarySvm> = (0..k)
         .into_par_iter()
         .map(|c| {
@@ -425,7 +426,10 @@ fn fit_svm(p: &ValidClassifierParams, x: &CsrMatrix, t: &Targets) -> Scored {
         }
         columns.push((f.w, f.b));
     }
-    Scored { columns, loo }
+    Scored {
+        model: LinearModel::from_columns(x.n_cols(), &columns),
+        loo,
+    }
 }
 
 fn fit_nb(
@@ -434,10 +438,13 @@ fn fit_nb(
     t: &Targets,
     kind: naive_bayes::NbKind,
 ) -> Scored {
-    let f = naive_bayes::fit(x, t, kind, p.alpha);
+    let n = x.n_rows();
+    let n_folds = HELDOUT_FOLDS.min(n);
+    let folds = heldout_folds(n, n_folds, p.seed);
+    let f = naive_bayes::fit(x, t, kind, p.alpha, &folds, n_folds);
     Scored {
-        columns: f.columns,
-        loo: f.loo,
+        model: LinearModel::from_feature_major(x.n_cols(), t.n_labels(), &f.weights, &f.bias),
+        loo: f.heldout,
     }
 }
 
@@ -542,7 +549,6 @@ pub fn fit(
             "every label is on every document: nothing to learn".into(),
         ));
     }
-    let d = x.n_cols();
     let scored = match p.algo {
         Algo::Svm => vec![fit_svm(p, x, t)],
         Algo::ComplementNb => vec![fit_nb(p, x, t, naive_bayes::NbKind::Complement)],
@@ -562,7 +568,7 @@ pub fn fit(
         return Ok(Classifier {
             algo: p.algo,
             nb_weight: None,
-            model: LinearModel::from_columns(d, &s.columns),
+            model: s.model.clone(),
             calibration,
             thresholds,
             allow_empty: t.has_empty_sets(),
@@ -570,11 +576,18 @@ pub fn fit(
         });
     }
     // auto: put both score scales on a par, then pick the mix by leave-one-out F1.
+    // Scale of a score matrix for the mix: the spread of scores within a row (what decides
+    // between labels), not between rows.
+    let k = t.n_labels();
     let scale = |v: &[f64]| {
-        let m = v.iter().sum::<f64>() / v.len() as f64;
-        let var = v.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / v.len() as f64;
-        if var > 0.0 {
-            1.0 / var.sqrt()
+        let mut sum_sq = 0.0;
+        for row in v.chunks(k) {
+            let m = row.iter().sum::<f64>() / k as f64;
+            sum_sq += row.iter().map(|x| (x - m) * (x - m)).sum::<f64>();
+        }
+        let sd = (sum_sq / v.len().max(1) as f64).sqrt();
+        if sd > 0.0 {
+            1.0 / sd
         } else {
             1.0
         }
@@ -601,12 +614,11 @@ pub fn fit(
     }
     let beta = candidates[best];
     let (calibration, thresholds, loo_f1) = calibrate(&mix(beta), t);
-    let m1 = LinearModel::from_columns(d, &svm.columns);
-    let m2 = LinearModel::from_columns(d, &nb.columns);
+    let (m1, m2) = (&svm.model, &nb.model);
     Ok(Classifier {
         algo: Algo::Auto,
         nb_weight: Some(beta),
-        model: m1.combine((1.0 - beta) * s1, &m2, beta * s2),
+        model: m1.combine((1.0 - beta) * s1, m2, beta * s2),
         calibration,
         thresholds,
         allow_empty: t.has_empty_sets(),

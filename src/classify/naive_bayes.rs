@@ -1,8 +1,12 @@
-//! Naive Bayes on TF-IDF rows: Complement NB (Rennie et al. 2003) and multinomial NB, with
-//! exact leave-one-out scores computed from the counts (no refits).
+//! Naive Bayes on TF-IDF rows: Complement NB (Rennie et al. 2003) and multinomial NB.
 //!
 //! Single-label data uses the multi-class forms. Multi-label data gives each label its own
 //! binary problem (label vs. not label), where both variants reduce to the same log-odds.
+//!
+//! Held-out scores come from the same k folds as the SVM's, so that the two estimators are
+//! compared on equal terms; for naive Bayes they are exact and cheap (subtract the fold's
+//! counts, recompute the weights). Everything is stored feature-major (`j * k + c`), the
+//! layout of [`super::LinearModel`].
 
 use super::targets::Targets;
 use crate::features::CsrMatrix;
@@ -17,193 +21,150 @@ pub enum NbKind {
     Multinomial,
 }
 
-/// A fitted naive Bayes as per-class weight columns and biases, with LOO scores.
+/// A fitted naive Bayes with held-out scores.
 pub struct NbFit {
-    /// `(weights, bias)` per class.
-    pub columns: Vec<(Vec<f64>, f64)>,
-    /// Leave-one-out scores, row-major `n × n_classes`.
-    pub loo: Vec<f64>,
+    /// Weights, feature-major `n_features × n_classes`.
+    pub weights: Vec<f64>,
+    /// Bias per class.
+    pub bias: Vec<f64>,
+    /// Held-out scores, row-major `n × n_classes` (empty without folds).
+    pub heldout: Vec<f64>,
 }
 
-/// Fit naive Bayes with additive smoothing `alpha`.
-pub fn fit(x: &CsrMatrix, t: &Targets, kind: NbKind, alpha: f64) -> NbFit {
-    let n = x.n_rows();
-    let d = x.n_cols();
-    let k = t.n_labels();
-    // Feature mass per class and overall.
-    let mut per_class = vec![vec![0f64; d]; k];
-    let mut all = vec![0f64; d];
-    let mut docs_in = vec![0usize; k];
-    for i in 0..n {
-        let r = x.row(i);
-        for &c in t.labels_of(i) {
-            docs_in[c as usize] += 1;
-            let pc = &mut per_class[c as usize];
-            for (&j, &v) in r.indices.iter().zip(r.data) {
-                pc[j as usize] += f64::from(v);
-            }
-        }
-        for (&j, &v) in r.indices.iter().zip(r.data) {
-            all[j as usize] += f64::from(v);
-        }
-    }
-    let row_mass: Vec<f64> = (0..n)
-        .map(|i| x.row(i).data.iter().map(|&v| f64::from(v)).sum())
-        .collect();
-    let dalpha = alpha * d as f64;
-    let complement =
-        |c: usize| -> Vec<f64> { all.iter().zip(&per_class[c]).map(|(a, p)| a - p).collect() };
-    let sum = |v: &[f64]| v.iter().sum::<f64>();
+/// Feature mass per class and overall, and documents per class, of some rows.
+struct Counts {
+    per_class: Vec<f64>,
+    all: Vec<f64>,
+    docs_in: Vec<f64>,
+    n: f64,
+}
 
-    if t.is_multilabel() {
-        // Binary log-odds per label: log θ_c,j − log θ_¬c,j (+ log prior odds).
-        type Fitted = ((Vec<f64>, f64), Vec<f64>);
-        let fits: Vec<Fitted> = (0..k)
-            .into_par_iter()
-            .map(|c| {
-                let pos = &per_class[c];
-                let neg = complement(c);
-                let (sp, sn) = (sum(pos), sum(&neg));
-                let np = docs_in[c] as f64;
-                let nn = (n - docs_in[c]) as f64;
-                let w: Vec<f64> = (0..d)
-                    .map(|j| {
-                        ((alpha + pos[j]) / (dalpha + sp)).ln()
-                            - ((alpha + neg[j]) / (dalpha + sn)).ln()
-                    })
-                    .collect();
-                let prior = |a: f64, b: f64| ((a + 1.0) / (b + 1.0)).ln();
-                let b = if kind == NbKind::Multinomial {
-                    prior(np, nn)
-                } else {
-                    0.0
-                };
-                let loo: Vec<f64> = (0..n)
-                    .map(|i| {
-                        let r = x.row(i);
-                        let is_pos = t.has(i, c);
-                        let (cnt, tot) = if is_pos { (pos, sp) } else { (&neg, sn) };
-                        let mut s = b;
-                        if kind == NbKind::Multinomial {
-                            s = if is_pos {
-                                prior(np - 1.0, nn)
-                            } else {
-                                prior(np, nn - 1.0)
-                            };
-                        }
-                        let m = row_mass[i];
-                        let (mut own, mut shifted) = (0.0, 0.0);
-                        for (&j, &v) in r.indices.iter().zip(r.data) {
-                            let (j, v) = (j as usize, f64::from(v));
-                            own += v * w[j];
-                            let l_new = ((alpha + cnt[j] - v).max(1e-12) / (dalpha + tot - m)).ln();
-                            let l_old = ((alpha + cnt[j]) / (dalpha + tot)).ln();
-                            shifted += v * if is_pos { l_new - l_old } else { l_old - l_new };
-                        }
-                        s + own + shifted
-                    })
-                    .collect();
-                ((w, b), loo)
-            })
-            .collect();
-        let mut loo = vec![0f64; n * k];
-        let mut columns = Vec::with_capacity(k);
-        for (c, (col, l)) in fits.into_iter().enumerate() {
-            for i in 0..n {
-                loo[i * k + c] = l[i];
-            }
-            columns.push(col);
-        }
-        return NbFit { columns, loo };
-    }
-
-    // Single-label, multi-class.
-    let counts: Vec<Vec<f64>> = match kind {
-        NbKind::Complement => (0..k).map(complement).collect(),
-        NbKind::Multinomial => per_class.clone(),
-    };
-    let totals: Vec<f64> = counts.iter().map(|c| sum(c)).collect();
-    let sign = if kind == NbKind::Complement {
-        -1.0
-    } else {
-        1.0
-    };
-    let log_prior = |nc: f64, n: f64| {
-        if kind == NbKind::Multinomial {
-            (nc.max(1e-12) / n).ln()
-        } else {
-            0.0
-        }
-    };
-    let columns: Vec<(Vec<f64>, f64)> = (0..k)
-        .map(|c| {
-            let w = counts[c]
-                .iter()
-                .map(|&v| sign * ((alpha + v) / (dalpha + totals[c])).ln())
-                .collect();
-            (w, log_prior(docs_in[c] as f64, n as f64))
-        })
-        .collect();
-    // LOO: row i's mass leaves the counts of the classes whose counts include it — its own
-    // class for multinomial NB, every other class for complement NB.
-    // Hot loop, feature-major so that one feature's classes sit side by side in memory. The
-    // weights already hold ln(α + count) − ln(dα + total), so a touched class needs only
-    // ln(1 − v / (α + count)) per feature and one ln per (row, class).
-    let mut w_fm = vec![0f64; d * k];
-    let mut inv_fm = vec![0f64; d * k];
-    for c in 0..k {
-        for j in 0..d {
-            w_fm[j * k + c] = columns[c].0[j];
-            inv_fm[j * k + c] = 1.0 / (alpha + counts[c][j]);
-        }
-    }
-    let (totals, docs_in, row_mass) = (&totals, &docs_in, &row_mass);
-    let (w_fm, inv_fm) = (&w_fm, &inv_fm);
-    let loo: Vec<f64> = (0..n)
-        .into_par_iter()
-        .flat_map_iter(|i| {
+impl Counts {
+    fn of(x: &CsrMatrix, t: &Targets, rows: impl Iterator<Item = usize>) -> Counts {
+        let (d, k) = (x.n_cols(), t.n_labels());
+        let mut c = Counts {
+            per_class: vec![0.0; d * k],
+            all: vec![0.0; d],
+            docs_in: vec![0.0; k],
+            n: 0.0,
+        };
+        for i in rows {
             let r = x.row(i);
-            let yi = t.labels_of(i)[0] as usize;
-            let m = row_mass[i];
-            let touched = move |c: usize| match kind {
-                NbKind::Complement => c != yi,
-                NbKind::Multinomial => c == yi,
-            };
-            let mut dot = vec![0f64; k];
-            let mut shift = vec![0f64; k];
+            c.n += 1.0;
+            for &l in t.labels_of(i) {
+                c.docs_in[l as usize] += 1.0;
+            }
             for (&j, &v) in r.indices.iter().zip(r.data) {
                 let (j, v) = (j as usize, f64::from(v));
-                let ws = &w_fm[j * k..(j + 1) * k];
-                let inv = &inv_fm[j * k..(j + 1) * k];
-                for c in 0..k {
-                    dot[c] += v * ws[c];
-                    if touched(c) {
-                        shift[c] += v * ln_1m((v * inv[c]).min(1.0 - 1e-12));
-                    }
+                c.all[j] += v;
+                for &l in t.labels_of(i) {
+                    c.per_class[j * k + l as usize] += v;
                 }
             }
-            (0..k).map(move |c| {
-                let nc = docs_in[c] as f64 - if c == yi { 1.0 } else { 0.0 };
-                let mut s = log_prior(nc, (n - 1).max(1) as f64) + dot[c];
-                if touched(c) {
-                    let log_tot = ((dalpha + totals[c]) / (dalpha + totals[c] - m).max(1e-12)).ln();
-                    s += sign * (shift[c] + m * log_tot);
+        }
+        c
+    }
+
+    fn minus(&self, other: &Counts) -> Counts {
+        let sub = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| (x - y).max(0.0)).collect();
+        Counts {
+            per_class: sub(&self.per_class, &other.per_class),
+            all: sub(&self.all, &other.all),
+            docs_in: sub(&self.docs_in, &other.docs_in),
+            n: self.n - other.n,
+        }
+    }
+
+    /// Feature-major weights and biases.
+    fn weights(&self, kind: NbKind, multilabel: bool, alpha: f64) -> (Vec<f64>, Vec<f64>) {
+        let k = self.docs_in.len();
+        let d = self.all.len();
+        let dalpha = alpha * d as f64;
+        // Class mass and complement mass, per class.
+        let mut mass = vec![0f64; k];
+        for j in 0..d {
+            for c in 0..k {
+                mass[c] += self.per_class[j * k + c];
+            }
+        }
+        let total: f64 = self.all.iter().sum();
+        let comp_mass: Vec<f64> = mass.iter().map(|m| total - m).collect();
+        // One logarithm per entry: the class terms ln(dα + mass) are shared by a class.
+        let log_mass: Vec<f64> = mass.iter().map(|m| (dalpha + m).ln()).collect();
+        let log_comp: Vec<f64> = comp_mass.iter().map(|m| (dalpha + m).ln()).collect();
+        let mut w = vec![0f64; d * k];
+        w.par_chunks_mut(k).enumerate().for_each(|(j, wj)| {
+            for c in 0..k {
+                let pos = self.per_class[j * k + c];
+                let neg = (self.all[j] - pos).max(0.0);
+                wj[c] = match (multilabel, kind) {
+                    (true, _) => ((alpha + pos) / (alpha + neg)).ln() - log_mass[c] + log_comp[c],
+                    (false, NbKind::Multinomial) => (alpha + pos).ln() - log_mass[c],
+                    (false, NbKind::Complement) => log_comp[c] - (alpha + neg).ln(),
+                };
+            }
+        });
+        let bias = (0..k)
+            .map(|c| {
+                let (np, nn) = (self.docs_in[c], self.n - self.docs_in[c]);
+                match (multilabel, kind) {
+                    (_, NbKind::Complement) => 0.0,
+                    (true, NbKind::Multinomial) => ((np + 1.0) / (nn + 1.0)).ln(),
+                    (false, NbKind::Multinomial) => (np.max(1e-12) / self.n.max(1.0)).ln(),
                 }
-                s
             })
-        })
-        .collect();
-    NbFit { columns, loo }
+            .collect();
+        (w, bias)
+    }
 }
 
-/// `ln(1 − u)` for `0 <= u < 1`, by its series where `u` is small (the common case: one
-/// document is a small part of a class's mass).
-fn ln_1m(u: f64) -> f64 {
-    if u < 0.05 {
-        let u2 = u * u;
-        -(u + u2 / 2.0 + u2 * u / 3.0 + u2 * u2 / 4.0 + u2 * u2 * u / 5.0)
-    } else {
-        (-u).ln_1p()
+/// Fit naive Bayes with additive smoothing `alpha`; with `n_folds >= 2`, also score each row
+/// with the model fitted without its fold (`folds[i]`).
+pub fn fit(
+    x: &CsrMatrix,
+    t: &Targets,
+    kind: NbKind,
+    alpha: f64,
+    folds: &[u8],
+    n_folds: usize,
+) -> NbFit {
+    let n = x.n_rows();
+    let k = t.n_labels();
+    let full = Counts::of(x, t, 0..n);
+    let (weights, bias) = full.weights(kind, t.is_multilabel(), alpha);
+    let mut heldout = Vec::new();
+    if n_folds >= 2 {
+        heldout = vec![0f64; n * k];
+        for f in 0..n_folds as u8 {
+            let rows: Vec<usize> = (0..n).filter(|&i| folds[i] == f).collect();
+            if rows.is_empty() || rows.len() == n {
+                continue;
+            }
+            let rest = full.minus(&Counts::of(x, t, rows.iter().copied()));
+            let (wf, bf) = rest.weights(kind, t.is_multilabel(), alpha);
+            let scores: Vec<Vec<f64>> = rows
+                .par_iter()
+                .map(|&i| {
+                    let mut s = bf.clone();
+                    let r = x.row(i);
+                    for (&j, &v) in r.indices.iter().zip(r.data) {
+                        let wj = &wf[j as usize * k..(j as usize + 1) * k];
+                        for (sc, &w) in s.iter_mut().zip(wj) {
+                            *sc += f64::from(v) * w;
+                        }
+                    }
+                    s
+                })
+                .collect();
+            for (&i, s) in rows.iter().zip(scores) {
+                heldout[i * k..(i + 1) * k].copy_from_slice(&s);
+            }
+        }
+    }
+    NbFit {
+        weights,
+        bias,
+        heldout,
     }
 }
 
@@ -211,57 +172,65 @@ fn ln_1m(u: f64) -> f64 {
 mod tests {
     use super::*;
 
-    fn toy() -> (CsrMatrix, Targets) {
+    fn toy() -> CsrMatrix {
         let mut x = CsrMatrix::new(3);
         x.push_row(&[0], &[1.0]);
         x.push_row(&[0, 2], &[0.8, 0.6]);
         x.push_row(&[1], &[1.0]);
         x.push_row(&[1, 2], &[0.8, 0.6]);
-        let t = Targets::single(vec![0, 0, 1, 1], 2);
-        (x, t)
+        x.push_row(&[0, 1], &[0.5, 0.5]);
+        x.push_row(&[2], &[1.0]);
+        x
+    }
+
+    fn score(fit: &NbFit, x: &CsrMatrix, i: usize, c: usize, k: usize) -> f64 {
+        let r = x.row(i);
+        fit.bias[c]
+            + r.indices
+                .iter()
+                .zip(r.data)
+                .map(|(&j, &v)| f64::from(v) * fit.weights[j as usize * k + c])
+                .sum::<f64>()
     }
 
     #[test]
-    fn loo_matches_refit_without_the_row() {
-        let (x, t) = toy();
-        for kind in [NbKind::Complement, NbKind::Multinomial] {
-            let full = fit(&x, &t, kind, 1.0);
-            for i in 0..x.n_rows() {
-                let rest: Vec<usize> = (0..x.n_rows()).filter(|&r| r != i).collect();
-                let xr = x.select_rows(&rest);
-                let tr = t.select(&rest);
-                let part = fit(&xr, &tr, kind, 1.0);
-                for c in 0..2 {
-                    let (w, b) = &part.columns[c];
-                    let direct = x.row(i).dot_f64(w) + b;
-                    let loo = full.loo[i * 2 + c];
-                    assert!(
-                        (direct - loo).abs() < 1e-9,
-                        "{kind:?} row {i} class {c}: {direct} vs {loo}"
-                    );
+    fn heldout_scores_match_a_refit_without_the_fold() {
+        let x = toy();
+        let folds = [0u8, 1, 2, 0, 1, 2];
+        let targets = [
+            Targets::single(vec![0, 0, 1, 1, 0, 1], 2),
+            Targets::multi(
+                vec![vec![0], vec![0, 1], vec![1], vec![], vec![0], vec![1]],
+                2,
+            ),
+        ];
+        for t in &targets {
+            for kind in [NbKind::Complement, NbKind::Multinomial] {
+                let full = fit(&x, t, kind, 1.0, &folds, 3);
+                for f in 0..3u8 {
+                    let keep: Vec<usize> = (0..6).filter(|&i| folds[i] != f).collect();
+                    let part = fit(&x.select_rows(&keep), &t.select(&keep), kind, 1.0, &[], 0);
+                    for i in (0..6).filter(|&i| folds[i] == f) {
+                        for c in 0..2 {
+                            let direct = score(&part, &x, i, c, 2);
+                            let held = full.heldout[i * 2 + c];
+                            assert!(
+                                (direct - held).abs() < 1e-9,
+                                "{kind:?} row {i} class {c}: {direct} vs {held}"
+                            );
+                        }
+                    }
                 }
             }
         }
     }
 
     #[test]
-    fn multilabel_loo_matches_refit() {
-        let (x, _) = toy();
-        let t = Targets::multi(vec![vec![0], vec![0, 1], vec![1], vec![]], 2);
-        let full = fit(&x, &t, NbKind::Multinomial, 1.0);
-        for i in 0..x.n_rows() {
-            let rest: Vec<usize> = (0..x.n_rows()).filter(|&r| r != i).collect();
-            let part = fit(
-                &x.select_rows(&rest),
-                &t.select(&rest),
-                NbKind::Multinomial,
-                1.0,
-            );
-            for c in 0..2 {
-                let (w, b) = &part.columns[c];
-                let direct = x.row(i).dot_f64(w) + b;
-                assert!((direct - full.loo[i * 2 + c]).abs() < 1e-9);
-            }
-        }
+    fn complement_nb_prefers_the_right_class() {
+        let x = toy();
+        let t = Targets::single(vec![0, 0, 1, 1, 0, 1], 2);
+        let m = fit(&x, &t, NbKind::Complement, 1.0, &[], 0);
+        assert!(score(&m, &x, 0, 0, 2) > score(&m, &x, 0, 1, 2));
+        assert!(score(&m, &x, 2, 1, 2) > score(&m, &x, 2, 0, 2));
     }
 }

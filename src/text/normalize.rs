@@ -15,17 +15,25 @@ pub fn nfc(text: &str) -> Cow<'_, str> {
 /// Append the lowercase form of `word` to `buf`, with an ASCII fast path.
 ///
 /// The typographic apostrophe `’` is folded to `'` so that both spellings give one token.
+/// Lowercasing can undo NFC (`T` + U+0308 has no precomposed form, `ẗ` has), so non-ASCII
+/// results are composed again when needed.
 pub fn fold_case_into(word: &str, buf: &mut String) {
     if word.is_ascii() {
         buf.extend(word.bytes().map(|b| b.to_ascii_lowercase() as char));
         return;
     }
+    let start = buf.len();
     for c in word.chars() {
         if c == '\u{2019}' {
             buf.push('\'');
         } else {
             buf.extend(c.to_lowercase());
         }
+    }
+    if is_nfc_quick(buf[start..].chars()) != IsNormalized::Yes {
+        let composed: String = buf[start..].nfc().collect();
+        buf.truncate(start);
+        buf.push_str(&composed);
     }
 }
 
