@@ -82,9 +82,9 @@ impl Counts {
         let dalpha = alpha * d as f64;
         // Class mass and complement mass, per class.
         let mut mass = vec![0f64; k];
-        for j in 0..d {
-            for c in 0..k {
-                mass[c] += self.per_class[j * k + c];
+        for row in self.per_class.chunks(k) {
+            for (m, v) in mass.iter_mut().zip(row) {
+                *m += v;
             }
         }
         let total: f64 = self.all.iter().sum();
