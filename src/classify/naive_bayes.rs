@@ -40,43 +40,50 @@ struct Counts {
 }
 
 impl Counts {
-    fn of(x: &CsrMatrix, t: &Targets, rows: impl Iterator<Item = usize>) -> Counts {
-        let (d, k) = (x.n_cols(), t.n_labels());
-        let mut c = Counts {
+    fn zeros(d: usize, k: usize) -> Counts {
+        Counts {
             per_class: vec![0.0; d * k],
             all: vec![0.0; d],
             docs_in: vec![0.0; k],
             n: 0.0,
-        };
+        }
+    }
+
+    fn of(x: &CsrMatrix, t: &Targets, rows: impl Iterator<Item = usize>) -> Counts {
+        let mut c = Counts::zeros(x.n_cols(), t.n_labels());
+        c.add(x, t, rows, 1.0);
+        c
+    }
+
+    /// Add (`sign` 1) or remove (`sign` -1) the given rows.
+    fn add(&mut self, x: &CsrMatrix, t: &Targets, rows: impl Iterator<Item = usize>, sign: f64) {
+        let k = t.n_labels();
+        let c = self;
         for i in rows {
             let r = x.row(i);
-            c.n += 1.0;
+            c.n += sign;
             for &l in t.labels_of(i) {
-                c.docs_in[l as usize] += 1.0;
+                c.docs_in[l as usize] += sign;
             }
             for (&j, &v) in r.indices.iter().zip(r.data) {
-                let (j, v) = (j as usize, f64::from(v));
+                let (j, v) = (j as usize, sign * f64::from(v));
                 c.all[j] += v;
                 for &l in t.labels_of(i) {
                     c.per_class[j * k + l as usize] += v;
                 }
             }
         }
-        c
-    }
-
-    fn minus(&self, other: &Counts) -> Counts {
-        let sub = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| (x - y).max(0.0)).collect();
-        Counts {
-            per_class: sub(&self.per_class, &other.per_class),
-            all: sub(&self.all, &other.all),
-            docs_in: sub(&self.docs_in, &other.docs_in),
-            n: self.n - other.n,
-        }
     }
 
     /// Feature-major weights and biases.
     fn weights(&self, kind: NbKind, multilabel: bool, alpha: f64) -> (Vec<f64>, Vec<f64>) {
+        let mut w = vec![0f64; self.per_class.len()];
+        let bias = self.weights_into(kind, multilabel, alpha, &mut w);
+        (w, bias)
+    }
+
+    /// Feature-major weights into `w`; returns the biases.
+    fn weights_into(&self, kind: NbKind, multilabel: bool, alpha: f64, w: &mut [f64]) -> Vec<f64> {
         let k = self.docs_in.len();
         let d = self.all.len();
         let dalpha = alpha * d as f64;
@@ -92,7 +99,6 @@ impl Counts {
         // One logarithm per entry: the class terms ln(dα + mass) are shared by a class.
         let log_mass: Vec<f64> = mass.iter().map(|m| (dalpha + m).ln()).collect();
         let log_comp: Vec<f64> = comp_mass.iter().map(|m| (dalpha + m).ln()).collect();
-        let mut w = vec![0f64; d * k];
         w.par_chunks_mut(k).enumerate().for_each(|(j, wj)| {
             for c in 0..k {
                 let pos = self.per_class[j * k + c];
@@ -104,7 +110,7 @@ impl Counts {
                 };
             }
         });
-        let bias = (0..k)
+        (0..k)
             .map(|c| {
                 let (np, nn) = (self.docs_in[c], self.n - self.docs_in[c]);
                 match (multilabel, kind) {
@@ -113,8 +119,7 @@ impl Counts {
                     (false, NbKind::Multinomial) => (np.max(1e-12) / self.n.max(1.0)).ln(),
                 }
             })
-            .collect();
-        (w, bias)
+            .collect()
     }
 }
 
@@ -135,13 +140,17 @@ pub fn fit(
     let mut heldout = Vec::new();
     if n_folds >= 2 {
         heldout = vec![0f64; n * k];
+        // One set of buffers for every fold: these are n_features × n_classes each.
+        let mut rest = full;
+        let mut wf = vec![0f64; weights.len()];
         for f in 0..n_folds as u8 {
             let rows: Vec<usize> = (0..n).filter(|&i| folds[i] == f).collect();
             if rows.is_empty() || rows.len() == n {
                 continue;
             }
-            let rest = full.minus(&Counts::of(x, t, rows.iter().copied()));
-            let (wf, bf) = rest.weights(kind, t.is_multilabel(), alpha);
+            rest.add(x, t, rows.iter().copied(), -1.0);
+            let bf = rest.weights_into(kind, t.is_multilabel(), alpha, &mut wf);
+            rest.add(x, t, rows.iter().copied(), 1.0);
             let scores: Vec<Vec<f64>> = rows
                 .par_iter()
                 .map(|&i| {

@@ -150,13 +150,14 @@ pub fn train_binary(
     let mut heldout = Vec::new();
     if n_folds >= 2 {
         heldout = vec![0f64; n];
+        let (mut wf, mut af) = (w.clone(), alpha.clone());
         for f in 0..n_folds as u8 {
             let (out, keep): (Vec<usize>, Vec<usize>) = all.iter().partition(|&&i| folds[i] == f);
             if out.is_empty() || keep.is_empty() {
                 continue;
             }
-            let mut wf = w.clone();
-            let mut af = alpha.clone();
+            wf.copy_from_slice(&w);
+            af.copy_from_slice(&alpha);
             for &i in &out {
                 problem.add_row(i, -af[i] * problem.sign[i], &mut wf);
                 af[i] = 0.0;
