@@ -50,8 +50,16 @@ def run_timed(cmd, stdout_path=None):
 
     stdout goes to stdout_path when given (e.g. /dev/null), else to a
     temporary file that is read back.  The child is reaped with os.wait4,
-    which returns its own resource usage.
+    which returns its own resource usage.  On Linux a forked child's
+    ru_maxrss starts from the forking Python's size, which hides small
+    processes; so when GNU time is available the command runs under
+    `/usr/bin/time -f %M`, whose own fork is tiny, and its figure is used.
     """
+    gnu_time = "/usr/bin/time" if os.access("/usr/bin/time", os.X_OK) else None
+    rss_file = tempfile.NamedTemporaryFile(delete=False) if gnu_time else None
+    if gnu_time:
+        rss_file.close()
+        cmd = [gnu_time, "-f", "%M", "-o", rss_file.name] + list(cmd)
     with tempfile.TemporaryFile() as err, \
             tempfile.TemporaryFile() as tmp_out:
         out = open(stdout_path, "wb") if stdout_path else tmp_out
@@ -76,7 +84,14 @@ def run_timed(cmd, stdout_path=None):
             f"command failed with exit code {proc.returncode}: "
             f"{' '.join(cmd)}\n--- stderr (last 2000 chars) ---\n"
             f"{stderr[-2000:]}")
-    return wall, usage.ru_maxrss / 1024.0, stdout, stderr
+    peak_kib = usage.ru_maxrss
+    if rss_file:
+        with open(rss_file.name, encoding="utf-8") as fh:
+            lines = [ln for ln in fh.read().split() if ln.isdigit()]
+        os.unlink(rss_file.name)
+        if lines:
+            peak_kib = int(lines[-1])
+    return wall, peak_kib / 1024.0, stdout, stderr
 
 
 def parse_train_output(stdout, kind, cmd):

@@ -181,7 +181,7 @@ pub fn run(args: TrainArgs, g: &Global) -> anyhow::Result<()> {
     let c = model.classifier();
     let summary = json!({
         "model": args.out.display().to_string(),
-        "n_documents": docs.len(),
+        "n_train_documents": docs.len(),
         "n_labels": model.labels().len(),
         "multilabel": model.is_multilabel(),
         "n_features": model.vectorizer().n_features(),
@@ -192,6 +192,8 @@ pub fn run(args: TrainArgs, g: &Global) -> anyhow::Result<()> {
         "seconds": {"read": read_s, "train": train_s, "cv": cv_s, "evaluate": eval_s},
     });
     if args.json {
+        // The test report's fields (accuracy, macro_f1, ..., n_documents of the test set) at
+        // the top level, then the training summary.
         let mut obj = serde_json::Map::new();
         if let Some(r) = &report {
             if let Value::Object(m) = serde_json::to_value(r)? {
