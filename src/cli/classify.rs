@@ -109,9 +109,10 @@ pub fn run(args: ClassifyArgs, g: &Global) -> anyhow::Result<()> {
     let (mut total, mut skipped) = (0usize, 0usize);
     let mut batch: Vec<Document> = Vec::with_capacity(BATCH);
     let mut rows: Vec<Vec<String>> = Vec::new();
+    let session = model.session();
     let mut flush = |batch: &mut Vec<Document>, out: &mut BufWriter<_>| -> anyhow::Result<()> {
         let texts: Vec<&str> = batch.iter().map(|d| d.text.as_str()).collect();
-        let results = model.classify_batch(&texts, &opts);
+        let results = session.classify_batch(&texts, &opts);
         for (d, c) in batch.iter().zip(&results) {
             if !c.language_supported {
                 *other_languages.entry(c.language).or_default() += 1;

@@ -101,7 +101,10 @@ struct Lookup {
     stem_ids: FxHashMap<Box<str>, u32>,
     /// Unigram feature column of each stem, or [`OOV`].
     unigram: Vec<u32>,
-    /// Feature column of each n-gram (n >= 2), keyed by [`pack`].
+    /// Feature column of each bigram, keyed by its two stem ids (the common case, and a
+    /// cheaper key than the general one).
+    bigrams: FxHashMap<u64, u32>,
+    /// Feature column of each n-gram (n >= 3), keyed by [`pack`].
     ngrams: FxHashMap<u128, u32>,
 }
 
@@ -196,6 +199,11 @@ pub struct Scratch<'a> {
 }
 
 impl<'a> Scratch<'a> {
+    /// Distinct surface forms cached so far.
+    pub fn cached_surfaces(&self) -> usize {
+        self.cache.surfaces.len()
+    }
+
     /// The surface form of a surface id of the last analysed document.
     pub fn surface(&self, surface_id: u32) -> &str {
         &self.cache.surfaces[surface_id as usize]
@@ -390,6 +398,7 @@ impl Vectorizer {
                 .map(|(i, s)| (s.clone(), i as u32))
                 .collect(),
             unigram: vec![OOV; self.stems.len()],
+            bigrams: FxHashMap::default(),
             ngrams: FxHashMap::default(),
         };
         self.gram_start.clear();
@@ -397,10 +406,14 @@ impl Vectorizer {
         for (f, &len) in self.gram_len.iter().enumerate() {
             self.gram_start.push(start);
             let g = &self.grams[start as usize..start as usize + len as usize];
-            if len == 1 {
-                lookup.unigram[g[0] as usize] = f as u32;
-            } else {
-                lookup.ngrams.insert(pack(g), f as u32);
+            match len {
+                1 => lookup.unigram[g[0] as usize] = f as u32,
+                2 => {
+                    lookup.bigrams.insert(pack2(g[0], g[1]), f as u32);
+                }
+                _ => {
+                    lookup.ngrams.insert(pack(g), f as u32);
+                }
             }
             start += u32::from(len);
         }
@@ -552,6 +565,15 @@ impl Vectorizer {
                         .map(|&t| self.lookup.unigram[t as usize])
                         .filter(|&c| c != OOV),
                 );
+            } else if n == 2 {
+                for w in terms.windows(2) {
+                    if w[0] == OOV || w[1] == OOV {
+                        continue;
+                    }
+                    if let Some(&c) = self.lookup.bigrams.get(&pack2(w[0], w[1])) {
+                        cols.push(c);
+                    }
+                }
             } else {
                 for w in terms.windows(n) {
                     if w.contains(&OOV) {
@@ -591,6 +613,11 @@ impl Vectorizer {
             }
         }
     }
+}
+
+/// Key of a bigram.
+fn pack2(a: u32, b: u32) -> u64 {
+    u64::from(a) | (u64::from(b) << 32)
 }
 
 fn unpack(key: u128) -> Vec<u32> {

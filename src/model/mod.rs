@@ -383,25 +383,16 @@ impl Model {
 
     /// Classify many texts in parallel; item `i` is exactly `classify_with(texts[i])`.
     pub fn classify_batch(&self, texts: &[&str], opts: &ClassifyOptions) -> Vec<Classification> {
-        let pool: Mutex<Vec<(Scratch<'_>, RowBuf)>> = Mutex::new(Vec::new());
-        texts
-            .par_chunks(64)
-            .flat_map_iter(|chunk| {
-                let (mut scratch, mut buf) = pool
-                    .lock()
-                    .ok()
-                    .and_then(|mut p| p.pop())
-                    .unwrap_or_else(|| (self.vectorizer.scratch(), RowBuf::default()));
-                let out: Vec<Classification> = chunk
-                    .iter()
-                    .map(|t| self.classify_with(t, opts, &mut scratch, &mut buf))
-                    .collect();
-                if let Ok(mut p) = pool.lock() {
-                    p.push((scratch, buf));
-                }
-                out
-            })
-            .collect()
+        self.session().classify_batch(texts, opts)
+    }
+
+    /// A classification session: per-worker caches (surface forms, stems) that live across
+    /// batches, for streams of articles.
+    pub fn session(&self) -> Session<'_> {
+        Session {
+            model: self,
+            pool: Mutex::new(Vec::new()),
+        }
     }
 
     /// The surface words of the features that push label `c` most for this row.
@@ -446,6 +437,45 @@ impl Model {
                     None => self.vectorizer.feature_display(j as usize),
                 };
                 (word, v)
+            })
+            .collect()
+    }
+}
+
+/// Classifies batches of articles with caches kept between batches (see [`Model::session`]).
+pub struct Session<'a> {
+    model: &'a Model,
+    pool: Mutex<Vec<(Scratch<'a>, RowBuf)>>,
+}
+
+/// Distinct surface forms a worker's cache may hold before it starts afresh (bounds memory on
+/// endless streams; a cache refills in a few documents).
+const MAX_CACHED_SURFACES: usize = 2_000_000;
+
+impl Session<'_> {
+    /// Classify many texts in parallel; item `i` is exactly `Model::classify_with(texts[i])`.
+    pub fn classify_batch(&self, texts: &[&str], opts: &ClassifyOptions) -> Vec<Classification> {
+        let model = self.model;
+        texts
+            .par_chunks(64)
+            .flat_map_iter(|chunk| {
+                let (mut scratch, mut buf) = self
+                    .pool
+                    .lock()
+                    .ok()
+                    .and_then(|mut p| p.pop())
+                    .unwrap_or_else(|| (model.vectorizer.scratch(), RowBuf::default()));
+                if scratch.cached_surfaces() > MAX_CACHED_SURFACES {
+                    scratch = model.vectorizer.scratch();
+                }
+                let out: Vec<Classification> = chunk
+                    .iter()
+                    .map(|t| model.classify_with(t, opts, &mut scratch, &mut buf))
+                    .collect();
+                if let Ok(mut p) = self.pool.lock() {
+                    p.push((scratch, buf));
+                }
+                out
             })
             .collect()
     }
