@@ -113,8 +113,9 @@ pub fn run(args: InspectArgs, _g: &Global) -> anyhow::Result<()> {
         a.ngram_range.1
     );
     println!(
-        "  tf-idf         min_df {}, max_df {}, max_features {}, sublinear tf {}",
+        "  tf-idf         min_df {} ({} documents), max_df {}, max_features {}, sublinear tf {}",
         v.config().min_df,
+        v.config().min_df.resolve(v.n_docs() as usize),
         v.config().max_df,
         v.config()
             .max_features

@@ -48,8 +48,9 @@ pub struct TrainArgs {
     /// Word n-gram range, e.g. 1-2.
     #[arg(long, default_value = "1-2", value_name = "MIN-MAX")]
     ngrams: String,
-    /// Drop terms found in fewer documents (a count, or a fraction like 0.001).
-    #[arg(long, default_value = "2", value_name = "N")]
+    /// Drop terms found in fewer documents: a count, a fraction like 0.001, or auto (2 under
+    /// 1,000 training documents, 3 from 1,000 on).
+    #[arg(long, default_value = "auto", value_name = "N")]
     min_df: DfBound,
     /// Drop terms found in more documents (a count, or a fraction like 0.5).
     #[arg(long, default_value = "1.0", value_name = "N")]

@@ -16,21 +16,37 @@ pub enum DfBound {
     Count(u32),
     /// At least / at most this fraction of documents (0–1).
     Fraction(f64),
+    /// As a minimum: 2 documents for corpora under 1,000 documents, 3 from 1,000 on. Terms
+    /// seen in only two documents of a large corpus add features (memory, time) without
+    /// evidence that generalises; on a small corpus they are much of what there is. Measured:
+    /// see BENCHMARKS.md.
+    Auto,
 }
 
 impl DfBound {
-    fn resolve(self, n_docs: usize) -> f64 {
+    /// The bound in documents for a corpus of `n_docs`.
+    pub fn resolve(self, n_docs: usize) -> f64 {
         match self {
             DfBound::Count(c) => f64::from(c),
             DfBound::Fraction(f) => f * n_docs as f64,
+            DfBound::Auto => {
+                if n_docs < 1000 {
+                    2.0
+                } else {
+                    3.0
+                }
+            }
         }
     }
 }
 
 impl std::str::FromStr for DfBound {
     type Err = String;
-    /// `"2"` is a count, `"0.5"` a fraction.
+    /// `"2"` is a count, `"0.5"` a fraction, `"auto"` the size-dependent default.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s == "auto" {
+            return Ok(DfBound::Auto);
+        }
         if let Ok(c) = s.parse::<u32>() {
             return Ok(DfBound::Count(c));
         }
@@ -48,6 +64,7 @@ impl std::fmt::Display for DfBound {
         match self {
             DfBound::Count(c) => write!(f, "{c}"),
             DfBound::Fraction(x) => write!(f, "{x}"),
+            DfBound::Auto => f.write_str("auto"),
         }
     }
 }
@@ -68,7 +85,7 @@ pub struct TfidfConfig {
 impl Default for TfidfConfig {
     fn default() -> Self {
         TfidfConfig {
-            min_df: DfBound::Count(2),
+            min_df: DfBound::Auto,
             max_df: DfBound::Fraction(1.0),
             max_features: None,
             sublinear_tf: true,
@@ -295,6 +312,11 @@ impl Vectorizer {
                 if df > 0 && keep(df) {
                     candidates.push((vec![id as u32], df, tf));
                 }
+            }
+        }
+        for (&key, &(df, tf, _)) in &total.bigrams {
+            if keep(df) {
+                candidates.push((vec![key as u32, (key >> 32) as u32], df, tf));
             }
         }
         for (&key, &(df, tf, _)) in &total.ngrams {
@@ -699,7 +721,9 @@ struct Counts {
     uni_df: Vec<u32>,
     uni_tf: Vec<u64>,
     uni_last: Vec<u32>,
-    /// key → (df, tf, last doc seen + 1)
+    /// bigram key → (df, tf, last doc seen + 1)
+    bigrams: FxHashMap<u64, (u32, u64, u32)>,
+    /// n-gram key (n >= 3) → (df, tf, last doc seen + 1)
     ngrams: FxHashMap<u128, (u32, u64, u32)>,
 }
 
@@ -709,6 +733,7 @@ impl Counts {
             uni_df: vec![0; n_stems],
             uni_tf: vec![0; n_stems],
             uni_last: vec![0; n_stems],
+            bigrams: FxHashMap::default(),
             ngrams: FxHashMap::default(),
         }
     }
@@ -720,15 +745,32 @@ impl Counts {
         for (a, b) in self.uni_tf.iter_mut().zip(&other.uni_tf) {
             *a += b;
         }
-        if self.ngrams.is_empty() {
-            self.ngrams = other.ngrams;
-            return;
-        }
-        for (k, (df, tf, _)) in other.ngrams {
-            let e = self.ngrams.entry(k).or_insert((0, 0, 0));
-            e.0 += df;
-            e.1 += tf;
-        }
+        merge_map(&mut self.bigrams, other.bigrams);
+        merge_map(&mut self.ngrams, other.ngrams);
+    }
+}
+
+fn merge_map<K: std::hash::Hash + Eq>(
+    into: &mut FxHashMap<K, (u32, u64, u32)>,
+    from: FxHashMap<K, (u32, u64, u32)>,
+) {
+    if into.is_empty() {
+        *into = from;
+        return;
+    }
+    for (k, (df, tf, _)) in from {
+        let e = into.entry(k).or_insert((0, 0, 0));
+        e.0 += df;
+        e.1 += tf;
+    }
+}
+
+/// Count one n-gram occurrence in document `mark`.
+fn bump(e: &mut (u32, u64, u32), mark: u32) {
+    e.1 += 1;
+    if e.2 != mark {
+        e.2 = mark;
+        e.0 += 1;
     }
 }
 
@@ -748,12 +790,16 @@ fn count_part(offsets: &[usize], terms: &[u32], n_stems: usize, lo: usize, hi: u
             }
         }
         for n in lo.max(2)..=hi {
-            for g in doc.windows(n) {
-                let e = c.ngrams.entry(pack(g)).or_insert((0, 0, 0));
-                e.1 += 1;
-                if e.2 != mark {
-                    e.2 = mark;
-                    e.0 += 1;
+            if n == 2 {
+                for g in doc.windows(2) {
+                    bump(
+                        c.bigrams.entry(pack2(g[0], g[1])).or_insert((0, 0, 0)),
+                        mark,
+                    );
+                }
+            } else {
+                for g in doc.windows(n) {
+                    bump(c.ngrams.entry(pack(g)).or_insert((0, 0, 0)), mark);
                 }
             }
         }
