@@ -464,3 +464,57 @@ fn shipped_model_classifies_the_samples() {
         .unwrap()
         .contains("not trained on"));
 }
+
+#[test]
+fn every_algorithm_trains_and_classifies() {
+    let dir = tempfile::tempdir().unwrap();
+    for algo in ["auto", "svm", "cnb", "mnb", "lsa-logreg"] {
+        let model = dir.path().join(format!("{algo}.veille"));
+        let s = train(
+            &fixture("single.jsonl"),
+            &model,
+            &[
+                "--algo",
+                algo,
+                "--test",
+                fixture("single.jsonl").to_str().unwrap(),
+            ],
+        );
+        assert_eq!(s["algo"], algo);
+        assert!(s["accuracy"].as_f64().unwrap() >= 0.8, "{algo}: {s}");
+        let m = train(
+            &fixture("multi.jsonl"),
+            &dir.path().join("m.veille"),
+            &["--algo", algo],
+        );
+        assert_eq!(m["multilabel"], true, "{algo}");
+    }
+}
+
+#[test]
+fn cross_validation_is_reported_and_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("m.veille");
+    let s = train(&fixture("single.jsonl"), &model, &["--cv", "3"]);
+    let cv = &s["cv"];
+    assert_eq!(cv["folds"], 3);
+    assert!(cv["macro_f1"].as_f64().unwrap() > 0.5, "{s}");
+    let out = veille()
+        .args(["inspect", "--json", "--model"])
+        .arg(&model)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v: Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(v["training"]["cv"]["folds"], 3);
+    fails_with(
+        veille()
+            .args(["train", "--cv", "50", "--out"])
+            .arg(&model)
+            .arg("--data")
+            .arg(fixture("single.jsonl")),
+        "cannot make 50 folds",
+    );
+}

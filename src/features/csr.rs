@@ -125,6 +125,36 @@ impl CsrMatrix {
         out
     }
 
+    /// The transpose (`n_cols × n_rows`), rows sorted, in O(nnz).
+    pub fn transpose(&self) -> CsrMatrix {
+        let mut counts = vec![0usize; self.n_cols + 1];
+        for &j in &self.indices {
+            counts[j as usize + 1] += 1;
+        }
+        for c in 1..counts.len() {
+            counts[c] += counts[c - 1];
+        }
+        let indptr = counts.clone();
+        let mut next = counts;
+        let mut indices = vec![0u32; self.nnz()];
+        let mut data = vec![0f32; self.nnz()];
+        for i in 0..self.n_rows() {
+            let r = self.row(i);
+            for (&j, &v) in r.indices.iter().zip(r.data) {
+                let p = next[j as usize];
+                indices[p] = i as u32;
+                data[p] = v;
+                next[j as usize] += 1;
+            }
+        }
+        CsrMatrix {
+            n_cols: self.n_rows(),
+            indptr,
+            indices,
+            data,
+        }
+    }
+
     /// Dense copy (for linfa models on small matrices).
     pub fn to_dense(&self) -> Array2<f32> {
         let mut out = Array2::zeros((self.n_rows(), self.n_cols));
@@ -172,6 +202,10 @@ mod tests {
         assert_eq!(d[[0, 3]], 2.0);
         assert_eq!(d[[1, 0]], 0.0);
         assert_eq!(m.row(0).dot(&[1.0, 0.0, 0.0, 0.5]), 2.0);
+        let t = m.transpose();
+        assert_eq!((t.n_rows(), t.n_cols()), (4, 3));
+        assert_eq!(t.to_dense(), m.to_dense().t());
+        assert_eq!(t.transpose(), m);
         let mut a = m.clone();
         a.append(&s);
         assert_eq!(a.n_rows(), 5);
