@@ -1,5 +1,5 @@
 //! Turning raw scores into probabilities in [0, 1] that are comparable across labels, fitted
-//! on leave-one-out scores of the training rows (never on the rows' own fitted scores, which
+//! on held-out scores of the training rows (never on the rows' own fitted scores, which
 //! are over-confident):
 //! - single-label: temperature-scaled softmax (one parameter, keeps the argmax);
 //! - multi-label: one Platt sigmoid per label (Lin, Lin & Weng 2007), then a per-label
@@ -197,7 +197,7 @@ pub fn best_cut_counts(scores: &[f64], y: &[bool]) -> (usize, usize, usize) {
     best
 }
 
-/// The probability threshold that maximises F1 of one label, from calibrated LOO
+/// The probability threshold that maximises F1 of one label, from calibrated held-out
 /// probabilities. Labels with too few examples keep 0.5.
 pub fn best_threshold(p: &[f64], y: &[bool]) -> f64 {
     let positives = y.iter().filter(|&&t| t).count();

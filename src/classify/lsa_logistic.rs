@@ -12,7 +12,7 @@ use rayon::prelude::*;
 
 /// Fit. The calibration uses the training scores themselves: logistic regression on a few
 /// hundred regularised dimensions is close to calibrated already, and there is no cheap
-/// leave-one-out for it.
+/// held-out estimate for it short of refitting.
 pub(super) fn fit(
     p: &ValidClassifierParams,
     x: &CsrMatrix,

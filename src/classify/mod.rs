@@ -29,7 +29,7 @@ use std::str::FromStr;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Algo {
     /// The default: a linear SVM and naive Bayes trained side by side, their scores mixed with
-    /// the weight that maximises the leave-one-out F1 on the training set (pure SVM and pure
+    /// the weight that maximises the held-out F1 on the training set (pure SVM and pure
     /// naive Bayes are both candidates).
     Auto,
     /// One-vs-rest linear SVM (L2-regularised squared hinge, LIBLINEAR's dual solver).
@@ -250,9 +250,9 @@ pub struct Classifier {
     pub thresholds: Option<Vec<f64>>,
     /// Whether a prediction may have no label (multi-label data with empty label sets).
     pub allow_empty: bool,
-    /// Leave-one-out estimate of the training F1 (macro for single-label, micro for
+    /// Held-out (k-fold) estimate of the training F1 (macro for single-label, micro for
     /// multi-label), used to pick the estimator; an estimate, not a test score.
-    pub loo_f1: f64,
+    pub heldout_f1: f64,
 }
 
 /// A ranked prediction for one document.
@@ -564,7 +564,7 @@ pub fn fit(
     };
     if scored.len() == 1 {
         let s = &scored[0];
-        let (calibration, thresholds, loo_f1) = calibrate(&s.loo, t);
+        let (calibration, thresholds, heldout_f1) = calibrate(&s.loo, t);
         return Ok(Classifier {
             algo: p.algo,
             nb_weight: None,
@@ -572,10 +572,10 @@ pub fn fit(
             calibration,
             thresholds,
             allow_empty: t.has_empty_sets(),
-            loo_f1,
+            heldout_f1,
         });
     }
-    // auto: put both score scales on a par, then pick the mix by leave-one-out F1.
+    // auto: put both score scales on a par, then pick the mix by held-out F1.
     // Scale of a score matrix for the mix: the spread of scores within a row (what decides
     // between labels), not between rows.
     let k = t.n_labels();
@@ -613,7 +613,7 @@ pub fn fit(
         }
     }
     let beta = candidates[best];
-    let (calibration, thresholds, loo_f1) = calibrate(&mix(beta), t);
+    let (calibration, thresholds, heldout_f1) = calibrate(&mix(beta), t);
     let (m1, m2) = (&svm.model, &nb.model);
     Ok(Classifier {
         algo: Algo::Auto,
@@ -622,6 +622,6 @@ pub fn fit(
         calibration,
         thresholds,
         allow_empty: t.has_empty_sets(),
-        loo_f1,
+        heldout_f1,
     })
 }

@@ -64,7 +64,7 @@ pub fn run(args: InspectArgs, _g: &Global) -> anyhow::Result<()> {
             "n_features": v.n_features(),
             "algo": c.algo.name(),
             "nb_weight": c.nb_weight,
-            "loo_f1_estimate": c.loo_f1,
+            "heldout_f1_estimate": c.heldout_f1,
             "analyzer": v.analyzer().config(),
             "stopwords": v.analyzer().stopword_lists().iter().map(|(l, w)| (l.code().to_string(), w.len())).collect::<std::collections::BTreeMap<_, _>>(),
             "tfidf": v.config(),
@@ -133,7 +133,10 @@ pub fn run(args: InspectArgs, _g: &Global) -> anyhow::Result<()> {
         meta.crate_version,
         &meta.data_digest[..12.min(meta.data_digest.len())]
     );
-    println!("  LOO F1 (est.)  {}", f3(c.loo_f1));
+    println!(
+        "  held-out F1    {} (3-fold, on the training set)",
+        f3(c.heldout_f1)
+    );
     if let Some(cv) = &meta.cv {
         println!(
             "  {}-fold CV      accuracy {} ± {}, macro-F1 {} ± {}, micro-F1 {} ± {}",

@@ -16,7 +16,19 @@ use std::path::{Path, PathBuf};
 
 /// Topic classification of French and English news articles on the geopolitics of technology.
 #[derive(Debug, Parser)]
-#[command(name = "veille", version, about, long_about = None, propagate_version = true)]
+#[command(
+    name = "veille",
+    version,
+    about,
+    long_about = None,
+    propagate_version = true,
+    after_help = "Examples:\n  \
+        veille classify --model models/themes.veille data/samples\n  \
+        veille train --data articles.jsonl --out themes.veille --cv 5\n  \
+        veille evaluate --model themes.veille --data test.jsonl --json\n  \
+        veille inspect --model themes.veille\n\n\
+        Exit codes: 0 success, 2 bad usage or bad input, 1 internal failure."
+)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,

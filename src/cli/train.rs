@@ -25,7 +25,7 @@ pub struct TrainArgs {
     /// Where to save the model (written atomically; an existing file is replaced only on success).
     #[arg(long, value_name = "MODEL")]
     out: PathBuf,
-    /// Estimator: auto (SVM and complement NB mixed by leave-one-out F1), svm, cnb, mnb, lsa-logreg.
+    /// Estimator: auto (SVM and complement NB mixed by held-out F1), svm, cnb, mnb, lsa-logreg.
     #[arg(long, default_value = "auto", value_name = "NAME")]
     algo: Algo,
     /// Also report K-fold cross-validated scores (stored in the model).
@@ -188,7 +188,7 @@ pub fn run(args: TrainArgs, g: &Global) -> anyhow::Result<()> {
         "n_features": model.vectorizer().n_features(),
         "algo": c.algo.name(),
         "nb_weight": c.nb_weight,
-        "loo_f1_estimate": c.loo_f1,
+        "heldout_f1_estimate": c.heldout_f1,
         "cv": model.meta().cv,
         "seconds": {"read": read_s, "train": train_s, "cv": cv_s, "evaluate": eval_s},
     });
@@ -241,8 +241,8 @@ fn print_human(
         train_s
     );
     println!(
-        "leave-one-out F1 estimate on the training set: {}",
-        f3(c.loo_f1)
+        "held-out F1 on the training set (3-fold, used to choose the estimator): {}",
+        f3(c.heldout_f1)
     );
     if let Some(cv) = &meta.cv {
         println!(
