@@ -174,57 +174,67 @@ pub fn fit_platt(f: &[f64], y: &[bool]) -> (f64, f64) {
     (a, b)
 }
 
-/// `(tp, fp, fn)` of one label cut at the score that maximises its F1.
-pub fn best_cut_counts(scores: &[f64], y: &[bool]) -> (usize, usize, usize) {
+/// Where to cut one label's scores to maximise its F1, and the counts at that cut.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Cut {
+    /// Scores at or above this are positive (midway between the last kept and the next).
+    pub threshold: f64,
+    /// True positives at the cut.
+    pub tp: usize,
+    /// False positives at the cut.
+    pub fp: usize,
+    /// False negatives at the cut.
+    pub fneg: usize,
+}
+
+/// The F1-maximising cut of one label's scores (ties in score are never split).
+pub fn best_cut(scores: &[f64], y: &[bool]) -> Cut {
     let positives = y.iter().filter(|&&t| t).count();
     let mut order: Vec<usize> = (0..scores.len()).collect();
     order.sort_by(|&i, &j| scores[j].total_cmp(&scores[i]).then(i.cmp(&j)));
-    let (mut tp, mut best) = (0usize, (0usize, 0usize, positives));
-    let mut best_f1 = 0.0;
+    let mut best = Cut {
+        threshold: f64::INFINITY,
+        tp: 0,
+        fp: 0,
+        fneg: positives,
+    };
+    let (mut tp, mut best_f1) = (0usize, 0.0);
     for (rank, &i) in order.iter().enumerate() {
         if y[i] {
             tp += 1;
         }
+        // Predict positive for the first rank+1 rows; only cut between distinct values.
         if rank + 1 < order.len() && scores[order[rank + 1]] == scores[i] {
             continue;
         }
         let f1 = 2.0 * tp as f64 / ((rank + 1) as f64 + positives as f64);
         if f1 > best_f1 {
             best_f1 = f1;
-            best = (tp, rank + 1 - tp, positives - tp);
+            best = Cut {
+                threshold: match order.get(rank + 1) {
+                    Some(&next) => (scores[i] + scores[next]) / 2.0,
+                    None => scores[i] / 2.0,
+                },
+                tp,
+                fp: rank + 1 - tp,
+                fneg: positives - tp,
+            };
         }
     }
     best
 }
 
 /// The probability threshold that maximises F1 of one label, from calibrated held-out
-/// probabilities. Labels with too few examples keep 0.5.
+/// probabilities, kept within [0.02, 0.98]. Labels with fewer than two examples keep 0.5.
 pub fn best_threshold(p: &[f64], y: &[bool]) -> f64 {
-    let positives = y.iter().filter(|&&t| t).count();
-    if positives < 2 {
+    if y.iter().filter(|&&t| t).count() < 2 {
         return 0.5;
     }
-    let mut order: Vec<usize> = (0..p.len()).collect();
-    order.sort_by(|&i, &j| p[j].total_cmp(&p[i]).then(i.cmp(&j)));
-    let (mut tp, mut best_f1, mut best_t) = (0usize, -1.0, 0.5);
-    for (rank, &i) in order.iter().enumerate() {
-        if y[i] {
-            tp += 1;
-        }
-        // Predict positive for the first rank+1 rows; only cut between distinct values.
-        if rank + 1 < order.len() && p[order[rank + 1]] == p[i] {
-            continue;
-        }
-        let f1 = 2.0 * tp as f64 / ((rank + 1) as f64 + positives as f64);
-        if f1 > best_f1 {
-            best_f1 = f1;
-            best_t = match order.get(rank + 1) {
-                Some(&next) => (p[i] + p[next]) / 2.0,
-                None => p[i] / 2.0,
-            };
-        }
+    let cut = best_cut(p, y);
+    if cut.tp == 0 {
+        return 0.5;
     }
-    best_t.clamp(0.02, 0.98)
+    cut.threshold.clamp(0.02, 0.98)
 }
 
 #[cfg(test)]

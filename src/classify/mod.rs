@@ -459,16 +459,16 @@ fn heldout_f1(scores: &[f64], t: &Targets) -> f64 {
         let pred: Vec<u32> = scores.chunks(k).map(|r| argmax(r) as u32).collect();
         return crate::eval::macro_f1_single(&truth, &pred, k);
     }
-    let counts: Vec<(usize, usize, usize)> = (0..k)
+    let cuts: Vec<calibration::Cut> = (0..k)
         .into_par_iter()
         .map(|c| {
             let f: Vec<f64> = (0..n).map(|i| scores[i * k + c]).collect();
-            calibration::best_cut_counts(&f, &t.binary(c))
+            calibration::best_cut(&f, &t.binary(c))
         })
         .collect();
-    let (tp, fp, fneg) = counts
+    let (tp, fp, fneg) = cuts
         .iter()
-        .fold((0, 0, 0), |a, c| (a.0 + c.0, a.1 + c.1, a.2 + c.2));
+        .fold((0, 0, 0), |a, c| (a.0 + c.tp, a.1 + c.fp, a.2 + c.fneg));
     if tp == 0 {
         0.0
     } else {

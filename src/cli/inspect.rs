@@ -138,16 +138,7 @@ pub fn run(args: InspectArgs, _g: &Global) -> anyhow::Result<()> {
         f3(c.heldout_f1)
     );
     if let Some(cv) = &meta.cv {
-        println!(
-            "  {}-fold CV      accuracy {} ± {}, macro-F1 {} ± {}, micro-F1 {} ± {}",
-            cv.folds,
-            f3(cv.accuracy),
-            f3(cv.accuracy_std),
-            f3(cv.macro_f1),
-            f3(cv.macro_f1_std),
-            f3(cv.micro_f1),
-            f3(cv.micro_f1_std)
-        );
+        println!("  {cv}");
     }
     println!();
     let rows: Vec<Vec<String>> = model

@@ -245,16 +245,7 @@ fn print_human(
         f3(c.heldout_f1)
     );
     if let Some(cv) = &meta.cv {
-        println!(
-            "{}-fold cross-validation: accuracy {} ± {}, macro-F1 {} ± {}, micro-F1 {} ± {}",
-            cv.folds,
-            f3(cv.accuracy),
-            f3(cv.accuracy_std),
-            f3(cv.macro_f1),
-            f3(cv.macro_f1_std),
-            f3(cv.micro_f1),
-            f3(cv.micro_f1_std)
-        );
+        println!("{cv}");
     }
     if let Some(r) = report {
         println!();

@@ -70,6 +70,22 @@ pub struct CvScores {
     pub micro_f1_std: f64,
 }
 
+impl std::fmt::Display for CvScores {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}-fold cross-validation: accuracy {:.3} ± {:.3}, macro-F1 {:.3} ± {:.3}, micro-F1 {:.3} ± {:.3}",
+            self.folds,
+            self.accuracy,
+            self.accuracy_std,
+            self.macro_f1,
+            self.macro_f1_std,
+            self.micro_f1,
+            self.micro_f1_std
+        )
+    }
+}
+
 /// What a model remembers of its training run (no wall-clock time, no paths: the same
 /// inputs give the same bytes).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
