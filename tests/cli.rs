@@ -518,3 +518,55 @@ fn cross_validation_is_reported_and_stored() {
         "cannot make 50 folds",
     );
 }
+
+#[test]
+fn trains_from_a_folder_per_label_and_classifies_a_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("corpus");
+    let text = std::fs::read_to_string(fixture("single.jsonl")).unwrap();
+    for line in text.lines() {
+        let v: Value = serde_json::from_str(line).unwrap();
+        let sub = corpus.join(v["label"].as_str().unwrap());
+        std::fs::create_dir_all(&sub).unwrap();
+        std::fs::write(
+            sub.join(v["id"].as_str().unwrap()),
+            v["text"].as_str().unwrap(),
+        )
+        .unwrap();
+    }
+    let model = dir.path().join("m.veille");
+    let s = train(&corpus, &model, &["--class-weight", "balanced"]);
+    assert_eq!(s["n_labels"], 3);
+    // A stray file at the top of the folder is not a labelled article and is ignored.
+    std::fs::write(corpus.join("README"), "not an article").unwrap();
+    let out = veille()
+        .args(["classify", "--format", "jsonl", "--model"])
+        .arg(&model)
+        .arg(corpus.join("cyber"))
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let lines: Vec<Value> = String::from_utf8(out)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 5);
+    assert!(lines.iter().filter(|v| v["labels"][0] == "cyber").count() >= 4);
+}
+
+#[test]
+fn empty_stdin_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("m.veille");
+    train(&fixture("single.jsonl"), &model, &[]);
+    fails_with(
+        veille()
+            .args(["classify", "--model"])
+            .arg(&model)
+            .write_stdin("   \n"),
+        "<stdin>:1: empty text",
+    );
+}

@@ -625,3 +625,65 @@ pub fn fit(
         heldout_f1,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use linfa::traits::{Fit, PredictInplace};
+    use linfa::ParamGuard;
+
+    fn toy() -> (CsrMatrix, Targets) {
+        let mut x = CsrMatrix::new(4);
+        let rows: [(&[u32], &[f32]); 6] = [
+            (&[0, 1], &[0.8, 0.6]),
+            (&[0], &[1.0]),
+            (&[0, 3], &[0.9, 0.43]),
+            (&[2, 3], &[0.6, 0.8]),
+            (&[2], &[1.0]),
+            (&[1, 2], &[0.3, 0.95]),
+        ];
+        for (i, d) in rows {
+            x.push_row(i, d);
+        }
+        (x, Targets::single(vec![0, 0, 0, 1, 1, 1], 2))
+    }
+
+    #[test]
+    fn speaks_linfa_fit_and_predict() {
+        let (x, t) = toy();
+        let data = linfa::DatasetBase::new(x.clone(), t);
+        for algo in [
+            Algo::Svm,
+            Algo::ComplementNb,
+            Algo::MultinomialNb,
+            Algo::Auto,
+        ] {
+            let model = ClassifierParams::new().algo(algo).fit(&data).unwrap();
+            let mut pred = model.default_target(&x);
+            model.predict_inplace(&x, &mut pred);
+            assert_eq!(
+                pred,
+                vec![vec![0], vec![0], vec![0], vec![1], vec![1], vec![1]],
+                "{algo}"
+            );
+        }
+    }
+
+    #[test]
+    fn invalid_hyperparameters_are_refused() {
+        assert!(ClassifierParams::new().c(0.0).check().is_err());
+        assert!(ClassifierParams::new().alpha(-1.0).check().is_err());
+        assert!(ClassifierParams::new().lsa_dims(0).check().is_err());
+    }
+
+    #[test]
+    fn probabilities_are_in_range_and_single_label_sums_to_one() {
+        let (x, t) = toy();
+        let p = ClassifierParams::new().check_unwrap();
+        let m = fit(&p, &x, &t).unwrap();
+        for pred in m.predict(&x, None) {
+            assert!(pred.probs.iter().all(|&q| (0.0..=1.0).contains(&q)));
+            assert!((pred.probs.iter().sum::<f64>() - 1.0).abs() < 1e-9);
+        }
+    }
+}
