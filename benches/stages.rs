@@ -58,7 +58,9 @@ fn stages(c: &mut Criterion) {
     let (vectorizer, _) =
         Vectorizer::fit_transform(analyzer.clone(), TfidfConfig::default(), &texts, &|_| {})
             .expect("fit");
-    g.bench_function("tf-idf transform", |b| b.iter(|| vectorizer.transform(&texts)));
+    g.bench_function("tf-idf transform", |b| {
+        b.iter(|| vectorizer.transform(&texts))
+    });
     g.bench_function("train (defaults)", |b| {
         b.iter(|| Model::train(&docs, &TrainSettings::default(), &|_| {}).expect("train"))
     });
@@ -75,7 +77,9 @@ fn stages(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("bench.veille");
     model.save(&path).expect("save");
-    c.bench_function("model load", |b| b.iter(|| Model::load(&path).expect("load")));
+    c.bench_function("model load", |b| {
+        b.iter(|| Model::load(&path).expect("load"))
+    });
 }
 
 criterion_group!(benches, stages);

@@ -41,6 +41,7 @@
 
 pub mod classify;
 pub mod cli;
+pub mod cluster;
 pub mod corpus;
 pub mod eval;
 pub mod features;

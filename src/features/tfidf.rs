@@ -16,7 +16,8 @@ pub enum DfBound {
     Count(u32),
     /// At least / at most this fraction of documents (0–1).
     Fraction(f64),
-    /// As a minimum: 2 documents for corpora under 1,000 documents, 3 from 1,000 on. Terms
+    /// As a minimum: 2 documents for corpora under 1,000 documents (1 for a single document),
+    /// 3 from 1,000 on. Terms
     /// seen in only two documents of a large corpus add features (memory, time) without
     /// evidence that generalises; on a small corpus they are much of what there is. Measured:
     /// see BENCHMARKS.md.
@@ -29,13 +30,11 @@ impl DfBound {
         match self {
             DfBound::Count(c) => f64::from(c),
             DfBound::Fraction(f) => f * n_docs as f64,
-            DfBound::Auto => {
-                if n_docs < 1000 {
-                    2.0
-                } else {
-                    3.0
-                }
-            }
+            DfBound::Auto => match n_docs {
+                0..=1 => 1.0,
+                2..=999 => 2.0,
+                _ => 3.0,
+            },
         }
     }
 }

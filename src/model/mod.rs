@@ -2,20 +2,23 @@
 //! stopword lists, vocabulary and idf, the fitted estimator, label names and training
 //! metadata — in one file (see [`file`] for the format).
 
+pub mod clusters;
 pub mod file;
+pub mod scoring;
+
+pub use clusters::ClusterModel;
+pub use scoring::{Classification, ClassifyOptions, RowBuf, Scorer, Session};
 
 use crate::classify::{self, Classifier, ClassifierParams, ClassifyError, Prediction, Targets};
 use crate::corpus::{Document, Labels};
 use crate::eval::ClassificationReport;
-use crate::features::{CsrMatrix, Scratch, TfidfConfig, TfidfError, Vectorizer};
-use crate::text::{detect_any, Analyzer, AnalyzerConfig, AnalyzerError};
+use crate::features::{CsrMatrix, RowView, Scratch, TfidfConfig, TfidfError, Vectorizer};
+use crate::text::{Analyzer, AnalyzerConfig, AnalyzerError};
 use file::ModelFileError;
 use linfa::ParamGuard;
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::path::Path;
-use std::sync::Mutex;
 
 /// The kind string of classifier model files.
 pub const KIND: &str = "classifier";
@@ -176,32 +179,6 @@ pub fn digest(docs: &[Document]) -> String {
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// One article's classification.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Classification {
-    /// Predicted label ids (possibly none: the model abstains); names via [`Model::label`].
-    pub labels: Vec<u32>,
-    /// Label ids with their calibrated scores, best first.
-    pub scores: Vec<(u32, f64)>,
-    /// Language of the article: detected ISO code, or the model language used.
-    pub language: &'static str,
-    /// Whether that language is one the model was trained with.
-    pub language_supported: bool,
-    /// Words that pushed the top label most, with their contribution.
-    pub terms: Vec<(String, f64)>,
-}
-
-/// Options of classification.
-#[derive(Debug, Clone, Default)]
-pub struct ClassifyOptions {
-    /// Keep only the best K scores (all when `None`).
-    pub top: Option<usize>,
-    /// Override the decision threshold (see [`Classifier::predict_row`]).
-    pub threshold: Option<f64>,
-    /// How many explaining terms to return.
-    pub n_terms: usize,
-}
-
 impl Model {
     /// Train a model on labelled documents. `progress` is called with the number of documents
     /// analysed since its last call.
@@ -345,58 +322,6 @@ impl Model {
         Ok(ClassificationReport::new(&names, &truth, &pred, multilabel))
     }
 
-    /// Classify one text, reusing `scratch` (from [`Vectorizer::scratch`]).
-    pub fn classify_with(
-        &self,
-        text: &str,
-        opts: &ClassifyOptions,
-        scratch: &mut Scratch<'_>,
-        buf: &mut RowBuf,
-    ) -> Classification {
-        self.vectorizer
-            .transform_into(text, scratch, &mut buf.indices, &mut buf.data);
-        let row = crate::features::RowView {
-            indices: &buf.indices,
-            data: &buf.data,
-        };
-        let pred = self
-            .classifier
-            .predict_row(row, opts.threshold, &mut buf.scores);
-        let mut ranked: Vec<(u32, f64)> = pred
-            .probs
-            .iter()
-            .enumerate()
-            .map(|(c, &p)| (c as u32, p))
-            .collect();
-        ranked.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        let top = ranked.first().map_or(0, |r| r.0 as usize);
-        if let Some(k) = opts.top {
-            ranked.truncate(k);
-        }
-        let terms = self.explain(row, top, opts.n_terms, scratch);
-        let a = &scratch.analyzed;
-        let languages = &self.vectorizer.analyzer().config().languages;
-        let model_lang = languages[a.language].code();
-        // Stopwords of a model language make up a good share of any text in that language;
-        // when they are scarce, ask a general detector which language this is.
-        let confident = a.n_tokens >= 8 && f64::from(a.stop_hits) >= 0.15 * a.n_tokens as f64;
-        let (language, language_supported) = if confident {
-            (model_lang, true)
-        } else {
-            match detect_any(text) {
-                Some(code) => (code, languages.iter().any(|l| l.code() == code)),
-                None => (model_lang, true),
-            }
-        };
-        Classification {
-            labels: pred.labels,
-            scores: ranked,
-            language,
-            language_supported,
-            terms,
-        }
-    }
-
     /// Classify many texts in parallel; item `i` is exactly `classify_with(texts[i])`.
     pub fn classify_batch(&self, texts: &[&str], opts: &ClassifyOptions) -> Vec<Classification> {
         self.session().classify_batch(texts, opts)
@@ -405,102 +330,38 @@ impl Model {
     /// A classification session: per-worker caches (surface forms, stems) that live across
     /// batches, for streams of articles.
     pub fn session(&self) -> Session<'_> {
-        Session {
-            model: self,
-            pool: Mutex::new(Vec::new()),
-        }
+        Session::new(self)
     }
 
-    /// The surface words of the features that push label `c` most for this row.
-    fn explain(
+    /// Classify one text, reusing `scratch` (from [`Vectorizer::scratch`]).
+    pub fn classify_with(
         &self,
-        row: crate::features::RowView<'_>,
-        c: usize,
-        n: usize,
-        scratch: &Scratch<'_>,
-    ) -> Vec<(String, f64)> {
-        if n == 0 {
-            return Vec::new();
-        }
-        let model = &self.classifier.model;
-        let mut contrib: Vec<(u32, f64)> = row
-            .indices
-            .iter()
-            .zip(row.data)
-            .map(|(&j, &x)| (j, f64::from(x) * f64::from(model.weight(j as usize, c))))
-            .filter(|&(_, v)| v > 0.0)
-            .collect();
-        let order = |a: &(u32, f64), b: &(u32, f64)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
-        if contrib.len() > n {
-            contrib.select_nth_unstable_by(n, order);
-            contrib.truncate(n);
-        }
-        contrib.sort_unstable_by(order);
-        let a = &scratch.analyzed;
-        contrib
-            .into_iter()
-            .map(|(j, v)| {
-                let stems = self.vectorizer.feature_stems(j as usize);
-                // The words as written in this article, where the n-gram occurs in it.
-                let found = (0..a.terms.len().saturating_sub(stems.len() - 1))
-                    .find(|&p| a.terms[p..p + stems.len()] == *stems);
-                let word = match found {
-                    Some(p) => a.surfaces[p..p + stems.len()]
-                        .iter()
-                        .map(|&s| scratch.surface(s))
-                        .collect::<Vec<_>>()
-                        .join(" "),
-                    None => self.vectorizer.feature_display(j as usize),
-                };
-                (word, v)
-            })
-            .collect()
+        text: &str,
+        opts: &ClassifyOptions,
+        scratch: &mut Scratch<'_>,
+        buf: &mut RowBuf,
+    ) -> Classification {
+        scoring::classify_with(self, text, opts, scratch, buf)
     }
 }
 
-/// Classifies batches of articles with caches kept between batches (see [`Model::session`]).
-pub struct Session<'a> {
-    model: &'a Model,
-    pool: Mutex<Vec<(Scratch<'a>, RowBuf)>>,
-}
-
-/// Distinct surface forms a worker's cache may hold before it starts afresh (bounds memory on
-/// endless streams; a cache refills in a few documents).
-const MAX_CACHED_SURFACES: usize = 2_000_000;
-
-impl Session<'_> {
-    /// Classify many texts in parallel; item `i` is exactly `Model::classify_with(texts[i])`.
-    pub fn classify_batch(&self, texts: &[&str], opts: &ClassifyOptions) -> Vec<Classification> {
-        let model = self.model;
-        texts
-            .par_chunks(64)
-            .flat_map_iter(|chunk| {
-                let (mut scratch, mut buf) = self
-                    .pool
-                    .lock()
-                    .ok()
-                    .and_then(|mut p| p.pop())
-                    .unwrap_or_else(|| (model.vectorizer.scratch(), RowBuf::default()));
-                if scratch.cached_surfaces() > MAX_CACHED_SURFACES {
-                    scratch = model.vectorizer.scratch();
-                }
-                let out: Vec<Classification> = chunk
-                    .iter()
-                    .map(|t| model.classify_with(t, opts, &mut scratch, &mut buf))
-                    .collect();
-                if let Ok(mut p) = self.pool.lock() {
-                    p.push((scratch, buf));
-                }
-                out
-            })
-            .collect()
+impl Scorer for Model {
+    fn vectorizer(&self) -> &Vectorizer {
+        &self.vectorizer
     }
-}
 
-/// Reusable buffers for one row.
-#[derive(Debug, Default)]
-pub struct RowBuf {
-    indices: Vec<u32>,
-    data: Vec<f32>,
-    scores: Vec<f64>,
+    fn score(&self, row: RowView<'_>, threshold: Option<f64>, scores: &mut Vec<f64>) -> Vec<u32> {
+        let pred = self.classifier.predict_row(row, threshold, scores);
+        scores.clear();
+        scores.extend_from_slice(&pred.probs);
+        pred.labels
+    }
+
+    fn weight(&self, feature: usize, output: usize) -> f32 {
+        self.classifier.model.weight(feature, output)
+    }
+
+    fn output_name(&self, id: u32) -> &str {
+        &self.labels[id as usize]
+    }
 }

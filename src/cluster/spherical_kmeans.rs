@@ -1,0 +1,480 @@
+//! Spherical k-means on L2-normalised sparse rows (Dhillon & Modha 2001): cosine similarity,
+//! k-means++ seeding, several restarts, parallel assignment, and a mini-batch mode
+//! (Sculley 2010) for corpora too large for full passes.
+//!
+//! Centroids are dense and stored feature-major (`j * k + c`), so that scoring one sparse row
+//! against every centroid reads contiguous memory, as in [`crate::classify::LinearModel`].
+
+use crate::features::{CsrMatrix, RowView};
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// Settings of one clustering run.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct KMeansParams {
+    /// Number of clusters.
+    pub k: usize,
+    /// Restarts from different seedings; the best objective wins.
+    pub n_init: usize,
+    /// Maximum Lloyd iterations per restart (or epochs in mini-batch mode).
+    pub max_iter: usize,
+    /// Stop when the mean similarity improves by less than this.
+    pub tol: f64,
+    /// Mini-batch size; `None` for full passes.
+    pub batch_size: Option<usize>,
+    /// Seed of every random choice.
+    pub seed: u64,
+}
+
+/// Fitted centroids.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Centroids {
+    k: usize,
+    n_features: usize,
+    /// Feature-major, each centroid L2-normalised.
+    values: Vec<f32>,
+}
+
+impl Centroids {
+    /// Number of clusters.
+    pub fn k(&self) -> usize {
+        self.k
+    }
+
+    /// Number of features.
+    pub fn n_features(&self) -> usize {
+        self.n_features
+    }
+
+    /// Weight of feature `j` in centroid `c`.
+    pub fn value(&self, j: usize, c: usize) -> f32 {
+        self.values[j * self.k + c]
+    }
+
+    /// Cosine similarity of a row to every centroid, into `out`.
+    pub fn similarities(&self, row: RowView<'_>, out: &mut [f64]) {
+        out.iter_mut().for_each(|o| *o = 0.0);
+        let k = self.k;
+        for (&j, &x) in row.indices.iter().zip(row.data) {
+            let c = &self.values[j as usize * k..(j as usize + 1) * k];
+            let x = f64::from(x);
+            for (o, &v) in out.iter_mut().zip(c) {
+                *o += x * f64::from(v);
+            }
+        }
+    }
+
+    /// The nearest centroid of a row and its similarity (ties: lowest id; an empty row
+    /// goes to cluster 0 with similarity 0).
+    pub fn assign(&self, row: RowView<'_>, buf: &mut Vec<f64>) -> (usize, f64) {
+        buf.resize(self.k, 0.0);
+        self.similarities(row, buf);
+        let mut best = 0;
+        for c in 1..self.k {
+            if buf[c] > buf[best] {
+                best = c;
+            }
+        }
+        (best, buf[best])
+    }
+
+    /// Assign every row, in parallel.
+    pub fn assign_all(&self, x: &CsrMatrix) -> Vec<(usize, f64)> {
+        (0..x.n_rows())
+            .into_par_iter()
+            .map_init(Vec::new, |buf, i| self.assign(x.row(i), buf))
+            .collect()
+    }
+
+    /// Centroids from sums of member rows (feature-major), normalised.
+    fn from_sums(k: usize, n_features: usize, sums: &[f64]) -> Centroids {
+        let mut norms = vec![0f64; k];
+        for row in sums.chunks(k) {
+            for (n, v) in norms.iter_mut().zip(row) {
+                *n += v * v;
+            }
+        }
+        let inv: Vec<f64> = norms
+            .iter()
+            .map(|&n| if n > 0.0 { 1.0 / n.sqrt() } else { 0.0 })
+            .collect();
+        let values = sums
+            .chunks(k)
+            .flat_map(|row| row.iter().zip(&inv).map(|(v, i)| (v * i) as f32))
+            .collect();
+        Centroids {
+            k,
+            n_features,
+            values,
+        }
+    }
+}
+
+/// A fitted clustering of the training rows.
+#[derive(Debug, Clone)]
+pub struct KMeansFit {
+    /// The centroids.
+    pub centroids: Centroids,
+    /// Cluster of each training row.
+    pub labels: Vec<usize>,
+    /// Similarity of each training row to its centroid.
+    pub similarity: Vec<f64>,
+    /// Mean similarity to the assigned centroid (the objective, higher is better).
+    pub objective: f64,
+    /// Iterations of the winning restart.
+    pub iterations: usize,
+}
+
+/// Errors of clustering.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum KMeansError {
+    /// k of 0.
+    #[error("the number of clusters must be at least 1")]
+    ZeroK,
+    /// More clusters than distinct articles.
+    #[error("cannot make {k} clusters from {distinct} distinct article(s): lower --k")]
+    TooManyClusters {
+        /// Clusters asked.
+        k: usize,
+        /// Distinct non-empty rows.
+        distinct: usize,
+    },
+}
+
+/// Number of distinct non-empty rows (capped at `cap`, which is all the caller needs).
+fn distinct_rows(x: &CsrMatrix, cap: usize) -> usize {
+    let mut seen: rustc_hash::FxHashSet<(&[u32], Vec<u32>)> = rustc_hash::FxHashSet::default();
+    for r in x.rows() {
+        if r.nnz() == 0 {
+            continue;
+        }
+        seen.insert((r.indices, r.data.iter().map(|v| v.to_bits()).collect()));
+        if seen.len() >= cap {
+            break;
+        }
+    }
+    seen.len()
+}
+
+/// Fit spherical k-means.
+pub fn fit(x: &CsrMatrix, p: &KMeansParams) -> Result<KMeansFit, KMeansError> {
+    if p.k == 0 {
+        return Err(KMeansError::ZeroK);
+    }
+    let distinct = distinct_rows(x, p.k);
+    if distinct < p.k {
+        return Err(KMeansError::TooManyClusters { k: p.k, distinct });
+    }
+    let runs: Vec<KMeansFit> = (0..p.n_init.max(1))
+        .map(|r| {
+            let mut rng =
+                ChaCha8Rng::seed_from_u64(p.seed.wrapping_mul(1_000_003).wrapping_add(r as u64));
+            let seeds = kmeanspp(x, p.k, &mut rng);
+            match p.batch_size {
+                Some(b) if b < x.n_rows() => minibatch(x, seeds, p, b, &mut rng),
+                _ => lloyd(x, seeds, p),
+            }
+        })
+        .collect();
+    let mut best = 0;
+    for (i, r) in runs.iter().enumerate() {
+        if r.objective > runs[best].objective + 1e-12 {
+            best = i;
+        }
+    }
+    Ok(runs.into_iter().nth(best).expect("n_init >= 1"))
+}
+
+/// k-means++ seeding with cosine distance (`1 − similarity`); returns the seed rows.
+fn kmeanspp(x: &CsrMatrix, k: usize, rng: &mut ChaCha8Rng) -> Vec<usize> {
+    let n = x.n_rows();
+    let nonempty: Vec<usize> = (0..n).filter(|&i| x.row(i).nnz() > 0).collect();
+    let first = nonempty[rng.gen_range(0..nonempty.len())];
+    let mut seeds = vec![first];
+    let mut best = vec![0f64; n];
+    let mut dense = vec![0f32; x.n_cols()];
+    let mut update = |seed: usize, best: &mut Vec<f64>, first_seed: bool| {
+        let r = x.row(seed);
+        for (&j, &v) in r.indices.iter().zip(r.data) {
+            dense[j as usize] = v;
+        }
+        best.par_iter_mut().enumerate().for_each(|(i, b)| {
+            let sim: f64 = x
+                .row(i)
+                .indices
+                .iter()
+                .zip(x.row(i).data)
+                .map(|(&j, &v)| f64::from(v) * f64::from(dense[j as usize]))
+                .sum();
+            if first_seed || sim > *b {
+                *b = sim;
+            }
+        });
+        for &j in r.indices {
+            dense[j as usize] = 0.0;
+        }
+    };
+    update(first, &mut best, true);
+    while seeds.len() < k {
+        // Distance of an empty row is 0: it is never picked.
+        let weights: Vec<f64> = (0..n)
+            .map(|i| {
+                if x.row(i).nnz() == 0 {
+                    0.0
+                } else {
+                    (1.0 - best[i]).max(0.0)
+                }
+            })
+            .collect();
+        let total: f64 = weights.iter().sum();
+        let next = if total <= 1e-12 {
+            // Every remaining row duplicates a seed: take any row not chosen yet.
+            match nonempty.iter().find(|i| !seeds.contains(i)) {
+                Some(&i) => i,
+                None => break,
+            }
+        } else {
+            let mut target = rng.gen::<f64>() * total;
+            let mut pick = n - 1;
+            for (i, &w) in weights.iter().enumerate() {
+                if w > 0.0 && target < w {
+                    pick = i;
+                    break;
+                }
+                target -= w;
+            }
+            pick
+        };
+        seeds.push(next);
+        update(next, &mut best, false);
+    }
+    seeds
+}
+
+fn centroids_of_rows(x: &CsrMatrix, rows: &[usize]) -> Centroids {
+    let k = rows.len();
+    let mut sums = vec![0f64; x.n_cols() * k];
+    for (c, &i) in rows.iter().enumerate() {
+        let r = x.row(i);
+        for (&j, &v) in r.indices.iter().zip(r.data) {
+            sums[j as usize * k + c] += f64::from(v);
+        }
+    }
+    Centroids::from_sums(k, x.n_cols(), &sums)
+}
+
+/// Sums of member rows per cluster, feature-major, in fixed row blocks reduced in order (the
+/// same result whatever the number of threads).
+fn cluster_sums(x: &CsrMatrix, labels: &[usize], k: usize) -> Vec<f64> {
+    let d = x.n_cols();
+    let idx: Vec<usize> = (0..x.n_rows()).collect();
+    let parts: Vec<Vec<f64>> = idx
+        .par_chunks(4096)
+        .map(|rows| {
+            let mut s = vec![0f64; d * k];
+            for &i in rows {
+                let r = x.row(i);
+                let c = labels[i];
+                for (&j, &v) in r.indices.iter().zip(r.data) {
+                    s[j as usize * k + c] += f64::from(v);
+                }
+            }
+            s
+        })
+        .collect();
+    let mut total = vec![0f64; d * k];
+    for p in parts {
+        for (t, v) in total.iter_mut().zip(p) {
+            *t += v;
+        }
+    }
+    total
+}
+
+fn lloyd(x: &CsrMatrix, seeds: Vec<usize>, p: &KMeansParams) -> KMeansFit {
+    let k = p.k;
+    let mut centroids = centroids_of_rows(x, &seeds);
+    let mut prev = f64::NEG_INFINITY;
+    let mut assigned = centroids.assign_all(x);
+    let mut iterations = 0;
+    for it in 0..p.max_iter.max(1) {
+        iterations = it + 1;
+        let labels: Vec<usize> = assigned.iter().map(|a| a.0).collect();
+        let mut sums = cluster_sums(x, &labels, k);
+        // An empty cluster takes the row that fits its own cluster worst.
+        let mut sizes = vec![0usize; k];
+        for &l in &labels {
+            sizes[l] += 1;
+        }
+        let mut taken = Vec::new();
+        for c in 0..k {
+            if sizes[c] == 0 {
+                let worst = (0..x.n_rows())
+                    .filter(|i| x.row(*i).nnz() > 0 && !taken.contains(i))
+                    .min_by(|&a, &b| assigned[a].1.total_cmp(&assigned[b].1).then(a.cmp(&b)));
+                if let Some(i) = worst {
+                    taken.push(i);
+                    let r = x.row(i);
+                    for (&j, &v) in r.indices.iter().zip(r.data) {
+                        sums[j as usize * k + c] += f64::from(v);
+                    }
+                }
+            }
+        }
+        centroids = Centroids::from_sums(k, x.n_cols(), &sums);
+        let next = centroids.assign_all(x);
+        let objective = next.iter().map(|a| a.1).sum::<f64>() / x.n_rows().max(1) as f64;
+        let changed = next.iter().zip(&assigned).any(|(a, b)| a.0 != b.0);
+        assigned = next;
+        if !changed || objective - prev < p.tol {
+            break;
+        }
+        prev = objective;
+    }
+    let objective = assigned.iter().map(|a| a.1).sum::<f64>() / x.n_rows().max(1) as f64;
+    KMeansFit {
+        centroids,
+        labels: assigned.iter().map(|a| a.0).collect(),
+        similarity: assigned.iter().map(|a| a.1).collect(),
+        objective,
+        iterations,
+    }
+}
+
+/// Mini-batch spherical k-means: each step assigns a random batch and moves each centroid
+/// towards its batch members with a per-centroid learning rate `1 / count`.
+fn minibatch(
+    x: &CsrMatrix,
+    seeds: Vec<usize>,
+    p: &KMeansParams,
+    batch: usize,
+    rng: &mut ChaCha8Rng,
+) -> KMeansFit {
+    let k = p.k;
+    let d = x.n_cols();
+    let start = centroids_of_rows(x, &seeds);
+    // Centroid c is `scale[c] * sums[c]`: the decay (1 − η) of every step only touches the
+    // scale, so a step costs the row's non-zeros, not the vocabulary.
+    let mut sums: Vec<f64> = start.values.iter().map(|&v| f64::from(v)).collect();
+    let mut scale = vec![1f64; k];
+    let mut counts = vec![1f64; k];
+    let mut centroids = start;
+    let n = x.n_rows();
+    let steps_per_epoch = n.div_ceil(batch);
+    let mut order: Vec<usize> = (0..n).collect();
+    let mut prev = f64::NEG_INFINITY;
+    let mut iterations = 0;
+    for epoch in 0..p.max_iter.max(1) {
+        iterations = epoch + 1;
+        order.shuffle(rng);
+        for step in 0..steps_per_epoch {
+            let rows = &order[step * batch..((step + 1) * batch).min(n)];
+            let assigned: Vec<(usize, f64)> = rows
+                .par_iter()
+                .map_init(Vec::new, |buf, &i| centroids.assign(x.row(i), buf))
+                .collect();
+            for (&i, &(c, _)) in rows.iter().zip(&assigned) {
+                counts[c] += 1.0;
+                let eta = 1.0 / counts[c];
+                scale[c] *= 1.0 - eta;
+                if scale[c] < 1e-150 {
+                    for j in 0..d {
+                        sums[j * k + c] *= scale[c];
+                    }
+                    scale[c] = 1.0;
+                }
+                let r = x.row(i);
+                let w = eta / scale[c];
+                for (&j, &v) in r.indices.iter().zip(r.data) {
+                    sums[j as usize * k + c] += w * f64::from(v);
+                }
+            }
+            // Only directions matter: normalising `sums` gives the centroids.
+            centroids = Centroids::from_sums(k, d, &sums);
+        }
+        let objective = centroids.assign_all(x).iter().map(|a| a.1).sum::<f64>() / n.max(1) as f64;
+        if objective - prev < p.tol {
+            break;
+        }
+        prev = objective;
+    }
+    let assigned = centroids.assign_all(x);
+    KMeansFit {
+        labels: assigned.iter().map(|a| a.0).collect(),
+        similarity: assigned.iter().map(|a| a.1).collect(),
+        objective: assigned.iter().map(|a| a.1).sum::<f64>() / n.max(1) as f64,
+        centroids,
+        iterations,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn blobs() -> CsrMatrix {
+        // Two topics on disjoint features, three near-duplicates each.
+        let mut x = CsrMatrix::new(4);
+        for v in [0.9f32, 0.8, 0.85] {
+            let w = (1.0 - v * v).sqrt();
+            x.push_row(&[0, 1], &[v, w]);
+        }
+        for v in [0.9f32, 0.7, 0.8] {
+            let w = (1.0 - v * v).sqrt();
+            x.push_row(&[2, 3], &[v, w]);
+        }
+        x
+    }
+
+    fn params(k: usize) -> KMeansParams {
+        KMeansParams {
+            k,
+            n_init: 3,
+            max_iter: 50,
+            tol: 1e-9,
+            batch_size: None,
+            seed: 1,
+        }
+    }
+
+    #[test]
+    fn separates_two_topics_deterministically() {
+        let x = blobs();
+        let f = fit(&x, &params(2)).unwrap();
+        assert_eq!(f.labels[0], f.labels[1]);
+        assert_eq!(f.labels[1], f.labels[2]);
+        assert_eq!(f.labels[3], f.labels[4]);
+        assert_ne!(f.labels[0], f.labels[3]);
+        assert!(f.objective > 0.9);
+        assert_eq!(fit(&x, &params(2)).unwrap().labels, f.labels);
+        let mb = fit(
+            &x,
+            &KMeansParams {
+                batch_size: Some(2),
+                ..params(2)
+            },
+        )
+        .unwrap();
+        assert_ne!(mb.labels[0], mb.labels[3]);
+    }
+
+    #[test]
+    fn identical_rows_share_a_cluster_and_k_is_checked() {
+        let mut x = CsrMatrix::new(2);
+        for _ in 0..4 {
+            x.push_row(&[0], &[1.0]);
+        }
+        x.push_row(&[1], &[1.0]);
+        let f = fit(&x, &params(2)).unwrap();
+        assert!(f.labels[..4].iter().all(|&l| l == f.labels[0]));
+        assert_ne!(f.labels[4], f.labels[0]);
+        assert_eq!(
+            fit(&x, &params(3)).unwrap_err(),
+            KMeansError::TooManyClusters { k: 3, distinct: 2 }
+        );
+        assert_eq!(fit(&x, &params(0)).unwrap_err(), KMeansError::ZeroK);
+    }
+}
