@@ -3,7 +3,8 @@
 use super::output::{f3, table};
 use super::{progress, warn, FieldArgs, Global, UsageError};
 use crate::corpus::{self, Batches, Document};
-use crate::model::{Classification, ClassifyOptions, Model};
+use crate::model::file::ModelFileError;
+use crate::model::{Classification, ClassifyOptions, ClusterModel, Model, Scorer, Session};
 use clap::{Args, ValueEnum};
 use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
@@ -31,7 +32,8 @@ enum StdinFormat {
 
 #[derive(Debug, Args)]
 pub struct ClassifyArgs {
-    /// The model file.
+    /// The model file: a classifier from `veille train`, or a clustering from `veille cluster`
+    /// (articles are then assigned to its clusters).
     #[arg(long, value_name = "MODEL")]
     model: PathBuf,
     /// Articles: .jsonl / .csv files (many articles each), folders (every file under them),
@@ -72,7 +74,15 @@ pub fn run(args: ClassifyArgs, g: &Global) -> anyhow::Result<()> {
     if args.top == Some(0) {
         return Err(UsageError("--top must be at least 1".into()).into());
     }
-    let model = Model::load(&args.model)?;
+    // A classifier labels articles; a clustering assigns them to its clusters.
+    let loaded: Box<dyn Scorer> = match Model::load(&args.model) {
+        Ok(m) => Box::new(m),
+        Err(ModelFileError::Kind { found, .. }) if found == crate::model::clusters::KIND => {
+            Box::new(ClusterModel::load(&args.model)?)
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let model: &dyn Scorer = loaded.as_ref();
     let fields = args.fields.fields();
     // Open every input first, so that a missing file fails before any output.
     let mut sources: Vec<Batches> = Vec::new();
@@ -109,7 +119,7 @@ pub fn run(args: ClassifyArgs, g: &Global) -> anyhow::Result<()> {
     let (mut total, mut skipped) = (0usize, 0usize);
     let mut batch: Vec<Document> = Vec::with_capacity(BATCH);
     let mut rows: Vec<Vec<String>> = Vec::new();
-    let session = model.session();
+    let session = Session::new(model);
     let mut flush = |batch: &mut Vec<Document>, out: &mut BufWriter<_>| -> anyhow::Result<()> {
         let texts: Vec<&str> = batch.iter().map(|d| d.text.as_str()).collect();
         let results = session.classify_batch(&texts, &opts);
@@ -122,12 +132,12 @@ pub fn run(args: ClassifyArgs, g: &Global) -> anyhow::Result<()> {
                     let line = Line {
                         doc: d,
                         result: c,
-                        model: &model,
+                        model,
                     };
                     serde_json::to_writer(&mut *out, &line)?;
                     out.write_all(b"\n")?;
                 }
-                _ => rows.push(table_row(d, c, &model)),
+                _ => rows.push(table_row(d, c, model)),
             }
         }
         total += batch.len();
@@ -190,18 +200,18 @@ pub fn run(args: ClassifyArgs, g: &Global) -> anyhow::Result<()> {
 struct Line<'a> {
     doc: &'a Document,
     result: &'a Classification,
-    model: &'a Model,
+    model: &'a dyn Scorer,
 }
 
-struct Scores<'a>(&'a [(u32, f64)], &'a Model);
+struct Scores<'a>(&'a [(u32, f64)], &'a dyn Scorer);
 struct Terms<'a>(&'a [(String, f64)]);
-struct Names<'a>(&'a [u32], &'a Model);
+struct Names<'a>(&'a [u32], &'a dyn Scorer);
 
 impl Serialize for Names<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut seq = s.serialize_seq(Some(self.0.len()))?;
         for &l in self.0 {
-            seq.serialize_element(self.1.label(l))?;
+            seq.serialize_element(self.1.output_name(l))?;
         }
         seq.end()
     }
@@ -212,7 +222,7 @@ impl Serialize for Scores<'_> {
         let mut seq = s.serialize_seq(Some(self.0.len()))?;
         for &(l, p) in self.0 {
             seq.serialize_element(&LabelScore {
-                label: self.1.label(l),
+                label: self.1.output_name(l),
                 score: round4(p),
             })?;
         }
@@ -277,12 +287,12 @@ fn round4(x: f64) -> f64 {
     (x * 10_000.0).round() / 10_000.0
 }
 
-fn table_row(d: &Document, c: &Classification, model: &Model) -> Vec<String> {
+fn table_row(d: &Document, c: &Classification, model: &dyn Scorer) -> Vec<String> {
     let scores: Vec<String> = c
         .scores
         .iter()
         .take(3)
-        .map(|&(l, s)| format!("{} {}", model.label(l), f3(s)))
+        .map(|&(l, s)| format!("{} {}", model.output_name(l), f3(s)))
         .collect();
     let mut lang = c.language.to_string();
     if !c.language_supported {
@@ -295,7 +305,7 @@ fn table_row(d: &Document, c: &Classification, model: &Model) -> Vec<String> {
         } else {
             c.labels
                 .iter()
-                .map(|&l| model.label(l))
+                .map(|&l| model.output_name(l))
                 .collect::<Vec<_>>()
                 .join(", ")
         },

@@ -2,6 +2,7 @@
 //! does the work.
 
 mod classify;
+mod cluster;
 mod evaluate;
 mod inspect;
 mod output;
@@ -55,6 +56,8 @@ enum Command {
     Evaluate(evaluate::EvaluateArgs),
     /// Label new articles with a saved model.
     Classify(classify::ClassifyArgs),
+    /// Discover the themes of a corpus: cluster it, name the clusters, save the clustering.
+    Cluster(cluster::ClusterArgs),
     /// Show what a saved model is: labels, vocabulary, settings, training run, top terms.
     Inspect(inspect::InspectArgs),
 }
@@ -107,6 +110,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Train(a) => train::run(a, &cli.global),
         Command::Evaluate(a) => evaluate::run(a, &cli.global),
         Command::Classify(a) => classify::run(a, &cli.global),
+        Command::Cluster(a) => cluster::run(a, &cli.global),
         Command::Inspect(a) => inspect::run(a, &cli.global),
     }
 }
@@ -141,6 +145,14 @@ pub fn exit_code(e: &anyhow::Error) -> i32 {
                 TrainError::Classify(crate::classify::ClassifyError::Linfa(_))
                 | TrainError::Classify(crate::classify::ClassifyError::Logistic(_)) => 1,
                 _ => 2,
+            };
+        }
+        if let Some(c) = cause.downcast_ref::<crate::model::clusters::ClusterError>() {
+            return match c {
+                crate::model::clusters::ClusterError::NoDocuments
+                | crate::model::clusters::ClusterError::Analyzer(_)
+                | crate::model::clusters::ClusterError::Tfidf(_)
+                | crate::model::clusters::ClusterError::KMeans(_) => 2,
             };
         }
         if cause.is::<crate::eval::CvError>() {

@@ -86,7 +86,7 @@ pub struct TrainArgs {
     fields: FieldArgs,
 }
 
-fn parse_ngrams(s: &str) -> Result<(usize, usize), UsageError> {
+pub(super) fn parse_ngrams(s: &str) -> Result<(usize, usize), UsageError> {
     let bad = || UsageError(format!("--ngrams: expected MIN-MAX like 1-2, got '{s}'"));
     let (a, b) = match s.split_once('-') {
         Some((a, b)) => (a, b),

@@ -1,0 +1,317 @@
+//! `veille cluster`: discover the themes of a corpus.
+
+use super::output::{f3, table};
+use super::{check_output_dir, progress, warn, FieldArgs, Global, UsageError};
+use crate::cluster::KChoice;
+use crate::corpus::{self, CorpusError, Document};
+use crate::eval::cluster_scores;
+use crate::features::{DfBound, TfidfConfig};
+use crate::model::clusters::{ClusterModel, ClusterRun, ClusterSettings};
+use crate::model::file::write_atomic;
+use crate::text::{AnalyzerConfig, Language};
+use anyhow::Context;
+use clap::Args;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Instant;
+
+#[derive(Debug, Args)]
+pub struct ClusterArgs {
+    /// Articles: JSON Lines, CSV, a folder of files, or a text file. Repeat for several.
+    /// Labels, when present, are never used for fitting, only to score the clustering.
+    #[arg(long, required = true, value_name = "PATH")]
+    data: Vec<PathBuf>,
+    /// Number of clusters: a number, `auto` (2 to 30, best sampled silhouette) or
+    /// `auto:MIN-MAX`.
+    #[arg(long, default_value = "auto", value_name = "N|auto")]
+    k: KChoice,
+    /// Seed of the seeding and restarts.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Restarts from different seedings (the best objective wins).
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    n_init: usize,
+    /// Mini-batch size, for corpora too large for full passes.
+    #[arg(long, value_name = "N")]
+    batch_size: Option<usize>,
+    /// Save the clustering here (then `veille classify --model` assigns new articles to it).
+    #[arg(long, value_name = "MODEL")]
+    out: Option<PathBuf>,
+    /// Write one JSON line per article: id, cluster, name, score.
+    #[arg(long, value_name = "FILE")]
+    assignments: Option<PathBuf>,
+    /// Write a labelled training set (id, text, the cluster's name as label) to edit and feed
+    /// to `veille train`.
+    #[arg(long, value_name = "FILE")]
+    export_labels: Option<PathBuf>,
+    /// Print one JSON object on stdout.
+    #[arg(long)]
+    json: bool,
+    /// Terms shown per cluster.
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    terms: usize,
+    /// Languages of the articles, comma-separated ISO codes; the first is the fallback.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "fr,en",
+        value_name = "CODES"
+    )]
+    languages: Vec<Language>,
+    /// Word n-gram range, e.g. 1-2.
+    #[arg(long, default_value = "1-1", value_name = "MIN-MAX")]
+    ngrams: String,
+    /// Drop terms found in fewer documents (a count, a fraction, or auto).
+    #[arg(long, default_value = "auto", value_name = "N")]
+    min_df: DfBound,
+    /// Drop terms found in more documents (a count or a fraction).
+    #[arg(long, default_value = "0.5", value_name = "N")]
+    max_df: DfBound,
+    /// Skip malformed records with a warning instead of stopping.
+    #[arg(long)]
+    skip_bad: bool,
+    #[command(flatten)]
+    fields: FieldArgs,
+}
+
+pub fn run(args: ClusterArgs, g: &Global) -> anyhow::Result<()> {
+    let defaults = ClusterSettings::default();
+    let settings = ClusterSettings {
+        analyzer: AnalyzerConfig {
+            languages: args.languages.clone(),
+            ngram_range: super::train::parse_ngrams(&args.ngrams)?,
+            ..defaults.analyzer.clone()
+        },
+        tfidf: TfidfConfig {
+            min_df: args.min_df,
+            max_df: args.max_df,
+            ..defaults.tfidf.clone()
+        },
+        k: args.k,
+        n_init: args.n_init.max(1),
+        batch_size: args.batch_size,
+        seed: args.seed,
+        n_terms: args.terms,
+        ..defaults
+    };
+    settings
+        .analyzer
+        .check()
+        .map_err(|e| UsageError(e.to_string()))?;
+    if args.batch_size == Some(0) {
+        return Err(UsageError("--batch-size must be at least 1".into()).into());
+    }
+    for p in [&args.out, &args.assignments, &args.export_labels]
+        .into_iter()
+        .flatten()
+    {
+        check_output_dir(p)?;
+    }
+    let fields = args.fields.fields();
+    let t0 = Instant::now();
+    let mut docs: Vec<Document> = Vec::new();
+    for path in &args.data {
+        let before = docs.len();
+        let stream = corpus::open_articles(path, &fields)?;
+        let report = corpus::collect(
+            stream,
+            args.skip_bad,
+            |e| warn(g.quiet, &format!("skipped: {e}")),
+            &mut docs,
+        )?;
+        if report.skipped > 0 {
+            warn(
+                g.quiet,
+                &format!(
+                    "{}: skipped {} bad record(s)",
+                    path.display(),
+                    report.skipped
+                ),
+            );
+        }
+        if docs.len() == before {
+            return Err(CorpusError::Empty { path: path.clone() }.into());
+        }
+    }
+    let read_s = t0.elapsed().as_secs_f64();
+    let t1 = Instant::now();
+    let bar = progress::bar(docs.len() as u64, "clustering", g.quiet);
+    bar.set_message("analysing");
+    let run = ClusterModel::fit(&docs, &settings, &|n| {
+        bar.inc(n as u64);
+        if bar.position() >= docs.len() as u64 {
+            bar.set_message("fitting");
+        }
+    })
+    .context("clustering failed")?;
+    bar.finish_and_clear();
+    let fit_s = t1.elapsed().as_secs_f64();
+
+    if let Some(p) = &args.out {
+        run.model
+            .save(p)
+            .with_context(|| format!("cannot save the clustering to {}", p.display()))?;
+    }
+    if let Some(p) = &args.assignments {
+        write_atomic(p, &assignments_jsonl(&docs, &run)?)?;
+    }
+    if let Some(p) = &args.export_labels {
+        write_atomic(p, &export_jsonl(&docs, &run)?)?;
+    }
+    let quality = score_against_labels(&docs, &run);
+    let summary = summary_json(&run, quality.as_ref(), read_s, fit_s);
+    if args.json {
+        println!("{}", serde_json::to_string(&summary)?);
+    } else {
+        print_human(&run, quality.as_ref(), fit_s, &args);
+    }
+    Ok(())
+}
+
+/// Scores against the labels of the single-label articles, if any carry one.
+fn score_against_labels(
+    docs: &[Document],
+    run: &ClusterRun,
+) -> Option<(crate::eval::ClusterScores, usize)> {
+    let mut names: BTreeMap<&str, usize> = BTreeMap::new();
+    let (mut truth, mut pred) = (Vec::new(), Vec::new());
+    for (d, a) in docs.iter().zip(&run.assignments) {
+        if let Some(l) = &d.labels {
+            if let [one] = l.as_slice() {
+                let n = names.len();
+                truth.push(*names.entry(one.as_str()).or_insert(n));
+                pred.push(a.0);
+            }
+        }
+    }
+    if truth.is_empty() {
+        return None;
+    }
+    Some((cluster_scores(&truth, &pred), truth.len()))
+}
+
+fn summary_json(
+    run: &ClusterRun,
+    quality: Option<&(crate::eval::ClusterScores, usize)>,
+    read_s: f64,
+    fit_s: f64,
+) -> Value {
+    let m = &run.model;
+    let clusters: Vec<Value> = m
+        .clusters()
+        .iter()
+        .map(|c| {
+            json!({
+                "id": c.id,
+                "name": c.name,
+                "size": c.size,
+                "top_terms": c.top_terms.iter().map(|(t, w)| json!({"term": t, "weight": w})).collect::<Vec<_>>(),
+                "central": c.central,
+            })
+        })
+        .collect();
+    let mut out = json!({
+        "k": m.k(),
+        "clusters": clusters,
+        "n_documents": m.meta().n_documents,
+        "n_features": m.vectorizer().n_features(),
+        "objective": m.meta().objective,
+        "k_curve": m.meta().k_curve.iter().map(|(k, s)| json!({"k": k, "silhouette": s})).collect::<Vec<_>>(),
+        "seconds": {"read": read_s, "fit": fit_s},
+    });
+    if let (Some((q, n)), Value::Object(o)) = (quality, &mut out) {
+        o.insert("nmi".into(), json!(q.nmi));
+        o.insert("ari".into(), json!(q.ari));
+        o.insert("v_measure".into(), json!(q.v_measure));
+        o.insert("homogeneity".into(), json!(q.homogeneity));
+        o.insert("completeness".into(), json!(q.completeness));
+        o.insert("n_labelled".into(), json!(n));
+    }
+    out
+}
+
+fn assignments_jsonl(docs: &[Document], run: &ClusterRun) -> anyhow::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    for (d, &(c, s)) in docs.iter().zip(&run.assignments) {
+        let line = json!({"id": d.id, "cluster": c, "name": run.model.clusters()[c].name, "score": (s * 10_000.0).round() / 10_000.0});
+        serde_json::to_writer(&mut out, &line)?;
+        out.push(b'\n');
+    }
+    Ok(out)
+}
+
+fn export_jsonl(docs: &[Document], run: &ClusterRun) -> anyhow::Result<Vec<u8>> {
+    let mut out = Vec::new();
+    for (d, &(c, _)) in docs.iter().zip(&run.assignments) {
+        let line = json!({"id": d.id, "label": run.model.clusters()[c].name, "text": d.text});
+        serde_json::to_writer(&mut out, &line)?;
+        out.push(b'\n');
+    }
+    Ok(out)
+}
+
+fn print_human(
+    run: &ClusterRun,
+    quality: Option<&(crate::eval::ClusterScores, usize)>,
+    fit_s: f64,
+    args: &ClusterArgs,
+) {
+    let m = &run.model;
+    println!(
+        "clustered {} articles into {} clusters (spherical k-means, {} features) in {:.2}s",
+        m.meta().n_documents,
+        m.k(),
+        m.vectorizer().n_features(),
+        fit_s
+    );
+    if !m.meta().k_curve.is_empty() {
+        let curve: Vec<String> = m
+            .meta()
+            .k_curve
+            .iter()
+            .map(|(k, s)| format!("{k}: {s:.3}"))
+            .collect();
+        println!(
+            "k chosen by the best sampled silhouette (cosine): {}",
+            curve.join(", ")
+        );
+    }
+    if let Some((q, n)) = quality {
+        println!(
+            "against the labels of {n} single-label articles: NMI {}, ARI {}, V-measure {}",
+            f3(q.nmi),
+            f3(q.ari),
+            f3(q.v_measure)
+        );
+    }
+    println!();
+    let rows: Vec<Vec<String>> = m
+        .clusters()
+        .iter()
+        .map(|c| {
+            vec![
+                c.id.to_string(),
+                c.size.to_string(),
+                c.name.clone(),
+                c.top_terms
+                    .iter()
+                    .skip(3)
+                    .take(7)
+                    .map(|(t, _)| t.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ]
+        })
+        .collect();
+    print!("{}", table(&["id", "size", "name", "more terms"], &rows));
+    for (what, p) in [
+        ("clustering", &args.out),
+        ("assignments", &args.assignments),
+        ("labelled export", &args.export_labels),
+    ] {
+        if let Some(p) = p {
+            println!("{what} written to {}", p.display());
+        }
+    }
+}
