@@ -56,8 +56,24 @@ impl Centroids {
 
     /// Cosine similarity of a row to every centroid, into `out`.
     pub fn similarities(&self, row: RowView<'_>, out: &mut [f64]) {
-        out.iter_mut().for_each(|o| *o = 0.0);
+        // f32 accumulation over the k centroids vectorises; a row has at most a few thousand
+        // non-zeros, well within f32's precision for a similarity in [0, 1].
         let k = self.k;
+        let mut acc = [0f32; 64];
+        if k <= acc.len() {
+            let acc = &mut acc[..k];
+            for (&j, &x) in row.indices.iter().zip(row.data) {
+                let c = &self.values[j as usize * k..(j as usize + 1) * k];
+                for (o, &v) in acc.iter_mut().zip(c) {
+                    *o += x * v;
+                }
+            }
+            for (o, &a) in out.iter_mut().zip(acc.iter()) {
+                *o = f64::from(a);
+            }
+            return;
+        }
+        out.iter_mut().for_each(|o| *o = 0.0);
         for (&j, &x) in row.indices.iter().zip(row.data) {
             let c = &self.values[j as usize * k..(j as usize + 1) * k];
             let x = f64::from(x);

