@@ -693,15 +693,10 @@ fn analyse_part(
     let n_lang = analyzer.config().languages.len();
     let mut surfaces = Vec::new();
     for (s, surface) in cache.surfaces.iter().enumerate() {
-        let count = cache.counts[s];
-        if count == 0 {
-            continue;
-        }
-        let mut seen = [OOV; 8];
         for l in 0..n_lang {
+            let count = cache.counts[s * n_lang + l];
             let t = cache.term_for(s as u32, l);
-            if t != OOV && !seen[..l].contains(&t) {
-                seen[l] = t;
+            if count > 0 && t != OOV {
                 surfaces.push((t, surface.clone(), count));
             }
         }
@@ -917,6 +912,37 @@ mod tests {
         let err =
             Vectorizer::fit_transform(a, TfidfConfig::default(), &["the and of", "..."], &|_| {});
         assert!(matches!(err, Err(TfidfError::EmptyVocabulary { .. })));
+    }
+
+    #[test]
+    fn fit_is_the_same_whatever_the_number_of_threads() {
+        let texts: Vec<String> = (0..300)
+            .map(|i| {
+                format!(
+                    "{} doc {} sanctions export chips does doe {}",
+                    TEXTS[i % 4],
+                    i % 7,
+                    i % 13
+                )
+            })
+            .collect();
+        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        let fit_with = |threads| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(|| fit(&refs, TfidfConfig::default()))
+        };
+        let (v1, x1) = fit_with(1);
+        for threads in [2, 3] {
+            let (v, x) = fit_with(threads);
+            assert_eq!(x, x1);
+            assert_eq!(
+                postcard::to_stdvec(&v).unwrap(),
+                postcard::to_stdvec(&v1).unwrap()
+            );
+        }
     }
 
     #[test]

@@ -178,7 +178,8 @@ pub struct TokenCache<M> {
     stop_mask: Vec<u8>,
     /// `terms[surface * n_languages + language]`, lazily filled.
     terms: Vec<u32>,
-    /// How often each surface form was seen (kept tokens only).
+    /// How often each surface form was kept in each language, `[surface * n_languages +
+    /// language]` (for display forms: the same surface can stem differently by language).
     pub counts: Vec<u32>,
     n_languages: usize,
     /// The stem → term id map.
@@ -215,7 +216,7 @@ impl<M: TermMap> TokenCache<M> {
         self.stop_mask.push(mask);
         self.terms
             .extend(std::iter::repeat_n(UNSET, self.n_languages));
-        self.counts.push(0);
+        self.counts.extend(std::iter::repeat_n(0, self.n_languages));
         id
     }
 
@@ -354,7 +355,7 @@ impl Analyzer {
                 continue;
             }
             let t = cache.term_of(s, lang, self);
-            cache.counts[s as usize] += 1;
+            cache.counts[s as usize * n_lang + lang] += 1;
             out.terms.push(t);
             out.surfaces.push(s);
         }
