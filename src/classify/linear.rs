@@ -53,6 +53,22 @@ impl LinearModel {
         }
     }
 
+    /// Check the shape of a deserialised model.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.weights.len() != self.n_features * self.n_classes
+            || self.bias.len() != self.n_classes
+        {
+            return Err(format!(
+                "linear model of {} × {} with {} weights and {} biases",
+                self.n_features,
+                self.n_classes,
+                self.weights.len(),
+                self.bias.len()
+            ));
+        }
+        Ok(())
+    }
+
     /// Number of classes (labels).
     pub fn n_classes(&self) -> usize {
         self.n_classes

@@ -266,6 +266,32 @@ pub struct Prediction {
 }
 
 impl Classifier {
+    /// Check that the parts of a deserialised classifier fit together.
+    pub fn validate(&self) -> Result<(), String> {
+        self.model.validate()?;
+        let k = self.model.n_classes();
+        if k == 0 {
+            return Err("a classifier without labels".into());
+        }
+        match &self.calibration {
+            Calibration::Sigmoid { params } if params.len() != k => {
+                return Err(format!("{} calibrations for {k} labels", params.len()))
+            }
+            Calibration::Softmax { temperature }
+                if !(temperature.is_finite() && *temperature > 0.0) =>
+            {
+                return Err("a non-positive temperature".into())
+            }
+            _ => {}
+        }
+        if let Some(t) = &self.thresholds {
+            if t.len() != k {
+                return Err(format!("{} thresholds for {k} labels", t.len()));
+            }
+        }
+        Ok(())
+    }
+
     /// Whether the model predicts label sets.
     pub fn is_multilabel(&self) -> bool {
         self.thresholds.is_some()

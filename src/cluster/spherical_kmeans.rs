@@ -44,6 +44,19 @@ impl Centroids {
         self.k
     }
 
+    /// Check the shape of deserialised centroids.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.k == 0 || self.values.len() != self.k * self.n_features {
+            return Err(format!(
+                "{} centroid values for {} × {}",
+                self.values.len(),
+                self.k,
+                self.n_features
+            ));
+        }
+        Ok(())
+    }
+
     /// Number of features.
     pub fn n_features(&self) -> usize {
         self.n_features

@@ -134,7 +134,7 @@ fn pack(ids: &[u32]) -> u128 {
 
 /// The fitted text → TF-IDF row pipeline: the analyzer plus the vocabulary and its idf.
 #[derive(Serialize, Deserialize, Clone)]
-#[serde(from = "VectorizerData", into = "VectorizerData")]
+#[serde(try_from = "VectorizerData", into = "VectorizerData")]
 pub struct Vectorizer {
     analyzer: Analyzer,
     config: TfidfConfig,
@@ -168,8 +168,41 @@ struct VectorizerData {
     doc_languages: Vec<u64>,
 }
 
-impl From<VectorizerData> for Vectorizer {
-    fn from(d: VectorizerData) -> Self {
+impl TryFrom<VectorizerData> for Vectorizer {
+    type Error = String;
+    /// A saved vocabulary is checked before its lookup tables are built from it: a model file
+    /// is input like any other, and a crafted one must not make indexing panic.
+    fn try_from(d: VectorizerData) -> Result<Self, String> {
+        let n = d.idf.len();
+        if d.df.len() != n || d.gram_len.len() != n {
+            return Err(format!(
+                "vocabulary of {n} features with {} df and {} n-gram lengths",
+                d.df.len(),
+                d.gram_len.len()
+            ));
+        }
+        if d.gram_len.iter().any(|&l| !(1..=4).contains(&l)) {
+            return Err("an n-gram length outside 1..=4".into());
+        }
+        let total: usize = d.gram_len.iter().map(|&l| usize::from(l)).sum();
+        if total != d.grams.len() {
+            return Err(format!(
+                "n-grams hold {} stem ids, expected {total}",
+                d.grams.len()
+            ));
+        }
+        if d.grams.iter().any(|&g| g as usize >= d.stems.len()) {
+            return Err("an n-gram refers to a stem that does not exist".into());
+        }
+        if d.display.len() != d.stems.len() {
+            return Err("display forms and stems differ in number".into());
+        }
+        if d.doc_languages.len() != d.analyzer.config().languages.len() {
+            return Err("language counts and analyzer languages differ in number".into());
+        }
+        if d.idf.iter().any(|v| !v.is_finite()) {
+            return Err("a non-finite idf".into());
+        }
         let mut v = Vectorizer {
             analyzer: d.analyzer,
             config: d.config,
@@ -185,7 +218,7 @@ impl From<VectorizerData> for Vectorizer {
             lookup: Lookup::default(),
         };
         v.rebuild_lookup();
-        v
+        Ok(v)
     }
 }
 

@@ -256,6 +256,26 @@ impl ClusterModel {
     }
 }
 
+impl file::Validate for ClusterModel {
+    fn validate(&self) -> Result<(), String> {
+        self.centroids.validate()?;
+        if self.centroids.k() != self.clusters.len() {
+            return Err(format!(
+                "{} cluster descriptions for {} centroids",
+                self.clusters.len(),
+                self.centroids.k()
+            ));
+        }
+        if self.centroids.n_features() != self.vectorizer.n_features() {
+            return Err("centroids and vocabulary differ in size".into());
+        }
+        if self.clusters.iter().enumerate().any(|(i, c)| c.id != i) {
+            return Err("cluster ids out of order".into());
+        }
+        Ok(())
+    }
+}
+
 impl Scorer for ClusterModel {
     fn vectorizer(&self) -> &Vectorizer {
         &self.vectorizer

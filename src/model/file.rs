@@ -248,19 +248,50 @@ pub fn decode(
     Ok((header, body.to_vec()))
 }
 
-/// Read a file and decode its body as `T`.
-pub fn load<T: for<'de> Deserialize<'de>>(
+/// A model body that can check its own consistency after decoding.
+pub trait Validate {
+    /// Why the decoded parts do not fit together, if they do not.
+    fn validate(&self) -> Result<(), String>;
+}
+
+/// Largest model file read (a guard against being pointed at a device or a huge file).
+pub const MAX_MODEL_BYTES: u64 = 4 << 30;
+
+/// Read a file and decode its body as `T`, then validate it.
+pub fn load<T: for<'de> Deserialize<'de> + Validate>(
     path: &Path,
     expected_kind: &str,
 ) -> Result<(Header, T), ModelFileError> {
-    let bytes = std::fs::read(path).map_err(|source| ModelFileError::Io {
+    let io = |source| ModelFileError::Io {
         path: path.to_path_buf(),
         source,
-    })?;
+    };
+    // Only regular files: a FIFO would block and a device would never end.
+    let meta = std::fs::metadata(path).map_err(io)?;
+    if !meta.is_file() {
+        return Err(io(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a regular file",
+        )));
+    }
+    if meta.len() > MAX_MODEL_BYTES {
+        return Err(ModelFileError::Corrupt {
+            path: path.to_path_buf(),
+            reason: format!(
+                "{} bytes is larger than any model veille writes",
+                meta.len()
+            ),
+        });
+    }
+    let bytes = std::fs::read(path).map_err(io)?;
     let (header, body) = decode(path, &bytes, expected_kind)?;
-    let value = postcard::from_bytes(&body).map_err(|e| ModelFileError::Corrupt {
+    let value: T = postcard::from_bytes(&body).map_err(|e| ModelFileError::Corrupt {
         path: path.to_path_buf(),
         reason: format!("undecodable body: {e}"),
+    })?;
+    value.validate().map_err(|reason| ModelFileError::Corrupt {
+        path: path.to_path_buf(),
+        reason: format!("inconsistent contents: {reason}"),
     })?;
     Ok((header, value))
 }

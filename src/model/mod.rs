@@ -345,6 +345,31 @@ impl Model {
     }
 }
 
+impl file::Validate for Model {
+    fn validate(&self) -> Result<(), String> {
+        self.classifier.validate()?;
+        let m = &self.classifier.model;
+        if m.n_classes() != self.labels.len() {
+            return Err(format!(
+                "{} labels for {} classifier outputs",
+                self.labels.len(),
+                m.n_classes()
+            ));
+        }
+        if m.n_features() != self.vectorizer.n_features() {
+            return Err(format!(
+                "{} classifier features for a vocabulary of {}",
+                m.n_features(),
+                self.vectorizer.n_features()
+            ));
+        }
+        if self.meta.label_counts.len() != self.labels.len() {
+            return Err("label counts and labels differ in number".into());
+        }
+        Ok(())
+    }
+}
+
 impl Scorer for Model {
     fn vectorizer(&self) -> &Vectorizer {
         &self.vectorizer
@@ -363,5 +388,43 @@ impl Scorer for Model {
 
     fn output_name(&self, id: u32) -> &str {
         &self.labels[id as usize]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tiny() -> Model {
+        let docs = vec![
+            Document::new("1", "export controls on chips and sanctions").with_label("a"),
+            Document::new("2", "sanctions and export bans on chips").with_label("a"),
+            Document::new("3", "ransomware attack on the hospital network").with_label("b"),
+            Document::new("4", "hackers attack the hospital with ransomware").with_label("b"),
+        ];
+        Model::train(&docs, &TrainSettings::default(), &|_| {}).unwrap()
+    }
+
+    #[test]
+    fn inconsistent_model_files_are_refused_not_panicked_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.veille");
+        let mut m = tiny();
+        m.labels.pop();
+        std::fs::write(&path, file::encode(KIND, &m).unwrap()).unwrap();
+        let e = Model::load(&path).unwrap_err().to_string();
+        assert!(e.contains("inconsistent contents"), "{e}");
+
+        let mut m = tiny();
+        if let Some(t) = m.classifier.thresholds.as_mut() {
+            t.pop();
+        }
+        m.classifier.model = crate::classify::LinearModel::zeros(3, 2);
+        std::fs::write(&path, file::encode(KIND, &m).unwrap()).unwrap();
+        assert!(Model::load(&path).is_err());
+
+        std::fs::create_dir(dir.path().join("d")).unwrap();
+        let e = Model::load(&dir.path().join("d")).unwrap_err().to_string();
+        assert!(e.contains("not a regular file"), "{e}");
     }
 }

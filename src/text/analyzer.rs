@@ -91,7 +91,7 @@ impl AnalyzerConfig {
 /// The stopword lists are part of the model (serialised), so a model keeps analysing text the
 /// way it was trained even if the lists shipped with veille change.
 #[derive(Serialize, Deserialize)]
-#[serde(from = "AnalyzerData", into = "AnalyzerData")]
+#[serde(try_from = "AnalyzerData", into = "AnalyzerData")]
 pub struct Analyzer {
     config: AnalyzerConfig,
     stopword_lists: BTreeMap<Language, Vec<String>>,
@@ -105,9 +105,12 @@ struct AnalyzerData {
     stopword_lists: BTreeMap<Language, Vec<String>>,
 }
 
-impl From<AnalyzerData> for Analyzer {
-    fn from(d: AnalyzerData) -> Self {
-        Analyzer::build(d.config, d.stopword_lists)
+impl TryFrom<AnalyzerData> for Analyzer {
+    type Error = AnalyzerError;
+    /// Saved settings are checked again: a model file is input like any other.
+    fn try_from(d: AnalyzerData) -> Result<Self, AnalyzerError> {
+        d.config.check()?;
+        Ok(Analyzer::build(d.config, d.stopword_lists))
     }
 }
 
