@@ -407,6 +407,8 @@ fn shipped_model_is_reproduced_by_the_documented_command() {
             "data/themes/train.en.jsonl",
             "--data",
             "data/themes/train.fr.jsonl",
+            "--data",
+            "data/themes/train.none.jsonl",
             "--cv",
             "5",
             "--out",
@@ -457,6 +459,21 @@ fn shipped_model_classifies_the_samples() {
         .unwrap()
         .contains(&"disinformation".into()));
     assert_eq!(by_id("fr-viginum")["language"], "fr");
+    let offtopic = veille()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["classify", "--format", "jsonl", "--model", "models/themes.veille"])
+        .write_stdin("The home side won the cup final after extra time; their striker scored twice in front of a full stadium and the fans sang until midnight.")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let v: Value = serde_json::from_slice(&offtopic).unwrap();
+    assert_eq!(
+        v["labels"],
+        serde_json::json!([]),
+        "an off-topic article gets no theme: {v}"
+    );
     let de = by_id("de-");
     assert_eq!(de["language"], "de");
     assert_eq!(de["language_supported"], false);
