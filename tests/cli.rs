@@ -587,3 +587,95 @@ fn empty_stdin_is_a_clear_error() {
         "<stdin>:1: empty text",
     );
 }
+
+#[test]
+fn special_paths_are_refused_early() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = fixture("single.jsonl");
+    // A device or other special file is never replaced by a model.
+    fails_with(
+        veille()
+            .args(["train", "--out", "/dev/null", "--data"])
+            .arg(&data),
+        "not a regular file",
+    );
+    // A folder given as a model.
+    fails_with(
+        veille()
+            .args(["classify", "--model"])
+            .arg(dir.path())
+            .write_stdin("x"),
+        "not a regular file",
+    );
+    // Both label fields on one record; a CSV header with a column twice.
+    let both = dir.path().join("both.jsonl");
+    std::fs::write(
+        &both,
+        "{\"label\": \"a\", \"labels\": [\"a\"], \"text\": \"x\"}\n",
+    )
+    .unwrap();
+    fails_with(
+        veille()
+            .args(["train", "--out"])
+            .arg(dir.path().join("m.veille"))
+            .arg("--data")
+            .arg(&both),
+        "both.jsonl:1: both \"label\" and \"labels\"",
+    );
+    let dup = dir.path().join("dup.csv");
+    std::fs::write(&dup, "text,text,label\nx,y,a\n").unwrap();
+    fails_with(
+        veille()
+            .args(["train", "--out"])
+            .arg(dir.path().join("m.veille"))
+            .arg("--data")
+            .arg(&dup),
+        "dup.csv:1: column \"text\" appears twice",
+    );
+    // A BOM before a blank first line is not a malformed record.
+    let bom = dir.path().join("bom.jsonl");
+    let mut text = b"\xEF\xBB\xBF\n".to_vec();
+    text.extend(std::fs::read(&data).unwrap());
+    std::fs::write(&bom, text).unwrap();
+    veille()
+        .args(["train", "--quiet", "--out"])
+        .arg(dir.path().join("m.veille"))
+        .arg("--data")
+        .arg(&bom)
+        .assert()
+        .success();
+}
+
+#[cfg(unix)]
+#[test]
+fn folders_skip_fifos_and_symlink_loops() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("m.veille");
+    train(&fixture("single.jsonl"), &model, &[]);
+    let articles = dir.path().join("articles");
+    std::fs::create_dir_all(articles.join("x")).unwrap();
+    std::fs::write(
+        articles.join("x/a.txt"),
+        "Ransomware hit the hospital servers.",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink("..", articles.join("x/up1")).unwrap();
+    std::os::unix::fs::symlink("..", articles.join("x/up2")).unwrap();
+    let fifo = articles.join("pipe");
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let out = veille()
+        .args(["classify", "--format", "jsonl", "--model"])
+        .arg(&model)
+        .arg(&articles)
+        .timeout(std::time::Duration::from_secs(20))
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert_eq!(String::from_utf8(out).unwrap().lines().count(), 1);
+}

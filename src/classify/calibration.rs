@@ -213,7 +213,8 @@ pub fn best_cut(scores: &[f64], y: &[bool]) -> Cut {
             best = Cut {
                 threshold: match order.get(rank + 1) {
                     Some(&next) => (scores[i] + scores[next]) / 2.0,
-                    None => scores[i] / 2.0,
+                    // Every row is positive: any threshold below the lowest score.
+                    None => f64::NEG_INFINITY,
                 },
                 tp,
                 fp: rank + 1 - tp,

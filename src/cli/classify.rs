@@ -146,7 +146,9 @@ pub fn run(args: ClassifyArgs, g: &Global) -> anyhow::Result<()> {
         Ok(())
     };
     let mut read: Vec<Result<Document, corpus::CorpusError>> = Vec::with_capacity(BATCH);
-    for mut source in sources {
+    // A bad record stops the run, but only after every article before it is written.
+    let mut failure: Option<corpus::CorpusError> = None;
+    'sources: for mut source in sources {
         loop {
             read.clear();
             let more = source.next_batch(BATCH, &mut read);
@@ -158,8 +160,8 @@ pub fn run(args: ClassifyArgs, g: &Global) -> anyhow::Result<()> {
                         skipped += 1;
                     }
                     Err(e) => {
-                        out.flush()?;
-                        return Err(e.into());
+                        failure = Some(e);
+                        break 'sources;
                     }
                 }
             }
@@ -183,6 +185,9 @@ pub fn run(args: ClassifyArgs, g: &Global) -> anyhow::Result<()> {
         )?;
     }
     out.flush()?;
+    if let Some(e) = failure {
+        return Err(e.into());
+    }
     if skipped > 0 {
         warn(g.quiet, &format!("skipped {skipped} bad record(s)"));
     }

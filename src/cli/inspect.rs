@@ -134,7 +134,8 @@ pub fn run(args: InspectArgs, _g: &Global) -> anyhow::Result<()> {
         &meta.data_digest[..12.min(meta.data_digest.len())]
     );
     println!(
-        "  held-out F1    {} (3-fold, on the training set)",
+        "  {}: {}",
+        super::train::heldout_caption(c.algo),
         f3(c.heldout_f1)
     );
     if let Some(cv) = &meta.cv {

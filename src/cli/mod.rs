@@ -134,7 +134,22 @@ pub fn exit_code(e: &anyhow::Error) -> i32 {
             return 2;
         }
         if let Some(m) = cause.downcast_ref::<ModelFileError>() {
-            return if matches!(m, ModelFileError::Encode(_)) {
+            // A path that is missing, forbidden or not a file is the user's to fix; a full
+            // disk or a failing device while writing is not.
+            let user_io = |e: &std::io::Error| {
+                matches!(
+                    e.kind(),
+                    std::io::ErrorKind::NotFound
+                        | std::io::ErrorKind::PermissionDenied
+                        | std::io::ErrorKind::InvalidInput
+                        | std::io::ErrorKind::IsADirectory
+                        | std::io::ErrorKind::NotADirectory
+                        | std::io::ErrorKind::ReadOnlyFilesystem
+                )
+            };
+            return if matches!(m, ModelFileError::Encode(_))
+                || matches!(m, ModelFileError::Io { source, .. } if !user_io(source))
+            {
                 1
             } else {
                 2
@@ -217,8 +232,34 @@ fn check_output_dir(path: &Path) -> anyhow::Result<()> {
     }
     if path.is_dir() {
         return Err(UsageError(format!(
-            "{}: is a folder, expected a model file path",
+            "{}: is a folder, expected a file path",
             path.display()
+        ))
+        .into());
+    }
+    // Never replace a device, FIFO or other special file by renaming over it.
+    if let Ok(m) = std::fs::symlink_metadata(path) {
+        if !m.is_file() {
+            return Err(UsageError(format!(
+                "{}: exists and is not a regular file; refusing to replace it",
+                path.display()
+            ))
+            .into());
+        }
+    }
+    // Fail now, not after a long run, if the folder cannot be written.
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    if let Err(e) = tempfile::Builder::new()
+        .prefix(".veille-probe-")
+        .tempfile_in(dir)
+    {
+        return Err(UsageError(format!(
+            "{}: cannot write in {}: {e}",
+            path.display(),
+            dir.display()
         ))
         .into());
     }

@@ -52,12 +52,13 @@ pub struct TrainArgs {
     /// 1,000 training documents, 3 from 1,000 on).
     #[arg(long, default_value = "auto", value_name = "N")]
     min_df: DfBound,
-    /// Drop terms found in more documents (a count, or a fraction like 0.5).
+    /// Drop terms found in more documents: a count (`1` is one document), or a fraction with a
+    /// decimal point (`1.0` is all documents, `0.5` half).
     #[arg(long, default_value = "1.0", value_name = "N")]
     max_df: DfBound,
     /// Keep only the N most frequent terms.
-    #[arg(long, value_name = "N")]
-    max_features: Option<usize>,
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    max_features: Option<u64>,
     /// Do not stem.
     #[arg(long)]
     no_stem: bool,
@@ -111,7 +112,7 @@ impl TrainArgs {
             tfidf: TfidfConfig {
                 min_df: self.min_df,
                 max_df: self.max_df,
-                max_features: self.max_features,
+                max_features: self.max_features.map(|m| m as usize),
                 sublinear_tf: !self.no_sublinear_tf,
             },
             classifier: ClassifierParams::new()
@@ -147,6 +148,15 @@ pub fn run(args: TrainArgs, g: &Global) -> anyhow::Result<()> {
     };
     spin.finish_and_clear();
     let read_s = t0.elapsed().as_secs_f64();
+    if let Some(k) = args.cv {
+        if k < 2 || k > docs.len() {
+            return Err(UsageError(format!(
+                "--cv {k}: cannot make {k} folds from {} documents (need 2 <= K <= documents)",
+                docs.len()
+            ))
+            .into());
+        }
+    }
 
     let t1 = Instant::now();
     let bar = progress::bar(docs.len() as u64, "analysing", g.quiet);
@@ -240,10 +250,7 @@ fn print_human(
         model.vectorizer().n_features(),
         train_s
     );
-    println!(
-        "held-out F1 on the training set (3-fold, used to choose the estimator): {}",
-        f3(c.heldout_f1)
-    );
+    println!("{}: {}", heldout_caption(c.algo), f3(c.heldout_f1));
     if let Some(cv) = &meta.cv {
         println!("{cv}");
     }
@@ -252,6 +259,14 @@ fn print_human(
         super::evaluate::print_report(r);
     }
     println!("model saved to {}", args.out.display());
+}
+
+/// What the classifier's training F1 estimate is, for people.
+pub(super) fn heldout_caption(algo: Algo) -> &'static str {
+    match algo {
+        Algo::LsaLogreg => "F1 on the training set (lsa-logreg has no held-out estimate)",
+        _ => "held-out F1 on the training set (3-fold, used to choose the estimator)",
+    }
 }
 
 #[cfg(test)]

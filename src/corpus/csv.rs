@@ -43,6 +43,18 @@ impl<R: Read> CsvReader<R> {
             })?;
             names.push(name.trim().to_string());
         }
+        if let Some(dup) = names
+            .iter()
+            .enumerate()
+            .find(|(i, n)| names[..*i].contains(n))
+            .map(|(_, n)| n)
+        {
+            return Err(CorpusError::Invalid {
+                path: path.to_path_buf(),
+                line: 1,
+                message: format!("column \"{dup}\" appears twice in the header"),
+            });
+        }
         if names.is_empty() || (names.len() == 1 && names[0].is_empty()) {
             return Err(CorpusError::Empty {
                 path: path.to_path_buf(),

@@ -4,8 +4,19 @@
 use super::{CorpusError, Document, Labels};
 use std::path::{Path, PathBuf};
 
-/// Entries of a folder, sorted by name, hidden ones skipped.
-pub(crate) fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>, CorpusError> {
+/// Largest single-article file read (a guard against a stray huge or endless file).
+pub const MAX_ARTICLE_BYTES: u64 = 64 << 20;
+
+/// What a folder entry is, without following a link to a folder.
+enum Entry {
+    Folder(PathBuf),
+    File(PathBuf),
+}
+
+/// Entries of a folder, sorted by name. Hidden entries, links to folders (loops), and
+/// anything that is not a regular file (FIFOs and devices would block or never end) are
+/// skipped; links to regular files are followed.
+fn sorted_entries(dir: &Path) -> Result<Vec<Entry>, CorpusError> {
     let io = |source| CorpusError::Io {
         path: dir.to_path_buf(),
         source,
@@ -16,31 +27,68 @@ pub(crate) fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>, CorpusError> {
         if entry.file_name().to_string_lossy().starts_with('.') {
             continue;
         }
-        out.push(entry.path());
+        let path = entry.path();
+        let kind = entry.file_type().map_err(io)?;
+        if kind.is_dir() {
+            out.push(Entry::Folder(path));
+        } else if kind.is_file()
+            || (kind.is_symlink() && path.metadata().is_ok_and(|m| m.is_file()))
+        {
+            out.push(Entry::File(path));
+        }
     }
-    out.sort();
+    out.sort_by(|a, b| entry_path(a).cmp(entry_path(b)));
     Ok(out)
 }
 
-/// All files under `dir`, recursively, in sorted order.
+fn entry_path(e: &Entry) -> &Path {
+    match e {
+        Entry::Folder(p) | Entry::File(p) => p,
+    }
+}
+
+/// All regular files under `dir`, recursively, in sorted order.
 pub(crate) fn files_under(dir: &Path) -> Result<Vec<PathBuf>, CorpusError> {
     let mut out = Vec::new();
-    for p in sorted_entries(dir)? {
-        if p.is_dir() {
-            out.extend(files_under(&p)?);
-        } else {
-            out.push(p);
+    for e in sorted_entries(dir)? {
+        match e {
+            Entry::Folder(p) => out.extend(files_under(&p)?),
+            Entry::File(p) => out.push(p),
         }
     }
     Ok(out)
 }
 
+/// Sub-folders of `dir`, sorted.
+pub(crate) fn subfolders(dir: &Path) -> Result<Vec<PathBuf>, CorpusError> {
+    Ok(sorted_entries(dir)?
+        .into_iter()
+        .filter_map(|e| match e {
+            Entry::Folder(p) => Some(p),
+            Entry::File(_) => None,
+        })
+        .collect())
+}
+
 /// Read one file as one article (id: the path as given).
 pub fn read_text_file(path: &Path) -> Result<Document, CorpusError> {
-    let bytes = std::fs::read(path).map_err(|source| CorpusError::Io {
+    let io = |source| CorpusError::Io {
         path: path.to_path_buf(),
         source,
-    })?;
+    };
+    let mut bytes = Vec::new();
+    let file = std::fs::File::open(path).map_err(io)?;
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(file, MAX_ARTICLE_BYTES + 1),
+        &mut bytes,
+    )
+    .map_err(io)?;
+    if bytes.len() as u64 > MAX_ARTICLE_BYTES {
+        return Err(CorpusError::Unsupported {
+            path: path.to_path_buf(),
+            message: format!("larger than {MAX_ARTICLE_BYTES} bytes: not read as one article"),
+        });
+    }
     text_document(path.display().to_string(), bytes, path)
 }
 
@@ -81,10 +129,7 @@ pub fn labelled_folder(
     root: &Path,
 ) -> Result<impl Iterator<Item = Result<Document, CorpusError>> + Send, CorpusError> {
     let mut files = Vec::new();
-    for sub in sorted_entries(root)? {
-        if !sub.is_dir() {
-            continue;
-        }
+    for sub in subfolders(root)? {
         let label = sub
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())

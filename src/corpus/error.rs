@@ -65,6 +65,16 @@ pub enum CorpusError {
         /// What it should be.
         expected: &'static str,
     },
+    /// A record that contradicts itself (e.g. both `label` and `labels`).
+    #[error("{}:{line}: {message}", path.display())]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line number.
+        line: u64,
+        /// What is wrong.
+        message: String,
+    },
     /// The text is empty or only whitespace.
     #[error("{}:{line}: empty text", path.display())]
     EmptyText {
@@ -109,6 +119,7 @@ impl CorpusError {
                 | CorpusError::Csv { .. }
                 | CorpusError::MissingField { .. }
                 | CorpusError::FieldType { .. }
+                | CorpusError::Invalid { .. }
                 | CorpusError::EmptyText { .. }
         )
     }

@@ -101,6 +101,16 @@ pub(crate) fn document_from_object(
         Some(Value::Null) | None => None,
         Some(_) => return Err(field_type(&fields.label, "a non-empty string")),
     };
+    if labels.is_some() && label.is_some() {
+        return Err(CorpusError::Invalid {
+            path: path.to_path_buf(),
+            line,
+            message: format!(
+                "both \"{}\" and \"{}\": give one or the other",
+                fields.label, fields.labels
+            ),
+        });
+    }
     let labels = labels.or(label);
     if require_labels && labels.is_none() {
         return Err(CorpusError::MissingField {

@@ -144,6 +144,9 @@ impl<R: BufRead> JsonlReader<R> {
                     limit: MAX_LINE_BYTES,
                 }));
             }
+            if self.line == 1 && self.buf.starts_with(b"\xEF\xBB\xBF") {
+                self.buf.drain(..3);
+            }
             if self.buf.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }

@@ -101,7 +101,10 @@ impl ClassificationReport {
         let (mut macro_sum, mut present) = (0.0, 0usize);
         for c in 0..k {
             let (p, r, f) = f1(tp[c], fp[c], fneg[c]);
-            if tp[c] + fp[c] + fneg[c] > 0 {
+            // As scikit-learn: single-label macro averages run over the labels present in the
+            // truth or the predictions; multi-label ones over every label (an absent label
+            // scores 0).
+            if multilabel || tp[c] + fp[c] + fneg[c] > 0 {
                 macro_sum += f;
                 present += 1;
             }
