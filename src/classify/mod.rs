@@ -495,11 +495,7 @@ fn heldout_f1(scores: &[f64], t: &Targets) -> f64 {
     let (tp, fp, fneg) = cuts
         .iter()
         .fold((0, 0, 0), |a, c| (a.0 + c.tp, a.1 + c.fp, a.2 + c.fneg));
-    if tp == 0 {
-        0.0
-    } else {
-        2.0 * tp as f64 / (2 * tp + fp + fneg) as f64
-    }
+    crate::eval::metrics::f1_of(tp as u64, fp as u64, fneg as u64)
 }
 
 /// Calibration, thresholds and the held-out F1 of a set of held-out scores.
@@ -536,11 +532,7 @@ fn calibrate(loo: &[f64], t: &Targets) -> (Calibration, Option<Vec<f64>>, f64) {
             }
         }
     }
-    let micro = if tp == 0 {
-        0.0
-    } else {
-        2.0 * tp as f64 / (2 * tp + fp + fneg) as f64
-    };
+    let micro = crate::eval::metrics::f1_of(tp as u64, fp as u64, fneg as u64);
     let params = per_label.iter().map(|(ab, _, _)| *ab).collect();
     let thresholds = per_label.iter().map(|(_, th, _)| *th).collect();
     (Calibration::Sigmoid { params }, Some(thresholds), micro)

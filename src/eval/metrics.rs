@@ -47,6 +47,12 @@ pub struct ClassificationReport {
     pub confusion_matrix: Option<Vec<Vec<u64>>>,
 }
 
+/// F1 from true positives, false positives and false negatives (0 when there is no true
+/// positive).
+pub fn f1_of(tp: u64, fp: u64, fneg: u64) -> f64 {
+    f1(tp, fp, fneg).2
+}
+
 fn f1(tp: u64, fp: u64, fneg: u64) -> (f64, f64, f64) {
     let p = if tp + fp == 0 {
         0.0
