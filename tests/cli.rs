@@ -679,3 +679,166 @@ fn folders_skip_fifos_and_symlink_loops() {
         .clone();
     assert_eq!(String::from_utf8(out).unwrap().lines().count(), 1);
 }
+
+fn cluster_json(args: &[&str]) -> Value {
+    let out = veille()
+        .args(["cluster", "--json", "--quiet"])
+        .args(args)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    serde_json::from_slice(&out).unwrap()
+}
+
+#[test]
+fn clustering_finds_the_themes_of_the_fixture_and_scores_them() {
+    let data = fixture("single.jsonl");
+    let v = cluster_json(&["--data", data.to_str().unwrap(), "--k", "3", "--seed", "1"]);
+    assert_eq!(v["k"], 3);
+    let clusters = v["clusters"].as_array().unwrap();
+    assert_eq!(
+        clusters
+            .iter()
+            .map(|c| c["size"].as_u64().unwrap())
+            .sum::<u64>(),
+        15
+    );
+    for c in clusters {
+        assert!(!c["name"].as_str().unwrap().is_empty());
+        assert!(!c["top_terms"].as_array().unwrap().is_empty());
+        assert!(!c["central"].as_array().unwrap().is_empty());
+    }
+    for key in ["nmi", "ari", "v_measure"] {
+        assert!(v[key].as_f64().unwrap() > 0.3, "{key}: {v}");
+    }
+    // Same seed, same clustering.
+    let again = cluster_json(&["--data", data.to_str().unwrap(), "--k", "3", "--seed", "1"]);
+    assert_eq!(v["clusters"], again["clusters"]);
+    // k auto explains its choice.
+    let auto = cluster_json(&["--data", data.to_str().unwrap(), "--k", "auto:2-5"]);
+    assert!(auto["k_curve"].as_array().unwrap().len() >= 2, "{auto}");
+}
+
+#[test]
+fn identical_articles_share_a_cluster_and_too_many_clusters_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("same.jsonl");
+    let mut text = String::new();
+    for i in 0..4 {
+        text.push_str(&format!(
+            "{{\"id\": \"a{i}\", \"text\": \"Export controls on chips tighten again.\"}}\n"
+        ));
+    }
+    text.push_str("{\"id\": \"b\", \"text\": \"Ransomware attack hits the hospital network.\"}\n");
+    std::fs::write(&data, text).unwrap();
+    let assignments = dir.path().join("assign.jsonl");
+    veille()
+        .args(["cluster", "--quiet", "--k", "2", "--data"])
+        .arg(&data)
+        .arg("--assignments")
+        .arg(&assignments)
+        .assert()
+        .success();
+    let lines: Vec<Value> = std::fs::read_to_string(&assignments)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(lines[..4]
+        .iter()
+        .all(|l| l["cluster"] == lines[0]["cluster"]));
+    assert_ne!(lines[4]["cluster"], lines[0]["cluster"]);
+    fails_with(
+        veille().args(["cluster", "--k", "3", "--data"]).arg(&data),
+        "cannot make 3 clusters from 2 distinct article(s)",
+    );
+}
+
+#[test]
+fn empty_and_one_document_corpora() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty.jsonl");
+    std::fs::write(&empty, "").unwrap();
+    fails_with(
+        veille().args(["cluster", "--data"]).arg(&empty),
+        "empty.jsonl: no documents found",
+    );
+    let one = dir.path().join("one.jsonl");
+    std::fs::write(
+        &one,
+        "{\"id\": \"x\", \"text\": \"Export controls on chips tighten again.\"}\n",
+    )
+    .unwrap();
+    let v = cluster_json(&["--data", one.to_str().unwrap()]);
+    assert_eq!(v["k"], 1);
+    fails_with(
+        veille().args(["cluster", "--k", "2", "--data"]).arg(&one),
+        "cannot make 2 clusters",
+    );
+}
+
+#[test]
+fn a_saved_clustering_assigns_articles_as_it_did_and_exports_labels() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = fixture("single.jsonl");
+    let model = dir.path().join("clusters.veille");
+    let assignments = dir.path().join("assign.jsonl");
+    let export = dir.path().join("labelled.jsonl");
+    veille()
+        .args(["cluster", "--quiet", "--k", "3", "--seed", "2", "--data"])
+        .arg(&data)
+        .arg("--out")
+        .arg(&model)
+        .arg("--assignments")
+        .arg(&assignments)
+        .arg("--export-labels")
+        .arg(&export)
+        .assert()
+        .success();
+    let first: Vec<Value> = std::fs::read_to_string(&assignments)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let out = veille()
+        .args(["classify", "--format", "jsonl", "--model"])
+        .arg(&model)
+        .arg(&data)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let again: Vec<Value> = String::from_utf8(out)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(first.len(), again.len());
+    for (a, b) in first.iter().zip(&again) {
+        assert_eq!(a["id"], b["id"]);
+        assert_eq!(
+            b["labels"],
+            serde_json::json!([a["name"]]),
+            "reload gives the same cluster"
+        );
+        let s = b["scores"][0]["score"].as_f64().unwrap();
+        assert!((s - a["score"].as_f64().unwrap()).abs() < 1e-3);
+    }
+    // The exported file trains a classifier as it is.
+    let clf = dir.path().join("from-clusters.veille");
+    veille()
+        .args(["train", "--quiet", "--out"])
+        .arg(&clf)
+        .arg("--data")
+        .arg(&export)
+        .assert()
+        .success();
+    veille()
+        .args(["inspect", "--model"])
+        .arg(&clf)
+        .assert()
+        .success();
+}

@@ -177,11 +177,13 @@ fn score_against_labels(
     let mut names: BTreeMap<&str, usize> = BTreeMap::new();
     let (mut truth, mut pred) = (Vec::new(), Vec::new());
     for (d, a) in docs.iter().zip(&run.assignments) {
-        if let Some(l) = &d.labels {
+        // Articles without any known term have no cluster: they are left out, as are
+        // multi-label ones.
+        if let (Some(l), Some((c, _))) = (&d.labels, a) {
             if let [one] = l.as_slice() {
                 let n = names.len();
                 truth.push(*names.entry(one.as_str()).or_insert(n));
-                pred.push(a.0);
+                pred.push(*c);
             }
         }
     }
@@ -233,8 +235,13 @@ fn summary_json(
 
 fn assignments_jsonl(docs: &[Document], run: &ClusterRun) -> anyhow::Result<Vec<u8>> {
     let mut out = Vec::new();
-    for (d, &(c, s)) in docs.iter().zip(&run.assignments) {
-        let line = json!({"id": d.id, "cluster": c, "name": run.model.clusters()[c].name, "score": (s * 10_000.0).round() / 10_000.0});
+    for (d, a) in docs.iter().zip(&run.assignments) {
+        let line = match a {
+            Some((c, s)) => {
+                json!({"id": d.id, "cluster": c, "name": run.model.clusters()[*c].name, "score": (s * 10_000.0).round() / 10_000.0})
+            }
+            None => json!({"id": d.id, "cluster": null, "name": null, "score": 0.0}),
+        };
         serde_json::to_writer(&mut out, &line)?;
         out.push(b'\n');
     }
@@ -243,8 +250,10 @@ fn assignments_jsonl(docs: &[Document], run: &ClusterRun) -> anyhow::Result<Vec<
 
 fn export_jsonl(docs: &[Document], run: &ClusterRun) -> anyhow::Result<Vec<u8>> {
     let mut out = Vec::new();
-    for (d, &(c, _)) in docs.iter().zip(&run.assignments) {
-        let line = json!({"id": d.id, "label": run.model.clusters()[c].name, "text": d.text});
+    // Articles without a cluster are left out: they would need a label of their own.
+    for (d, a) in docs.iter().zip(&run.assignments) {
+        let Some((c, _)) = a else { continue };
+        let line = json!({"id": d.id, "label": run.model.clusters()[*c].name, "text": d.text});
         serde_json::to_writer(&mut out, &line)?;
         out.push(b'\n');
     }

@@ -48,8 +48,8 @@ pub struct TrainArgs {
     /// Word n-gram range, e.g. 1-2.
     #[arg(long, default_value = "1-2", value_name = "MIN-MAX")]
     ngrams: String,
-    /// Drop terms found in fewer documents: a count, a fraction like 0.001, or auto (2 under
-    /// 1,000 training documents, 3 from 1,000 on).
+    /// Drop terms found in fewer documents: a count, a fraction like 0.001, or auto (1 under 50
+    /// training documents, 2 under 1,000, 3 from 1,000 on).
     #[arg(long, default_value = "auto", value_name = "N")]
     min_df: DfBound,
     /// Drop terms found in more documents: a count (`1` is one document), or a fraction with a

@@ -21,13 +21,12 @@ pub struct ClusterInfo {
     pub central: Vec<String>,
 }
 
-/// Describe clusters: `labels[i]` is row i's cluster, `similarity[i]` its similarity to the
-/// centroid, `ids[i]` its article id.
+/// Describe clusters: `assigned[i]` is row i's cluster and similarity to its centroid (`None`
+/// for an article without any known term), `ids[i]` its article id.
 pub fn describe(
     x: &CsrMatrix,
     vectorizer: &Vectorizer,
-    labels: &[usize],
-    similarity: &[f64],
+    assigned: &[Option<(usize, f64)>],
     ids: &[String],
     k: usize,
     n_terms: usize,
@@ -36,7 +35,7 @@ pub fn describe(
     // Term mass per cluster (the TF-IDF rows summed), and per term overall.
     let mut mass = vec![0f64; d * k];
     for (i, r) in x.rows().enumerate() {
-        let c = labels[i];
+        let Some((c, _)) = assigned[i] else { continue };
         for (&j, &v) in r.indices.iter().zip(r.data) {
             mass[j as usize * k + c] += f64::from(v);
         }
@@ -52,8 +51,8 @@ pub fn describe(
     }
     let avg = cluster_total.iter().sum::<f64>() / k.max(1) as f64;
     let mut sizes = vec![0usize; k];
-    for &l in labels {
-        sizes[l] += 1;
+    for &(c, _) in assigned.iter().flatten() {
+        sizes[c] += 1;
     }
     (0..k)
         .map(|c| {
@@ -85,8 +84,15 @@ pub fn describe(
                 .map(|(t, _)| t.as_str())
                 .collect::<Vec<_>>()
                 .join(" / ");
-            let mut members: Vec<usize> = (0..labels.len()).filter(|&i| labels[i] == c).collect();
-            members.sort_by(|&a, &b| similarity[b].total_cmp(&similarity[a]).then(a.cmp(&b)));
+            let mut members: Vec<(usize, f64)> = assigned
+                .iter()
+                .enumerate()
+                .filter_map(|(i, a)| match a {
+                    Some((l, s)) if *l == c => Some((i, *s)),
+                    _ => None,
+                })
+                .collect();
+            members.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
             ClusterInfo {
                 id: c,
                 name: if name.is_empty() {
@@ -96,7 +102,11 @@ pub fn describe(
                 },
                 size: sizes[c],
                 top_terms,
-                central: members.iter().take(3).map(|&i| ids[i].clone()).collect(),
+                central: members
+                    .iter()
+                    .take(3)
+                    .map(|&(i, _)| ids[i].clone())
+                    .collect(),
             }
         })
         .collect()

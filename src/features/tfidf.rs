@@ -16,8 +16,7 @@ pub enum DfBound {
     Count(u32),
     /// At least / at most this fraction of documents (0–1).
     Fraction(f64),
-    /// As a minimum: 2 documents for corpora under 1,000 documents (1 for a single document),
-    /// 3 from 1,000 on. Terms
+    /// As a minimum: 1 document under 50 documents, 2 under 1,000, 3 from 1,000 on. Terms
     /// seen in only two documents of a large corpus add features (memory, time) without
     /// evidence that generalises; on a small corpus they are much of what there is. Measured:
     /// see BENCHMARKS.md.
@@ -31,8 +30,8 @@ impl DfBound {
             DfBound::Count(c) => f64::from(c),
             DfBound::Fraction(f) => f * n_docs as f64,
             DfBound::Auto => match n_docs {
-                0..=1 => 1.0,
-                2..=999 => 2.0,
+                0..=49 => 1.0,
+                50..=999 => 2.0,
                 _ => 3.0,
             },
         }
@@ -285,7 +284,13 @@ impl Vectorizer {
             return Err(TfidfError::NoDocuments);
         }
         let min_df = config.min_df.resolve(n);
-        let max_df = config.max_df.resolve(n);
+        // A document-frequency ceiling means nothing on a handful of documents (half of 3 is
+        // 1.5): below 20 documents, max_df is not applied.
+        let max_df = if n < 20 {
+            n as f64
+        } else {
+            config.max_df.resolve(n)
+        };
         if min_df > max_df {
             return Err(TfidfError::Bounds(config.min_df, config.max_df));
         }
@@ -914,7 +919,11 @@ mod tests {
 
     #[test]
     fn min_df_filters_and_one_row_matches_batch() {
-        let (v, x) = fit(&TEXTS, TfidfConfig::default());
+        let config = TfidfConfig {
+            min_df: DfBound::Count(2),
+            ..Default::default()
+        };
+        let (v, x) = fit(&TEXTS, config);
         for f in 0..v.n_features() {
             assert!(v.df(f) >= 2);
         }
@@ -976,6 +985,13 @@ mod tests {
                 postcard::to_stdvec(&v1).unwrap()
             );
         }
+    }
+
+    #[test]
+    fn auto_min_df_grows_with_the_corpus() {
+        assert_eq!(DfBound::Auto.resolve(10), 1.0);
+        assert_eq!(DfBound::Auto.resolve(500), 2.0);
+        assert_eq!(DfBound::Auto.resolve(5000), 3.0);
     }
 
     #[test]

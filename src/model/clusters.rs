@@ -123,8 +123,9 @@ pub struct ClusterModel {
 pub struct ClusterRun {
     /// The fitted clustering.
     pub model: ClusterModel,
-    /// (cluster, similarity to its centroid) of each article, in input order.
-    pub assignments: Vec<(usize, f64)>,
+    /// (cluster, similarity to its centroid) of each article, in input order; `None` for an
+    /// article with no term of the vocabulary (as `classify` does with it).
+    pub assignments: Vec<Option<(usize, f64)>>,
 }
 
 impl ClusterModel {
@@ -177,15 +178,10 @@ impl ClusterModel {
         };
         let k = fit.centroids.k();
         let ids: Vec<String> = docs.iter().map(|d| d.id.clone()).collect();
-        let clusters = describe(
-            &x,
-            &vectorizer,
-            &fit.labels,
-            &fit.similarity,
-            &ids,
-            k,
-            s.n_terms,
-        );
+        let assignments: Vec<Option<(usize, f64)>> = (0..x.n_rows())
+            .map(|i| (x.row(i).nnz() > 0).then(|| (fit.labels[i], fit.similarity[i])))
+            .collect();
+        let clusters = describe(&x, &vectorizer, &assignments, &ids, k, s.n_terms);
         let meta = ClusterMeta {
             crate_version: env!("CARGO_PKG_VERSION").to_string(),
             n_documents: docs.len(),
@@ -197,12 +193,6 @@ impl ClusterModel {
             n_init: s.n_init,
             batch_size: s.batch_size,
         };
-        let assignments = fit
-            .labels
-            .iter()
-            .copied()
-            .zip(fit.similarity.iter().copied())
-            .collect();
         Ok(ClusterRun {
             model: ClusterModel {
                 vectorizer,
