@@ -2,11 +2,12 @@
 
 use super::output::{f3, table};
 use super::{check_output_dir, progress, warn, FieldArgs, Global, UsageError};
+use crate::cluster::lsa::LsaMethod;
 use crate::cluster::KChoice;
 use crate::corpus::{self, CorpusError, Document};
 use crate::eval::cluster_scores;
 use crate::features::{DfBound, TfidfConfig};
-use crate::model::clusters::{ClusterModel, ClusterRun, ClusterSettings};
+use crate::model::clusters::{ClusterAlgo, ClusterModel, ClusterRun, ClusterSettings};
 use crate::model::file::write_atomic;
 use crate::text::{AnalyzerConfig, Language};
 use anyhow::Context;
@@ -26,6 +27,19 @@ pub struct ClusterArgs {
     /// `auto:MIN-MAX`.
     #[arg(long, default_value = "auto", value_name = "N|auto")]
     k: KChoice,
+    /// Clusterer: spherical-kmeans (on the sparse TF-IDF rows), or one of linfa's on an LSA
+    /// projection: lsa-kmeans, lsa-gmm, lsa-dbscan (takes --eps and --min-points, not --k).
+    #[arg(long, default_value = "spherical-kmeans", value_name = "NAME")]
+    algo: String,
+    /// Dimensions of the LSA projection (lsa-* clusterers).
+    #[arg(long, default_value_t = 100, value_name = "N")]
+    lsa_dims: usize,
+    /// DBSCAN neighbourhood radius (Euclidean distance between normalised LSA vectors, 0–2).
+    #[arg(long, default_value_t = 0.5, value_name = "EPS")]
+    eps: f64,
+    /// DBSCAN: neighbours within eps (the article included) that make a core article.
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    min_points: usize,
     /// Seed of the seeding and restarts.
     #[arg(long, default_value_t = 0)]
     seed: u64,
@@ -76,6 +90,29 @@ pub struct ClusterArgs {
 }
 
 pub fn run(args: ClusterArgs, g: &Global) -> anyhow::Result<()> {
+    let algo = match args.algo.as_str() {
+        "spherical-kmeans" | "spherical" | "kmeans" => ClusterAlgo::Spherical,
+        "lsa-kmeans" => ClusterAlgo::Lsa(LsaMethod::KMeans),
+        "lsa-gmm" => ClusterAlgo::Lsa(LsaMethod::Gmm),
+        "lsa-dbscan" => {
+            if !(args.eps > 0.0 && args.eps <= 2.0) || args.min_points == 0 {
+                return Err(UsageError("--eps must be in (0, 2] and --min-points at least 1".into()).into());
+            }
+            ClusterAlgo::Lsa(LsaMethod::Dbscan {
+                eps: args.eps,
+                min_points: args.min_points,
+            })
+        }
+        other => {
+            return Err(UsageError(format!(
+                "unknown clusterer '{other}' (expected spherical-kmeans, lsa-kmeans, lsa-gmm or lsa-dbscan)"
+            ))
+            .into())
+        }
+    };
+    if args.lsa_dims == 0 {
+        return Err(UsageError("--lsa-dims must be at least 1".into()).into());
+    }
     let defaults = ClusterSettings::default();
     let settings = ClusterSettings {
         analyzer: AnalyzerConfig {
@@ -93,6 +130,8 @@ pub fn run(args: ClusterArgs, g: &Global) -> anyhow::Result<()> {
         batch_size: args.batch_size,
         seed: args.seed,
         n_terms: args.terms,
+        algo,
+        lsa_dims: args.lsa_dims,
         ..defaults
     };
     settings
@@ -215,6 +254,7 @@ fn summary_json(
         .collect();
     let mut out = json!({
         "k": m.k(),
+        "algo": m.meta().algo.name(),
         "clusters": clusters,
         "n_documents": m.meta().n_documents,
         "n_features": m.vectorizer().n_features(),
@@ -268,9 +308,10 @@ fn print_human(
 ) {
     let m = &run.model;
     println!(
-        "clustered {} articles into {} clusters (spherical k-means, {} features) in {:.2}s",
+        "clustered {} articles into {} clusters ({}, {} features) in {:.2}s",
         m.meta().n_documents,
         m.k(),
+        m.meta().algo.name(),
         m.vectorizer().n_features(),
         fit_s
     );

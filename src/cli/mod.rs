@@ -167,7 +167,11 @@ pub fn exit_code(e: &anyhow::Error) -> i32 {
                 crate::model::clusters::ClusterError::NoDocuments
                 | crate::model::clusters::ClusterError::Analyzer(_)
                 | crate::model::clusters::ClusterError::Tfidf(_)
-                | crate::model::clusters::ClusterError::KMeans(_) => 2,
+                | crate::model::clusters::ClusterError::KMeans(_)
+                | crate::model::clusters::ClusterError::Lsa(
+                    crate::cluster::lsa::LsaClusterError::AllNoise,
+                ) => 2,
+                crate::model::clusters::ClusterError::Lsa(_) => 1,
             };
         }
         if cause.is::<crate::eval::CvError>() {

@@ -4,6 +4,7 @@
 
 pub mod choose_k;
 pub mod describe;
+pub mod lsa;
 pub mod spherical_kmeans;
 
 pub use describe::ClusterInfo;

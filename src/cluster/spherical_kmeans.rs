@@ -118,6 +118,11 @@ impl Centroids {
             .collect()
     }
 
+    /// Centroids from feature-major directions (`j * k + c`), each normalised.
+    pub fn from_feature_major(k: usize, n_features: usize, values: &[f64]) -> Centroids {
+        Centroids::from_sums(k, n_features, values)
+    }
+
     /// Centroids from sums of member rows (feature-major), normalised.
     fn from_sums(k: usize, n_features: usize, sums: &[f64]) -> Centroids {
         let mut norms = vec![0f64; k];
@@ -173,8 +178,8 @@ pub enum KMeansError {
     },
 }
 
-/// Number of distinct non-empty rows (capped at `cap`, which is all the caller needs).
-fn distinct_rows(x: &CsrMatrix, cap: usize) -> usize {
+/// Number of distinct non-empty rows, counted up to `cap` (all a caller checking k needs).
+pub fn distinct_rows(x: &CsrMatrix, cap: usize) -> usize {
     let mut seen: rustc_hash::FxHashSet<(&[u32], Vec<u32>)> = rustc_hash::FxHashSet::default();
     for r in x.rows() {
         if r.nnz() == 0 {

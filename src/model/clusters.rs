@@ -7,6 +7,7 @@ use super::scoring::{Scorer, Session};
 use super::{digest, Classification, ClassifyOptions};
 use crate::cluster::choose_k::{candidates, SilhouetteSample};
 use crate::cluster::describe::describe;
+use crate::cluster::lsa::{LsaClusterError, LsaClustering, LsaMethod};
 use crate::cluster::spherical_kmeans::{self, Centroids, KMeansError, KMeansParams};
 use crate::cluster::{ClusterInfo, KChoice};
 use crate::corpus::Document;
@@ -41,6 +42,31 @@ pub struct ClusterSettings {
     pub n_terms: usize,
     /// Articles sampled for the silhouette of `--k auto`.
     pub silhouette_sample: usize,
+    /// The clusterer.
+    pub algo: ClusterAlgo,
+    /// Dimensions of the LSA projection (LSA clusterers).
+    pub lsa_dims: usize,
+}
+
+/// Which clusterer.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub enum ClusterAlgo {
+    /// Spherical k-means on the sparse TF-IDF rows (the default).
+    Spherical,
+    /// One of linfa's clusterers on an LSA projection.
+    Lsa(LsaMethod),
+}
+
+impl ClusterAlgo {
+    /// Name as on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            ClusterAlgo::Spherical => "spherical-kmeans",
+            ClusterAlgo::Lsa(LsaMethod::KMeans) => "lsa-kmeans",
+            ClusterAlgo::Lsa(LsaMethod::Gmm) => "lsa-gmm",
+            ClusterAlgo::Lsa(LsaMethod::Dbscan { .. }) => "lsa-dbscan",
+        }
+    }
 }
 
 impl Default for ClusterSettings {
@@ -65,6 +91,8 @@ impl Default for ClusterSettings {
             seed: 0,
             n_terms: 10,
             silhouette_sample: 1000,
+            algo: ClusterAlgo::Spherical,
+            lsa_dims: 100,
         }
     }
 }
@@ -84,6 +112,9 @@ pub enum ClusterError {
     /// k-means problems.
     #[error(transparent)]
     KMeans(#[from] KMeansError),
+    /// LSA clusterer problems.
+    #[error(transparent)]
+    Lsa(#[from] LsaClusterError),
 }
 
 /// What a clustering remembers of its run (no time, no paths).
@@ -107,13 +138,27 @@ pub struct ClusterMeta {
     pub n_init: usize,
     /// Mini-batch size, if any.
     pub batch_size: Option<usize>,
+    /// The clusterer.
+    pub algo: ClusterAlgo,
+}
+
+/// How articles are assigned to clusters.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+enum Assigner {
+    /// Cosine similarity to spherical k-means centroids.
+    Spherical(Centroids),
+    /// An LSA clusterer, with the feature-space direction of each group for explanations.
+    Lsa {
+        model: LsaClustering,
+        directions: Centroids,
+    },
 }
 
 /// A clustering with its text pipeline.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ClusterModel {
     vectorizer: Vectorizer,
-    centroids: Centroids,
+    assigner: Assigner,
     clusters: Vec<ClusterInfo>,
     meta: ClusterMeta,
 }
@@ -150,20 +195,61 @@ impl ClusterModel {
             batch_size: s.batch_size,
             seed: s.seed,
         };
+        // One fit at a given k: the assigner, each row's group and similarity, the objective.
+        let fit_k = |k: usize| -> Result<(Assigner, Vec<usize>, Vec<f64>, f64), ClusterError> {
+            match s.algo {
+                ClusterAlgo::Spherical => {
+                    let f = spherical_kmeans::fit(&x, &params(k))?;
+                    Ok((
+                        Assigner::Spherical(f.centroids),
+                        f.labels,
+                        f.similarity,
+                        f.objective,
+                    ))
+                }
+                ClusterAlgo::Lsa(method) => {
+                    let distinct = spherical_kmeans::distinct_rows(&x, k);
+                    if !matches!(method, LsaMethod::Dbscan { .. }) && distinct < k {
+                        return Err(KMeansError::TooManyClusters { k, distinct }.into());
+                    }
+                    let (model, labels) =
+                        LsaClustering::fit(&x, method, k, s.lsa_dims, s.n_init, s.seed)?;
+                    let directions = Centroids::from_feature_major(
+                        model.k(),
+                        x.n_cols(),
+                        &model.feature_directions(),
+                    );
+                    let mut buf = vec![0.0; model.k()];
+                    let sims: Vec<f64> = (0..x.n_rows())
+                        .map(|i| {
+                            model.scores(x.row(i), &mut buf);
+                            buf[labels[i]]
+                        })
+                        .collect();
+                    let objective = sims.iter().sum::<f64>() / sims.len().max(1) as f64;
+                    Ok((Assigner::Lsa { model, directions }, labels, sims, objective))
+                }
+            }
+        };
         let mut k_curve = Vec::new();
-        let fit = match s.k {
-            KChoice::Fixed(k) => spherical_kmeans::fit(&x, &params(k))?,
+        let k_choice = match s.algo {
+            // DBSCAN finds its own number of clusters.
+            ClusterAlgo::Lsa(LsaMethod::Dbscan { .. }) => KChoice::Fixed(1),
+            _ => s.k,
+        };
+        let (assigner, labels, sims, objective) = match k_choice {
+            KChoice::Fixed(k) => fit_k(k)?,
             KChoice::Auto { min, max } => {
                 let sample = SilhouetteSample::new(&x, s.silhouette_sample, s.seed);
-                let mut best: Option<(f64, spherical_kmeans::KMeansFit)> = None;
+                let mut best: Option<(f64, (Assigner, Vec<usize>, Vec<f64>, f64))> = None;
                 for k in candidates(min, max) {
-                    let f = match spherical_kmeans::fit(&x, &params(k)) {
+                    let f = match fit_k(k) {
                         Ok(f) => f,
                         // Fewer distinct articles than k: larger k cannot work either.
-                        Err(KMeansError::TooManyClusters { .. }) => break,
-                        Err(e) => return Err(e.into()),
+                        Err(ClusterError::KMeans(KMeansError::TooManyClusters { .. })) => break,
+                        Err(e) => return Err(e),
                     };
-                    let score = sample.score(&f.labels, k);
+                    let score = sample.score(&f.1, k);
                     k_curve.push((k, score));
                     if best.as_ref().is_none_or(|(b, _)| score > *b + 1e-12) {
                         best = Some((score, f));
@@ -172,31 +258,40 @@ impl ClusterModel {
                 match best {
                     Some((_, f)) => f,
                     // Not even two distinct articles: one cluster.
-                    None => spherical_kmeans::fit(&x, &params(1))?,
+                    None => fit_k(1)?,
                 }
             }
         };
-        let k = fit.centroids.k();
+        let k = match &assigner {
+            Assigner::Spherical(c) => c.k(),
+            Assigner::Lsa { model, .. } => model.k(),
+        };
         let ids: Vec<String> = docs.iter().map(|d| d.id.clone()).collect();
         let assignments: Vec<Option<(usize, f64)>> = (0..x.n_rows())
-            .map(|i| (x.row(i).nnz() > 0).then(|| (fit.labels[i], fit.similarity[i])))
+            .map(|i| (x.row(i).nnz() > 0).then(|| (labels[i], sims[i])))
             .collect();
-        let clusters = describe(&x, &vectorizer, &assignments, &ids, k, s.n_terms);
+        let mut clusters = describe(&x, &vectorizer, &assignments, &ids, k, s.n_terms);
+        if let ClusterAlgo::Lsa(LsaMethod::Dbscan { .. }) = s.algo {
+            if let Some(noise) = clusters.last_mut() {
+                noise.name = format!("noise ({})", noise.name);
+            }
+        }
         let meta = ClusterMeta {
             crate_version: env!("CARGO_PKG_VERSION").to_string(),
             n_documents: docs.len(),
             data_digest: digest(docs),
             k_choice: s.k,
             k_curve,
-            objective: fit.objective,
+            objective,
             seed: s.seed,
             n_init: s.n_init,
             batch_size: s.batch_size,
+            algo: s.algo,
         };
         Ok(ClusterRun {
             model: ClusterModel {
                 vectorizer,
-                centroids: fit.centroids,
+                assigner,
                 clusters,
                 meta,
             },
@@ -221,7 +316,7 @@ impl ClusterModel {
 
     /// Number of clusters.
     pub fn k(&self) -> usize {
-        self.centroids.k()
+        self.clusters.len()
     }
 
     /// Save atomically to `path`.
@@ -248,15 +343,22 @@ impl ClusterModel {
 
 impl file::Validate for ClusterModel {
     fn validate(&self) -> Result<(), String> {
-        self.centroids.validate()?;
-        if self.centroids.k() != self.clusters.len() {
+        let n_features = self.vectorizer.n_features();
+        let (k, directions) = match &self.assigner {
+            Assigner::Spherical(c) => (c.k(), c),
+            Assigner::Lsa { model, directions } => {
+                model.validate(n_features)?;
+                (model.k(), directions)
+            }
+        };
+        directions.validate()?;
+        if directions.k() != k || k != self.clusters.len() {
             return Err(format!(
-                "{} cluster descriptions for {} centroids",
-                self.clusters.len(),
-                self.centroids.k()
+                "{} cluster descriptions for {k} clusters",
+                self.clusters.len()
             ));
         }
-        if self.centroids.n_features() != self.vectorizer.n_features() {
+        if directions.n_features() != n_features {
             return Err("centroids and vocabulary differ in size".into());
         }
         if self.clusters.iter().enumerate().any(|(i, c)| c.id != i) {
@@ -273,24 +375,29 @@ impl Scorer for ClusterModel {
 
     fn score(&self, row: RowView<'_>, threshold: Option<f64>, scores: &mut Vec<f64>) -> Vec<u32> {
         scores.resize(self.k(), 0.0);
-        self.centroids.similarities(row, scores);
-        // TF-IDF weights are non-negative, so similarities already lie in [0, 1].
-        scores.iter_mut().for_each(|s| *s = s.clamp(0.0, 1.0));
-        let mut best = 0;
-        for c in 1..scores.len() {
-            if scores[c] > scores[best] {
-                best = c;
+        let best = match &self.assigner {
+            Assigner::Spherical(c) => {
+                c.similarities(row, scores);
+                // TF-IDF weights are non-negative, so similarities already lie in [0, 1].
+                scores.iter_mut().for_each(|s| *s = s.clamp(0.0, 1.0));
+                (row.nnz() > 0).then(|| {
+                    (1..scores.len()).fold(0, |b, c| if scores[c] > scores[b] { c } else { b })
+                })
             }
-        }
-        match threshold {
-            Some(t) if scores[best] < t => vec![],
-            _ if row.nnz() == 0 => vec![],
-            _ => vec![best as u32],
+            Assigner::Lsa { model, .. } => model.scores(row, scores),
+        };
+        match (best, threshold) {
+            (None, _) => vec![],
+            (Some(b), Some(t)) if scores[b] < t => vec![],
+            (Some(b), _) => vec![b as u32],
         }
     }
 
     fn weight(&self, feature: usize, output: usize) -> f32 {
-        self.centroids.value(feature, output)
+        match &self.assigner {
+            Assigner::Spherical(c) => c.value(feature, output),
+            Assigner::Lsa { directions, .. } => directions.value(feature, output),
+        }
     }
 
     fn output_name(&self, id: u32) -> &str {
