@@ -121,7 +121,7 @@ impl LsaClustering {
                     .fit(&data)
                     .map_err(|e| LsaClusterError::Gmm(e.to_string()))?;
                 let labels: Array1<usize> = m.predict(&z);
-                (Fitted::Gmm { gmm: m }, labels.to_vec())
+                (Fitted::Gmm { gmm: Box::new(m) }, labels.to_vec())
             }
             LsaMethod::Dbscan { eps, min_points } => {
                 let groups: Array1<Option<usize>> = Dbscan::params(min_points)

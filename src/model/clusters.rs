@@ -149,10 +149,13 @@ enum Assigner {
     Spherical(Centroids),
     /// An LSA clusterer, with the feature-space direction of each group for explanations.
     Lsa {
-        model: LsaClustering,
+        model: Box<LsaClustering>,
         directions: Centroids,
     },
 }
+
+/// One fit at a given k: the assigner, each row's group and similarity, the objective.
+type Fit = (Assigner, Vec<usize>, Vec<f64>, f64);
 
 /// A clustering with its text pipeline.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -196,7 +199,7 @@ impl ClusterModel {
             seed: s.seed,
         };
         // One fit at a given k: the assigner, each row's group and similarity, the objective.
-        let fit_k = |k: usize| -> Result<(Assigner, Vec<usize>, Vec<f64>, f64), ClusterError> {
+        let fit_k = |k: usize| -> Result<Fit, ClusterError> {
             match s.algo {
                 ClusterAlgo::Spherical => {
                     let f = spherical_kmeans::fit(&x, &params(k))?;
@@ -227,7 +230,15 @@ impl ClusterModel {
                         })
                         .collect();
                     let objective = sims.iter().sum::<f64>() / sims.len().max(1) as f64;
-                    Ok((Assigner::Lsa { model, directions }, labels, sims, objective))
+                    Ok((
+                        Assigner::Lsa {
+                            model: Box::new(model),
+                            directions,
+                        },
+                        labels,
+                        sims,
+                        objective,
+                    ))
                 }
             }
         };
@@ -241,7 +252,7 @@ impl ClusterModel {
             KChoice::Fixed(k) => fit_k(k)?,
             KChoice::Auto { min, max } => {
                 let sample = SilhouetteSample::new(&x, s.silhouette_sample, s.seed);
-                let mut best: Option<(f64, (Assigner, Vec<usize>, Vec<f64>, f64))> = None;
+                let mut best: Option<(f64, Fit)> = None;
                 for k in candidates(min, max) {
                     let f = match fit_k(k) {
                         Ok(f) => f,
