@@ -37,7 +37,7 @@ enum Fitted {
         centers: Array2<f64>,
     },
     Gmm {
-        gmm: GaussianMixtureModel<f64>,
+        gmm: Box<GaussianMixtureModel<f64>>,
     },
     Dbscan {
         cores: Array2<f64>,
