@@ -842,3 +842,64 @@ fn a_saved_clustering_assigns_articles_as_it_did_and_exports_labels() {
         .assert()
         .success();
 }
+
+#[test]
+fn linfa_clusterers_run_save_and_reload() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = fixture("single.jsonl");
+    for algo in ["lsa-kmeans", "lsa-gmm", "lsa-dbscan"] {
+        let model = dir.path().join(format!("{algo}.veille"));
+        let assignments = dir.path().join(format!("{algo}.jsonl"));
+        let mut cmd = veille();
+        cmd.args([
+            "cluster",
+            "--json",
+            "--quiet",
+            "--k",
+            "3",
+            "--lsa-dims",
+            "5",
+            "--algo",
+            algo,
+        ])
+        .args(["--eps", "0.8", "--min-points", "2"])
+        .arg("--data")
+        .arg(&data)
+        .arg("--out")
+        .arg(&model)
+        .arg("--assignments")
+        .arg(&assignments);
+        let out = cmd.assert().success().get_output().stdout.clone();
+        let v: Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(v["algo"], algo);
+        assert!(v["nmi"].as_f64().unwrap() >= 0.0, "{algo}: {v}");
+        let first: Vec<Value> = std::fs::read_to_string(&assignments)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let out = veille()
+            .args(["classify", "--format", "jsonl", "--model"])
+            .arg(&model)
+            .arg(&data)
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        for (a, line) in first.iter().zip(String::from_utf8(out).unwrap().lines()) {
+            let b: Value = serde_json::from_str(line).unwrap();
+            assert_eq!(
+                b["labels"],
+                serde_json::json!([a["name"]]),
+                "{algo}: reload agrees"
+            );
+        }
+        veille()
+            .args(["inspect", "--model"])
+            .arg(&model)
+            .assert()
+            .success()
+            .stdout(predicate::str::contains(algo));
+    }
+}

@@ -2,7 +2,8 @@
 
 use super::output::{f3, table};
 use super::Global;
-use crate::model::Model;
+use crate::model::file::ModelFileError;
+use crate::model::{ClusterModel, Model};
 use clap::Args;
 use serde_json::json;
 use std::path::PathBuf;
@@ -38,7 +39,13 @@ pub fn top_terms(model: &Model, n: usize) -> Vec<Vec<(String, f64)>> {
 }
 
 pub fn run(args: InspectArgs, _g: &Global) -> anyhow::Result<()> {
-    let model = Model::load(&args.model)?;
+    let model = match Model::load(&args.model) {
+        Ok(m) => m,
+        Err(ModelFileError::Kind { found, .. }) if found == crate::model::clusters::KIND => {
+            return inspect_clustering(&args, &ClusterModel::load(&args.model)?);
+        }
+        Err(e) => return Err(e.into()),
+    };
     let meta = model.meta();
     let v = model.vectorizer();
     let c = model.classifier();
@@ -165,5 +172,66 @@ pub fn run(args: InspectArgs, _g: &Global) -> anyhow::Result<()> {
         "{}",
         table(&["label", "docs", "threshold", "top terms"], &rows)
     );
+    Ok(())
+}
+
+/// What a saved clustering is.
+fn inspect_clustering(args: &InspectArgs, m: &ClusterModel) -> anyhow::Result<()> {
+    let meta = m.meta();
+    let v = m.vectorizer();
+    if args.json {
+        let out = json!({
+            "kind": "clustering",
+            "algo": meta.algo.name(),
+            "k": m.k(),
+            "clusters": m.clusters().iter().map(|c| json!({
+                "id": c.id,
+                "name": c.name,
+                "size": c.size,
+                "top_terms": c.top_terms.iter().take(args.top).map(|(t, w)| json!({"term": t, "weight": w})).collect::<Vec<_>>(),
+                "central": c.central,
+            })).collect::<Vec<_>>(),
+            "n_features": v.n_features(),
+            "analyzer": v.analyzer().config(),
+            "tfidf": v.config(),
+            "run": meta,
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(());
+    }
+    println!("veille clustering model {}", args.model.display());
+    println!("  algorithm      {}", meta.algo.name());
+    println!("  clusters       {} (k {})", m.k(), meta.k_choice);
+    println!(
+        "  vocabulary     {} features from {} documents",
+        v.n_features(),
+        v.n_docs()
+    );
+    println!(
+        "  run            seed {}, {} restart(s), mean similarity to centroid {}, veille {}",
+        meta.seed,
+        meta.n_init,
+        f3(meta.objective),
+        meta.crate_version
+    );
+    println!();
+    let rows: Vec<Vec<String>> = m
+        .clusters()
+        .iter()
+        .map(|c| {
+            vec![
+                c.id.to_string(),
+                c.size.to_string(),
+                c.name.clone(),
+                c.top_terms
+                    .iter()
+                    .take(args.top)
+                    .map(|(t, _)| t.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ]
+        })
+        .collect();
+    print!("{}", table(&["id", "size", "name", "top terms"], &rows));
     Ok(())
 }
