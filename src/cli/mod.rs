@@ -27,6 +27,7 @@ use std::path::{Path, PathBuf};
         veille classify --model models/themes.veille data/samples\n  \
         veille train --data articles.jsonl --out themes.veille --cv 5\n  \
         veille evaluate --model themes.veille --data test.jsonl --json\n  \
+        veille cluster --data pile.jsonl --k auto --out clusters.veille\n  \
         veille inspect --model themes.veille\n\n\
         Exit codes: 0 success, 2 bad usage or bad input, 1 internal failure."
 )]
