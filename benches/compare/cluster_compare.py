@@ -37,7 +37,6 @@ import random
 import re
 import resource
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -88,6 +87,71 @@ def loadavg():
             return [float(x) for x in fh.read().split()[:3]]
     except OSError:
         return None
+
+
+_CLK_TCK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+# Set by main(): longest wait for a quiet machine before each measured run
+# (0 = do not wait) and the CPU use, in cores, counted as quiet.
+QUIET = {"max_wait_s": 30.0, "threshold_cores": 0.15}
+
+
+def system_cpu():
+    """(busy CPU seconds, steal seconds) of the whole machine so far."""
+    try:
+        with open("/proc/stat", encoding="ascii") as fh:
+            fields = [int(x) for x in fh.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    # user nice system idle iowait irq softirq steal ...
+    busy = fields[0] + fields[1] + fields[2] + fields[5] + fields[6]
+    steal = fields[7] if len(fields) > 7 else 0
+    return busy / _CLK_TCK, steal / _CLK_TCK
+
+
+def own_cpu():
+    """CPU seconds of this process and of its reaped children."""
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def wait_quiet():
+    """Wait (up to QUIET['max_wait_s']) until the rest of the machine uses
+    less than QUIET['threshold_cores'] cores over half a second; return the
+    seconds waited.  Other sessions share this 2-core machine."""
+    start = time.perf_counter()
+    while time.perf_counter() - start < QUIET["max_wait_s"]:
+        a, own_a = system_cpu(), own_cpu()
+        if a is None:
+            break
+        time.sleep(0.5)
+        b, own_b = system_cpu(), own_cpu()
+        if (b[0] - a[0]) - (own_b - own_a) < QUIET["threshold_cores"] * 0.5:
+            break
+    return time.perf_counter() - start
+
+
+def measured(func, *args):
+    """Run func(*args) after wait_quiet(); return (result, interference)
+    where interference gives the CPU seconds the rest of the machine used
+    while func ran (machine busy time minus this process and the children
+    it reaped), the steal time and the wait before the run."""
+    waited = wait_quiet() if QUIET["max_wait_s"] > 0 else 0.0
+    kids_a = resource.getrusage(resource.RUSAGE_CHILDREN)
+    a, own_a = system_cpu(), own_cpu()
+    result = func(*args)
+    b, own_b = system_cpu(), own_cpu()
+    kids_b = resource.getrusage(resource.RUSAGE_CHILDREN)
+    # The measured process is the only child reaped meanwhile (GNU time and
+    # veille, or the forked scikit-learn child): its CPU time and faults.
+    info = {"waited_s": waited, "other_cpu_s": None, "steal_s": None,
+            "user_s": kids_b.ru_utime - kids_a.ru_utime,
+            "sys_s": kids_b.ru_stime - kids_a.ru_stime,
+            "minor_faults": kids_b.ru_minflt - kids_a.ru_minflt}
+    if a is not None and b is not None:
+        info["other_cpu_s"] = max(0.0, (b[0] - a[0]) - (own_b - own_a))
+        info["steal_s"] = b[1] - a[1]
+    return result, info
 
 
 def sha256_file(path):
@@ -248,19 +312,29 @@ def run_sklearn(name, path, k, seeds, language, stop_words_fr=None):
     load_s = time.perf_counter() - t0
     runs = []
     for seed in seeds:
-        res = run_forked(sk_cluster, texts, labels, k, seed, language,
-                         stop_words_fr)
+        res, info = measured(run_forked, sk_cluster, texts, labels, k,
+                             seed, language, stop_words_fr)
+        res.update(info)
         runs.append(res)
         log(f"  {name} sklearn seed {seed}: NMI {res['nmi']:.4f} ARI "
             f"{res['ari']:.4f} V {res['v_measure']:.4f} "
             f"{res['total_s']:.2f}s (vectorise {res['vectorise_s']:.2f} svd "
             f"{res['svd_s']:.2f} kmeans {res['kmeans_s']:.2f}) "
-            f"{res['peak_rss_mib']:.0f} MiB")
+            f"{res['peak_rss_mib']:.0f} MiB{interference_note(res)}")
     return {"pipeline": describe_pipeline(language, k), "load_s": load_s,
             "n_documents": len(texts), "n_labels": len(set(labels)),
             "runs": runs, "medians": medians(runs, (
                 "nmi", "ari", "v_measure", "vectorise_s", "svd_s",
                 "kmeans_s", "total_s", "peak_rss_mib"))}
+
+
+def interference_note(res):
+    parts = []
+    if res.get("waited_s", 0) >= 1:
+        parts.append(f"waited {res['waited_s']:.0f}s for a quiet machine")
+    if res.get("other_cpu_s") is not None:
+        parts.append(f"other CPU {res['other_cpu_s']:.2f}s")
+    return f" [{', '.join(parts)}]" if parts else ""
 
 
 def medians(runs, keys):
@@ -330,12 +404,13 @@ def veille_cluster(binary, data, k, seed, extra=()):
 def run_veille_seeds(binary, name, path, k, seeds):
     runs = []
     for seed in seeds:
-        res = veille_cluster(binary, path, k, seed)
+        res, info = measured(veille_cluster, binary, path, k, seed)
+        res.update(info)
         runs.append(res)
         log(f"  {name} veille seed {seed}: NMI {res['nmi']:.4f} ARI "
             f"{res['ari']:.4f} V {res['v_measure']:.4f} "
             f"{res['wall_s']:.2f}s {res['peak_rss_mib']:.0f} MiB "
-            f"(n_labelled {res['n_labelled']})")
+            f"(n_labelled {res['n_labelled']}){interference_note(res)}")
     return {"runs": runs, "medians": medians(
         runs, ("nmi", "ari", "v_measure", "wall_s", "peak_rss_mib"))}
 
@@ -455,11 +530,14 @@ def run_scale(binary, names, manifest, repeats_100k):
         path = names[n]
         runs = []
         for rep in range(repeats):
-            res = veille_cluster(binary, path, 20, 0, extra)
+            res, info = measured(veille_cluster, binary, path, 20, 0,
+                                 extra)
+            res.update(info)
             runs.append(res)
             log(f"  scale {n} {' '.join(extra) or 'full batch'} repeat "
                 f"{rep + 1}/{repeats}: {res['wall_s']:.2f}s "
-                f"{res['peak_rss_mib']:.0f} MiB NMI {res['nmi']:.4f}")
+                f"{res['peak_rss_mib']:.0f} MiB NMI {res['nmi']:.4f}"
+                f"{interference_note(res)}")
         info = manifest["files"][os.path.basename(path)]
         wall = median([r["wall_s"] for r in runs])
         rows.append({
@@ -474,6 +552,10 @@ def run_scale(binary, names, manifest, repeats_100k):
             "text_mb": info["text_bytes"] / 1e6,
             "file_mb": info["bytes"] / 1e6,
             "articles_per_s": n / wall,
+            "other_cpu_s_all": [r.get("other_cpu_s") for r in runs],
+            "user_sys_s_all": [(r.get("user_s"), r.get("sys_s"))
+                               for r in runs],
+            "minor_faults_all": [r.get("minor_faults") for r in runs],
             "command": runs[0]["command"], "runs": runs})
     return rows
 
@@ -497,8 +579,8 @@ def f0(x):
 def quality_table(section):
     sk, ve = section.get("sklearn"), section.get("veille")
     lines = ["| tool | seed | NMI | ARI | V-measure | time s | breakdown s "
-             "| peak RSS MiB |",
-             "|---|---:|---:|---:|---:|---:|---|---:|"]
+             "| peak RSS MiB | other CPU s |",
+             "|---|---:|---:|---:|---:|---:|---|---:|---:|"]
     if sk:
         for r in sk["runs"]:
             lines.append(
@@ -506,14 +588,14 @@ def quality_table(section):
                 f"| {f4(r['ari'])} | {f4(r['v_measure'])} "
                 f"| {f2(r['total_s'])} | vec {r['vectorise_s']:.2f} + svd "
                 f"{r['svd_s']:.2f} + km {r['kmeans_s']:.2f} "
-                f"| {f0(r['peak_rss_mib'])} |")
+                f"| {f0(r['peak_rss_mib'])} | {f2(r.get('other_cpu_s'))} |")
         m = sk["medians"]
         lines.append(
             f"| **scikit-learn median** | | **{f4(m['nmi'])}** "
             f"| **{f4(m['ari'])}** | **{f4(m['v_measure'])}** "
             f"| **{f2(m['total_s'])}** | vec {m['vectorise_s']:.2f} + svd "
             f"{m['svd_s']:.2f} + km {m['kmeans_s']:.2f} "
-            f"| {f0(m['peak_rss_mib'])} |")
+            f"| {f0(m['peak_rss_mib'])} | |")
     if ve:
         for r in ve["runs"]:
             s = r.get("seconds") or {}
@@ -522,12 +604,13 @@ def quality_table(section):
             lines.append(
                 f"| veille | {r['seed']} | {f4(r['nmi'])} | {f4(r['ari'])} "
                 f"| {f4(r['v_measure'])} | {f2(r['wall_s'])} "
-                f"| {br or '-'} (own) | {f0(r['peak_rss_mib'])} |")
+                f"| {br or '-'} (own) | {f0(r['peak_rss_mib'])} "
+                f"| {f2(r.get('other_cpu_s'))} |")
         m = ve["medians"]
         lines.append(
             f"| **veille median** | | **{f4(m['nmi'])}** "
             f"| **{f4(m['ari'])}** | **{f4(m['v_measure'])}** "
-            f"| **{f2(m['wall_s'])}** | | {f0(m['peak_rss_mib'])} |")
+            f"| **{f2(m['wall_s'])}** | | {f0(m['peak_rss_mib'])} | |")
     if sk and ve:
         a, b = sk["medians"]["total_s"], ve["medians"]["wall_s"]
         lines += ["", f"Median time ratio: scikit-learn / veille = "
@@ -542,8 +625,10 @@ def quality_table(section):
 def scale_table(rows):
     lines = ["| articles | options | text MB | repeats | wall s (median) "
              "| all walls s | articles/s | peak RSS MiB | features "
-             "| veille read / fit s | NMI | ARI |",
-             "|---:|---|---:|---:|---:|---|---:|---:|---:|---|---:|---:|"]
+             "| veille read / fit s | CPU user / sys s | minor faults M "
+             "| NMI | ARI | other CPU s |",
+             "|---:|---|---:|---:|---:|---|---:|---:|---:|---|---|---|"
+             "---:|---:|---|"]
     for r in rows:
         s = r.get("veille_seconds") or {}
         own = " / ".join(f"{v:.2f}" for v in s.values()
@@ -554,7 +639,11 @@ def scale_table(rows):
             f"| {', '.join(f'{w:.2f}' for w in r['wall_s_all'])} "
             f"| {r['articles_per_s']:,.0f} | {r['peak_rss_mib']:.0f} "
             f"| {r['n_features'] if r['n_features'] is not None else '-'} "
-            f"| {own or '-'} | {f4(r['nmi'])} | {f4(r['ari'])} |")
+            f"| {own or '-'} "
+            f"| {', '.join(f'{u:.1f} / {y:.1f}' for u, y in r['user_sys_s_all'])} "
+            f"| {', '.join(f'{m / 1e6:.1f}' for m in r['minor_faults_all'])} "
+            f"| {f4(r['nmi'])} | {f4(r['ari'])} "
+            f"| {', '.join(f2(x) for x in r.get('other_cpu_s_all', []))} |")
     return "\n".join(lines)
 
 
@@ -627,7 +716,10 @@ def render_report(results):
                 "- command: `veille cluster --data "
                 "target/compare/splits/scale_Nk.jsonl --k 20 --seed 0 "
                 "--json --quiet` (+ `--batch-size 2048`)",
-                "- 'veille read / fit s' is veille's own `seconds` object.",
+                "- 'veille read / fit s' is veille's own `seconds` object "
+                "(first repeat); 'CPU user / sys s' and 'minor faults M' "
+                "(millions of minor page faults) are per repeat, from the "
+                "rusage of the reaped process.",
                 "", scale_table(sec["rows"]), ""]
     out += ["## How to read this", "",
             "- scikit-learn time: in-process `time.perf_counter` around "
@@ -652,8 +744,15 @@ def render_report(results):
             "(\"Clustering text documents using k-means\") runs it on 4 of "
             "the 20 groups with headers, footers and quotes removed; here "
             "both tools get all 20 groups and the raw texts.",
-            "- Timings on this 2-core machine are sensitive to other load: "
-            "the load averages at start and end are listed above.", ""]
+            "- Other sessions share this 2-core machine. Before each "
+            "measured run the script waits (up to "
+            f"{results['quiet']['max_wait_s']:.0f} s) until the rest of the "
+            "machine uses less than "
+            f"{results['quiet']['threshold_cores']} cores; 'other CPU s' is "
+            "the CPU time the rest of the machine used during the run "
+            "(busy time from /proc/stat minus this harness and the "
+            "children it reaped). A value that is not small next to the "
+            "run's time means that run was slowed by other work.", ""]
     return "\n".join(out)
 
 
@@ -696,6 +795,12 @@ def main(argv=None):
                              "run once)")
     parser.add_argument("--force-scale", action="store_true",
                         help="rebuild the scale corpus even if up to date")
+    parser.add_argument("--quiet-wait", type=float, default=30.0,
+                        help="longest wait, in seconds, for a quiet "
+                             "machine before each measured run (0: none)")
+    parser.add_argument("--quiet-threshold", type=float, default=0.15,
+                        help="CPU use of other processes, in cores, below "
+                             "which the machine counts as quiet")
     parser.add_argument("--stopwords-fr", default=os.path.join(
         ROOT, "data", "stopwords", "fr.txt"))
     parser.add_argument("--out", default=os.path.join(OUT_DIR,
@@ -713,6 +818,8 @@ def main(argv=None):
         parser.error("--seeds is empty")
     if args.scale_repeats < 1:
         parser.error("--scale-repeats must be at least 1")
+    QUIET["max_wait_s"] = max(0.0, args.quiet_wait)
+    QUIET["threshold_cores"] = args.quiet_threshold
 
     binary_path = os.path.abspath(args.veille)
     check_binary(binary_path)
@@ -729,7 +836,7 @@ def main(argv=None):
     try:
         binary = snapshot_binary(binary_path, tmpdir)
         results = {
-            "date": now_iso(), "seeds": seeds,
+            "date": now_iso(), "seeds": seeds, "quiet": dict(QUIET),
             "veille_binary": {
                 "path": binary_path, "sha256": sha256_file(binary),
                 "mtime": time.strftime(

@@ -3,7 +3,8 @@
 #
 # Usage: bash benches/compare/cluster_run.sh [--data DIR] [--veille PATH]
 #            [--build] [cluster_compare.py options: --only 20ng,lemonde,scale
-#            --seeds 0-4 --scale-repeats N --force-scale]
+#            --seeds 0-4 --scale-repeats N --force-scale --quiet-wait S
+#            --quiet-threshold CORES]
 #
 # Steps: (1) the venv of run.sh (target/compare/venv, pinned requirements);
 # (2) the 20ng split (make_splits.py --only 20ng, reused when present);
@@ -23,7 +24,7 @@ BUILD=0
 PASS=()
 
 usage() {
-    sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//'
     exit "${1:-0}"
 }
 
@@ -35,9 +36,9 @@ while [ $# -gt 0 ]; do
         --veille=*) VEILLE="${1#*=}"; shift ;;
         --build) BUILD=1; shift ;;
         -h|--help) usage 0 ;;
-        --only|--seeds|--scale-repeats)
+        --only|--seeds|--scale-repeats|--quiet-wait|--quiet-threshold)
             PASS+=("$1" "${2:?$1 needs a value}"); shift 2 ;;
-        --only=*|--seeds=*|--scale-repeats=*|--force-scale)
+        --only=*|--seeds=*|--scale-repeats=*|--quiet-wait=*|--quiet-threshold=*|--force-scale)
             PASS+=("$1"); shift ;;
         *) echo "cluster_run.sh: unknown argument: $1" >&2; usage 2 >&2 ;;
     esac

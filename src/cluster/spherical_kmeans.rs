@@ -202,6 +202,7 @@ pub fn fit(x: &CsrMatrix, p: &KMeansParams) -> Result<KMeansFit, KMeansError> {
     if distinct < p.k {
         return Err(KMeansError::TooManyClusters { k: p.k, distinct });
     }
+    let xt = x.transpose();
     let runs: Vec<KMeansFit> = (0..p.n_init.max(1))
         .map(|r| {
             let mut rng =
@@ -209,7 +210,7 @@ pub fn fit(x: &CsrMatrix, p: &KMeansParams) -> Result<KMeansFit, KMeansError> {
             let seeds = kmeanspp(x, p.k, &mut rng);
             match p.batch_size {
                 Some(b) if b < x.n_rows() => minibatch(x, seeds, p, b, &mut rng),
-                _ => lloyd(x, seeds, p),
+                _ => lloyd(x, &xt, seeds, p),
             }
         })
         .collect();
@@ -300,36 +301,24 @@ fn centroids_of_rows(x: &CsrMatrix, rows: &[usize]) -> Centroids {
     Centroids::from_sums(k, x.n_cols(), &sums)
 }
 
-/// Sums of member rows per cluster, feature-major, in fixed row blocks reduced in order (the
-/// same result whatever the number of threads).
-fn cluster_sums(x: &CsrMatrix, labels: &[usize], k: usize) -> Vec<f64> {
-    let d = x.n_cols();
-    let idx: Vec<usize> = (0..x.n_rows()).collect();
-    let parts: Vec<Vec<f64>> = idx
-        .par_chunks(4096)
-        .map(|rows| {
-            let mut s = vec![0f64; d * k];
-            for &i in rows {
-                let r = x.row(i);
-                let c = labels[i];
-                for (&j, &v) in r.indices.iter().zip(r.data) {
-                    s[j as usize * k + c] += f64::from(v);
-                }
-            }
-            s
-        })
-        .collect();
-    let mut total = vec![0f64; d * k];
-    for p in parts {
-        for (t, v) in total.iter_mut().zip(p) {
-            *t += v;
+/// Sums of member rows per cluster, feature-major, computed feature by feature through the
+/// transpose `xt` of the rows: every output entry has a single writer, so the work is parallel,
+/// needs no per-thread copies of the k × d sums, and gives the same bits whatever the number
+/// of threads.
+fn cluster_sums(xt: &CsrMatrix, labels: &[usize], k: usize, sums: &mut Vec<f64>) {
+    sums.clear();
+    sums.resize(xt.n_rows() * k, 0.0);
+    sums.par_chunks_mut(k).enumerate().for_each(|(j, s)| {
+        let col = xt.row(j);
+        for (&i, &v) in col.indices.iter().zip(col.data) {
+            s[labels[i as usize]] += f64::from(v);
         }
-    }
-    total
+    });
 }
 
-fn lloyd(x: &CsrMatrix, seeds: Vec<usize>, p: &KMeansParams) -> KMeansFit {
+fn lloyd(x: &CsrMatrix, xt: &CsrMatrix, seeds: Vec<usize>, p: &KMeansParams) -> KMeansFit {
     let k = p.k;
+    let mut sums = Vec::new();
     let mut centroids = centroids_of_rows(x, &seeds);
     let mut prev = f64::NEG_INFINITY;
     let mut assigned = centroids.assign_all(x);
@@ -337,7 +326,7 @@ fn lloyd(x: &CsrMatrix, seeds: Vec<usize>, p: &KMeansParams) -> KMeansFit {
     for it in 0..p.max_iter.max(1) {
         iterations = it + 1;
         let labels: Vec<usize> = assigned.iter().map(|a| a.0).collect();
-        let mut sums = cluster_sums(x, &labels, k);
+        cluster_sums(xt, &labels, k, &mut sums);
         // An empty cluster takes the row that fits its own cluster worst.
         let mut sizes = vec![0usize; k];
         for &l in &labels {
