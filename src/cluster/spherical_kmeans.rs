@@ -232,16 +232,15 @@ pub fn fit(x: &CsrMatrix, p: &KMeansParams) -> Result<KMeansFit, KMeansError> {
             .expect("n_init >= 1"));
     }
     let mut sums = Vec::new();
+    let screening = if x.n_rows() >= SCREENING_MIN_ROWS {
+        SCREENING_ITERATIONS.min(p.max_iter.max(1))
+    } else {
+        p.max_iter.max(1)
+    };
     let mut runs: Vec<Lloyd> = (0..p.n_init.max(1))
         .map(|r| {
             let mut run = Lloyd::start(x, &seeding(r).0);
-            run.run(
-                x,
-                &xt,
-                p,
-                SCREENING_ITERATIONS.min(p.max_iter.max(1)),
-                &mut sums,
-            );
+            run.run(x, &xt, p, screening, &mut sums);
             run
         })
         .collect();
