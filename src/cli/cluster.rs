@@ -1,10 +1,10 @@
 //! `veille cluster`: discover the themes of a corpus.
 
-use super::output::{f3, table};
-use super::{check_output_dir, progress, warn, FieldArgs, Global, UsageError};
+use super::output::f3;
+use super::{check_output_dir, progress, FieldArgs, Global, UsageError};
 use crate::cluster::lsa::LsaMethod;
 use crate::cluster::KChoice;
-use crate::corpus::{self, CorpusError, Document};
+use crate::corpus::{self, Document};
 use crate::eval::cluster_scores;
 use crate::features::{DfBound, TfidfConfig};
 use crate::model::clusters::{ClusterAlgo, ClusterModel, ClusterRun, ClusterSettings};
@@ -149,30 +149,13 @@ pub fn run(args: ClusterArgs, g: &Global) -> anyhow::Result<()> {
     }
     let fields = args.fields.fields();
     let t0 = Instant::now();
-    let mut docs: Vec<Document> = Vec::new();
-    for path in &args.data {
-        let before = docs.len();
-        let stream = corpus::open_articles(path, &fields)?;
-        let report = corpus::collect(
-            stream,
-            args.skip_bad,
-            |e| warn(g.quiet, &format!("skipped: {e}")),
-            &mut docs,
-        )?;
-        if report.skipped > 0 {
-            warn(
-                g.quiet,
-                &format!(
-                    "{}: skipped {} bad record(s)",
-                    path.display(),
-                    report.skipped
-                ),
-            );
-        }
-        if docs.len() == before {
-            return Err(CorpusError::Empty { path: path.clone() }.into());
-        }
-    }
+    let docs = super::read_all(
+        &args.data,
+        &fields,
+        args.skip_bad,
+        g.quiet,
+        corpus::open_articles,
+    )?;
     let read_s = t0.elapsed().as_secs_f64();
     let t1 = Instant::now();
     let bar = progress::bar(docs.len() as u64, "clustering", g.quiet);
@@ -336,25 +319,7 @@ fn print_human(
         );
     }
     println!();
-    let rows: Vec<Vec<String>> = m
-        .clusters()
-        .iter()
-        .map(|c| {
-            vec![
-                c.id.to_string(),
-                c.size.to_string(),
-                c.name.clone(),
-                c.top_terms
-                    .iter()
-                    .skip(3)
-                    .take(7)
-                    .map(|(t, _)| t.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            ]
-        })
-        .collect();
-    print!("{}", table(&["id", "size", "name", "more terms"], &rows));
+    print!("{}", super::cluster_table(m.clusters(), 3, 7, "more terms"));
     for (what, p) in [
         ("clustering", &args.out),
         ("assignments", &args.assignments),

@@ -215,23 +215,9 @@ fn inspect_clustering(args: &InspectArgs, m: &ClusterModel) -> anyhow::Result<()
         meta.crate_version
     );
     println!();
-    let rows: Vec<Vec<String>> = m
-        .clusters()
-        .iter()
-        .map(|c| {
-            vec![
-                c.id.to_string(),
-                c.size.to_string(),
-                c.name.clone(),
-                c.top_terms
-                    .iter()
-                    .take(args.top)
-                    .map(|(t, _)| t.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            ]
-        })
-        .collect();
-    print!("{}", table(&["id", "size", "name", "top terms"], &rows));
+    print!(
+        "{}",
+        super::cluster_table(m.clusters(), 0, args.top, "top terms")
+    );
     Ok(())
 }

@@ -189,10 +189,22 @@ fn read_labelled(
     skip_bad: bool,
     quiet: bool,
 ) -> anyhow::Result<Vec<Document>> {
+    read_all(paths, fields, skip_bad, quiet, corpus::open_labelled)
+}
+
+/// Read documents from each path (in order) with `open`, honouring `--skip-bad`; a path that
+/// yields no document is an error.
+fn read_all(
+    paths: &[PathBuf],
+    fields: &Fields,
+    skip_bad: bool,
+    quiet: bool,
+    open: fn(&Path, &Fields) -> Result<corpus::Documents, CorpusError>,
+) -> anyhow::Result<Vec<Document>> {
     let mut docs = Vec::new();
     for path in paths {
         let before = docs.len();
-        let stream = corpus::open_labelled(path, fields)?;
+        let stream = open(path, fields)?;
         let report = corpus::collect(
             stream,
             skip_bad,
@@ -214,6 +226,33 @@ fn read_labelled(
         }
     }
     Ok(docs)
+}
+
+/// The clusters of a clustering as a table: id, size, name, and terms `skip..skip + take`.
+fn cluster_table(
+    clusters: &[crate::cluster::ClusterInfo],
+    skip: usize,
+    take: usize,
+    terms_header: &str,
+) -> String {
+    let rows: Vec<Vec<String>> = clusters
+        .iter()
+        .map(|c| {
+            vec![
+                c.id.to_string(),
+                c.size.to_string(),
+                c.name.clone(),
+                c.top_terms
+                    .iter()
+                    .skip(skip)
+                    .take(take)
+                    .map(|(t, _)| t.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ]
+        })
+        .collect();
+    output::table(&["id", "size", "name", terms_header], &rows)
 }
 
 /// A warning on stderr unless `--quiet`.
