@@ -304,19 +304,25 @@ impl Vectorizer {
             .map(|range| analyse_part(&analyzer, &texts[range.clone()], progress))
             .collect();
 
-        // 2. One sorted stem list; remap each part's local ids onto it.
-        let mut all_stems: Vec<Box<str>> = analysed
+        // 2. One sorted stem list (borrowed from the parts: only kept stems are copied, at
+        // step 5); remap each part's local ids onto it through a hash index.
+        let mut all_stems: Vec<&str> = analysed
             .iter()
-            .flat_map(|p| p.stems.iter().cloned())
+            .flat_map(|p| p.stems.iter().map(|s| &**s))
             .collect();
         all_stems.sort_unstable();
         all_stems.dedup();
+        let index: FxHashMap<&str, u32> = all_stems
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (*s, i as u32))
+            .collect();
         let remaps: Vec<Vec<u32>> = analysed
             .par_iter()
             .map(|p| {
                 p.stems
                     .iter()
-                    .map(|s| all_stems.binary_search(s).map_or(OOV, |i| i as u32))
+                    .map(|s| index.get(&**s).copied().unwrap_or(OOV))
                     .collect()
             })
             .collect();
@@ -389,9 +395,10 @@ impl Vectorizer {
         for (i, s) in all_stems.into_iter().enumerate() {
             if used[i] {
                 renum[i] = stems.len() as u32;
-                stems.push(s);
+                stems.push(Box::<str>::from(s));
             }
         }
+        drop(index);
         let display = display_forms(&analysed, &remaps, &renum, &stems);
 
         let mut grams = Vec::new();
