@@ -306,14 +306,25 @@ impl Classifier {
         threshold: Option<f64>,
         scratch: &mut Vec<f64>,
     ) -> Prediction {
-        scratch.resize(self.model.n_classes(), 0.0);
-        self.model.scores_into(row, scratch);
-        self.calibration.apply(scratch);
-        let probs = scratch.clone();
+        let labels = self.predict_into(row, threshold, scratch);
         Prediction {
-            labels: self.decide(&probs, threshold),
-            probs,
+            labels,
+            probs: scratch.clone(),
         }
+    }
+
+    /// Like [`Classifier::predict_row`], leaving the probabilities in `probs` (no copy: the
+    /// classification hot path).
+    pub fn predict_into(
+        &self,
+        row: RowView<'_>,
+        threshold: Option<f64>,
+        probs: &mut Vec<f64>,
+    ) -> Vec<u32> {
+        probs.resize(self.model.n_classes(), 0.0);
+        self.model.scores_into(row, probs);
+        self.calibration.apply(probs);
+        self.decide(probs, threshold)
     }
 
     /// The decision rule on calibrated probabilities.

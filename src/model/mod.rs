@@ -376,10 +376,7 @@ impl Scorer for Model {
     }
 
     fn score(&self, row: RowView<'_>, threshold: Option<f64>, scores: &mut Vec<f64>) -> Vec<u32> {
-        let pred = self.classifier.predict_row(row, threshold, scores);
-        scores.clear();
-        scores.extend_from_slice(&pred.probs);
-        pred.labels
+        self.classifier.predict_into(row, threshold, scores)
     }
 
     fn weight(&self, feature: usize, output: usize) -> f32 {
