@@ -31,6 +31,32 @@ fn train(data: &Path, out: &Path, extra: &[&str]) -> Value {
     serde_json::from_slice(&output).unwrap()
 }
 
+/// Parse JSON Lines.
+fn jsonl(text: &str) -> Vec<Value> {
+    text.lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// Read a JSON Lines file.
+fn read_jsonl(path: &Path) -> Vec<Value> {
+    jsonl(&std::fs::read_to_string(path).unwrap())
+}
+
+/// `veille classify --format jsonl --model MODEL PATH`, which must succeed, as parsed lines.
+fn classify_jsonl(model: &Path, path: &Path) -> Vec<Value> {
+    let out = veille()
+        .args(["classify", "--format", "jsonl", "--model"])
+        .arg(model)
+        .arg(path)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    jsonl(&String::from_utf8(out).unwrap())
+}
+
 /// Run, expect exit code 2 and a one-line error containing `needle`.
 fn fails_with(cmd: &mut Command, needle: &str) {
     let out = cmd.assert().code(2).get_output().clone();
@@ -73,20 +99,7 @@ fn train_evaluate_classify_inspect_round_trip() {
     assert_eq!(report["per_label"].as_array().unwrap().len(), 3);
     assert!(report["confusion_matrix"].is_array());
 
-    let out = veille()
-        .args(["classify", "--format", "jsonl", "--model"])
-        .arg(&model)
-        .arg(fixture("single.jsonl"))
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let lines: Vec<Value> = String::from_utf8(out)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines = classify_jsonl(&model, &fixture("single.jsonl"));
     assert_eq!(lines.len(), 15);
     let first = &lines[0];
     assert_eq!(first["id"], "s1");
@@ -439,11 +452,7 @@ fn shipped_model_classifies_the_samples() {
         .success()
         .get_output()
         .clone();
-    let lines: Vec<Value> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines = jsonl(&String::from_utf8(out.stdout).unwrap());
     let by_id = |needle: &str| {
         lines
             .iter()
@@ -556,20 +565,7 @@ fn trains_from_a_folder_per_label_and_classifies_a_folder() {
     assert_eq!(s["n_labels"], 3);
     // A stray file at the top of the folder is not a labelled article and is ignored.
     std::fs::write(corpus.join("README"), "not an article").unwrap();
-    let out = veille()
-        .args(["classify", "--format", "jsonl", "--model"])
-        .arg(&model)
-        .arg(corpus.join("cyber"))
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let lines: Vec<Value> = String::from_utf8(out)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines = classify_jsonl(&model, &corpus.join("cyber"));
     assert_eq!(lines.len(), 5);
     assert!(lines.iter().filter(|v| v["labels"][0] == "cyber").count() >= 4);
 }
@@ -741,11 +737,7 @@ fn identical_articles_share_a_cluster_and_too_many_clusters_is_an_error() {
         .arg(&assignments)
         .assert()
         .success();
-    let lines: Vec<Value> = std::fs::read_to_string(&assignments)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines = read_jsonl(&assignments);
     assert!(lines[..4]
         .iter()
         .all(|l| l["cluster"] == lines[0]["cluster"]));
@@ -797,25 +789,8 @@ fn a_saved_clustering_assigns_articles_as_it_did_and_exports_labels() {
         .arg(&export)
         .assert()
         .success();
-    let first: Vec<Value> = std::fs::read_to_string(&assignments)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    let out = veille()
-        .args(["classify", "--format", "jsonl", "--model"])
-        .arg(&model)
-        .arg(&data)
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let again: Vec<Value> = String::from_utf8(out)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let first = read_jsonl(&assignments);
+    let again = classify_jsonl(&model, &data);
     assert_eq!(first.len(), again.len());
     for (a, b) in first.iter().zip(&again) {
         assert_eq!(a["id"], b["id"]);
@@ -873,22 +848,8 @@ fn linfa_clusterers_run_save_and_reload() {
         let v: Value = serde_json::from_slice(&out).unwrap();
         assert_eq!(v["algo"], algo);
         assert!(v["nmi"].as_f64().unwrap() >= 0.0, "{algo}: {v}");
-        let first: Vec<Value> = std::fs::read_to_string(&assignments)
-            .unwrap()
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect();
-        let out = veille()
-            .args(["classify", "--format", "jsonl", "--model"])
-            .arg(&model)
-            .arg(&data)
-            .assert()
-            .success()
-            .get_output()
-            .stdout
-            .clone();
-        for (a, line) in first.iter().zip(String::from_utf8(out).unwrap().lines()) {
-            let b: Value = serde_json::from_str(line).unwrap();
+        let first = read_jsonl(&assignments);
+        for (a, b) in first.iter().zip(&classify_jsonl(&model, &data)) {
             assert_eq!(
                 b["labels"],
                 serde_json::json!([a["name"]]),
