@@ -57,7 +57,8 @@ from sklearn.preprocessing import Normalizer
 from common import OUT_DIR, ROOT, SPLITS_DIR, median, now_iso
 from report import cpu_model, mem_total_gib
 from sklearn_baselines import run_forked, vm_rss_mib
-from veille_runs import VeilleError, check_binary, run_timed, veille_version
+from veille_runs import (VeilleError, check_binary, parse_json_object,  # noqa: E402
+                         run_timed, veille_version)
 
 SECTIONS = ("20ng", "lemonde", "scale")
 TOKEN_PATTERN = r"(?u)\b\w\w+\b"
@@ -350,20 +351,7 @@ CLUSTER_REQUIRED = ("k", "nmi", "ari", "v_measure", "n_labelled")
 
 
 def parse_cluster_output(stdout, cmd):
-    text = stdout.strip()
-    obj = None
-    try:
-        obj = json.loads(text)
-    except json.JSONDecodeError:
-        lines = [ln for ln in text.splitlines() if ln.strip()]
-        if lines:
-            try:
-                obj = json.loads(lines[-1])
-            except json.JSONDecodeError:
-                pass
-    if not isinstance(obj, dict):
-        raise VeilleError(f"expected one JSON object on stdout of "
-                          f"{' '.join(cmd)}, got:\n{text[:2000]!r}")
+    obj = parse_json_object(stdout, cmd)
     missing = [key for key in CLUSTER_REQUIRED
                if isinstance(obj.get(key), bool)
                or not isinstance(obj.get(key), (int, float))]

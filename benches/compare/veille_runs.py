@@ -94,8 +94,8 @@ def run_timed(cmd, stdout_path=None):
     return wall, peak_kib / 1024.0, stdout, stderr
 
 
-def parse_train_output(stdout, kind, cmd):
-    """Parse and check the JSON object `veille train --json` prints."""
+def parse_json_object(stdout, cmd):
+    """The one JSON object a `veille ... --json` command prints on stdout."""
     text = stdout.strip()
     obj = None
     try:
@@ -111,6 +111,12 @@ def parse_train_output(stdout, kind, cmd):
     if not isinstance(obj, dict):
         raise VeilleError(f"expected one JSON object on stdout of "
                           f"{' '.join(cmd)}, got:\n{text[:2000]!r}")
+    return obj
+
+
+def parse_train_output(stdout, kind, cmd):
+    """Parse and check the JSON object `veille train --json` prints."""
+    obj = parse_json_object(stdout, cmd)
     metrics = {}
     missing = []
     keys = REQUIRED + (MULTI_EXTRA if kind == "multi" else ())
