@@ -57,7 +57,7 @@ from sklearn.preprocessing import Normalizer
 from common import OUT_DIR, ROOT, SPLITS_DIR, median, now_iso
 from report import cpu_model, mem_total_gib
 from sklearn_baselines import run_forked, vm_rss_mib
-from veille_runs import (VeilleError, check_binary, parse_json_object,  # noqa: E402
+from veille_runs import (VeilleError, check_binary, parse_json_object,
                          run_timed, veille_version)
 
 SECTIONS = ("20ng", "lemonde", "scale")
