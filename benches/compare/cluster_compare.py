@@ -29,7 +29,6 @@ Outputs: target/compare/cluster.json and target/compare/cluster_report.md.
 """
 
 import argparse
-import hashlib
 import json
 import os
 import platform
@@ -55,6 +54,7 @@ from sklearn.metrics import (adjusted_rand_score, completeness_score,
 from sklearn.preprocessing import Normalizer
 
 from common import OUT_DIR, ROOT, SPLITS_DIR, median, now_iso
+from make_splits import dump_record, sha256_file
 from report import cpu_model, mem_total_gib
 from sklearn_baselines import run_forked, vm_rss_mib
 from veille_runs import (VeilleError, check_binary, parse_json_object,
@@ -73,9 +73,6 @@ SCALE_RECIPE = ("v1: 20ng train+test in that order; copy 0 = original line; "
                 "'\\ncopy{c}', id '{id}~copy{c}'; each copy in the order "
                 "random.Random('veille-scale-order:{c}').shuffle; copies "
                 "0,1,2,... concatenated and cut at 100000")
-
-_LINE_BREAK_ESCAPES = {"\u2028": "\\u2028", "\u2029": "\\u2029",
-                       "\u0085": "\\u0085"}
 
 
 def log(msg):
@@ -153,21 +150,6 @@ def measured(func, *args):
         info["other_cpu_s"] = max(0.0, (b[0] - a[0]) - (own_b - own_a))
         info["steal_s"] = b[1] - a[1]
     return result, info
-
-
-def sha256_file(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def dump_record(record):
-    line = json.dumps(record, ensure_ascii=False)
-    for char, escape in _LINE_BREAK_ESCAPES.items():
-        line = line.replace(char, escape)
-    return line
 
 
 def read_jsonl_raw(path):
