@@ -39,6 +39,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod bench;
 pub mod classify;
 pub mod cli;
 pub mod cluster;

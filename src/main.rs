@@ -3,7 +3,13 @@
 
 use clap::Parser;
 
+// Counts heap bytes only inside `veille bench`'s measurement scopes (one relaxed load per
+// allocation otherwise).
+#[global_allocator]
+static ALLOC: veille::bench::TrackingAlloc = veille::bench::TrackingAlloc::new();
+
 fn main() {
+    veille::bench::memory::mark_installed();
     let cli = veille::cli::Cli::parse();
     if let Err(e) = veille::cli::run(cli) {
         eprintln!("veille: error: {}", veille::cli::one_line(&e));

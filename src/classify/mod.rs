@@ -150,6 +150,10 @@ impl ClassifierParams {
     pub fn new() -> Self {
         Self::default()
     }
+    /// The hyperparameters as set, before checking.
+    pub fn get(&self) -> &ValidClassifierParams {
+        &self.0
+    }
     /// Set the estimator.
     pub fn algo(mut self, algo: Algo) -> Self {
         self.0.algo = algo;

@@ -2,10 +2,8 @@
 
 use super::output::f3;
 use super::{check_output_dir, progress, FieldArgs, Global, UsageError};
-use crate::cluster::lsa::LsaMethod;
 use crate::cluster::KChoice;
 use crate::corpus::{self, Document};
-use crate::eval::cluster_scores;
 use crate::features::{DfBound, TfidfConfig};
 use crate::model::clusters::{ClusterAlgo, ClusterModel, ClusterRun, ClusterSettings};
 use crate::model::file::write_atomic;
@@ -13,7 +11,6 @@ use crate::text::{AnalyzerConfig, Language};
 use anyhow::Context;
 use clap::Args;
 use serde_json::{json, Value};
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -90,26 +87,7 @@ pub struct ClusterArgs {
 }
 
 pub fn run(args: ClusterArgs, g: &Global) -> anyhow::Result<()> {
-    let algo = match args.algo.as_str() {
-        "spherical-kmeans" | "spherical" | "kmeans" => ClusterAlgo::Spherical,
-        "lsa-kmeans" => ClusterAlgo::Lsa(LsaMethod::KMeans),
-        "lsa-gmm" => ClusterAlgo::Lsa(LsaMethod::Gmm),
-        "lsa-dbscan" => {
-            if !(args.eps > 0.0 && args.eps <= 2.0) || args.min_points == 0 {
-                return Err(UsageError("--eps must be in (0, 2] and --min-points at least 1".into()).into());
-            }
-            ClusterAlgo::Lsa(LsaMethod::Dbscan {
-                eps: args.eps,
-                min_points: args.min_points,
-            })
-        }
-        other => {
-            return Err(UsageError(format!(
-                "unknown clusterer '{other}' (expected spherical-kmeans, lsa-kmeans, lsa-gmm or lsa-dbscan)"
-            ))
-            .into())
-        }
-    };
+    let algo = ClusterAlgo::from_name(&args.algo, args.eps, args.min_points).map_err(UsageError)?;
     if args.lsa_dims == 0 {
         return Err(UsageError("--lsa-dims must be at least 1".into()).into());
     }
@@ -181,7 +159,7 @@ pub fn run(args: ClusterArgs, g: &Global) -> anyhow::Result<()> {
     if let Some(p) = &args.export_labels {
         write_atomic(p, &export_jsonl(&docs, &run)?)?;
     }
-    let quality = score_against_labels(&docs, &run);
+    let quality = run.score_against_labels(&docs);
     let summary = summary_json(&run, quality.as_ref(), read_s, fit_s);
     if args.json {
         println!("{}", serde_json::to_string(&summary)?);
@@ -189,30 +167,6 @@ pub fn run(args: ClusterArgs, g: &Global) -> anyhow::Result<()> {
         print_human(&run, quality.as_ref(), fit_s, &args);
     }
     Ok(())
-}
-
-/// Scores against the labels of the single-label articles, if any carry one.
-fn score_against_labels(
-    docs: &[Document],
-    run: &ClusterRun,
-) -> Option<(crate::eval::ClusterScores, usize)> {
-    let mut names: BTreeMap<&str, usize> = BTreeMap::new();
-    let (mut truth, mut pred) = (Vec::new(), Vec::new());
-    for (d, a) in docs.iter().zip(&run.assignments) {
-        // Articles without any known term have no cluster: they are left out, as are
-        // multi-label ones.
-        if let (Some(l), Some((c, _))) = (&d.labels, a) {
-            if let [one] = l.as_slice() {
-                let n = names.len();
-                truth.push(*names.entry(one.as_str()).or_insert(n));
-                pred.push(*c);
-            }
-        }
-    }
-    if truth.is_empty() {
-        return None;
-    }
-    Some((cluster_scores(&truth, &pred), truth.len()))
 }
 
 fn summary_json(

@@ -1,6 +1,7 @@
 //! The command line: one file per command. `main.rs` only parses and reports; the library
 //! does the work.
 
+mod bench;
 mod classify;
 mod cluster;
 mod evaluate;
@@ -28,7 +29,8 @@ use std::path::{Path, PathBuf};
         veille train --data articles.jsonl --out themes.veille --cv 5\n  \
         veille evaluate --model themes.veille --data test.jsonl --json\n  \
         veille cluster --data pile.jsonl --k auto --out clusters.veille\n  \
-        veille inspect --model themes.veille\n\n\
+        veille inspect --model themes.veille\n  \
+        veille bench --data train.jsonl --test test.jsonl --report bench.html\n\n\
         Exit codes: 0 success, 2 bad usage or bad input, 1 internal failure."
 )]
 pub struct Cli {
@@ -61,6 +63,9 @@ enum Command {
     Cluster(cluster::ClusterArgs),
     /// Show what a saved model is: labels, vocabulary, settings, training run, top terms.
     Inspect(inspect::InspectArgs),
+    /// Compare estimators and settings on a labelled corpus: quality, fit time, predict
+    /// throughput, memory, model size; a table, JSON or an HTML report.
+    Bench(bench::BenchArgs),
 }
 
 /// Field names of input records.
@@ -113,6 +118,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Classify(a) => classify::run(a, &cli.global),
         Command::Cluster(a) => cluster::run(a, &cli.global),
         Command::Inspect(a) => inspect::run(a, &cli.global),
+        Command::Bench(a) => bench::run(a, &cli.global),
     }
 }
 

@@ -88,15 +88,7 @@ pub struct TrainArgs {
 }
 
 pub(super) fn parse_ngrams(s: &str) -> Result<(usize, usize), UsageError> {
-    let bad = || UsageError(format!("--ngrams: expected MIN-MAX like 1-2, got '{s}'"));
-    let (a, b) = match s.split_once('-') {
-        Some((a, b)) => (a, b),
-        None => (s, s),
-    };
-    Ok((
-        a.trim().parse().map_err(|_| bad())?,
-        b.trim().parse().map_err(|_| bad())?,
-    ))
+    crate::text::parse_ngram_range(s).map_err(|e| UsageError(format!("--ngrams: {e}")))
 }
 
 impl TrainArgs {

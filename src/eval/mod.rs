@@ -6,4 +6,4 @@ pub mod split;
 
 pub use cluster_metrics::{cluster_scores, ClusterScores};
 pub use metrics::{macro_f1_single, ClassificationReport, LabelScores};
-pub use split::{cross_validate, folds, CvError};
+pub use split::{cross_validate, folds, train_test_split, CvError};

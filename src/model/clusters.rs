@@ -11,9 +11,11 @@ use crate::cluster::lsa::{LsaClusterError, LsaClustering, LsaMethod};
 use crate::cluster::spherical_kmeans::{self, Centroids, KMeansError, KMeansParams};
 use crate::cluster::{ClusterInfo, KChoice};
 use crate::corpus::Document;
+use crate::eval::{cluster_scores, ClusterScores};
 use crate::features::{DfBound, RowView, TfidfConfig, TfidfError, Vectorizer};
 use crate::text::{Analyzer, AnalyzerConfig, AnalyzerError};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 /// The kind string of clustering model files.
@@ -57,7 +59,32 @@ pub enum ClusterAlgo {
     Lsa(LsaMethod),
 }
 
+/// Every clusterer name accepted by `--algo`.
+pub const CLUSTER_ALGO_NAMES: [&str; 4] =
+    ["spherical-kmeans", "lsa-kmeans", "lsa-gmm", "lsa-dbscan"];
+
 impl ClusterAlgo {
+    /// The clusterer called `name`; DBSCAN takes `eps` (in (0, 2]) and `min_points` (>= 1).
+    pub fn from_name(name: &str, eps: f64, min_points: usize) -> Result<ClusterAlgo, String> {
+        Ok(match name {
+            "spherical-kmeans" | "spherical" | "kmeans" => ClusterAlgo::Spherical,
+            "lsa-kmeans" => ClusterAlgo::Lsa(LsaMethod::KMeans),
+            "lsa-gmm" => ClusterAlgo::Lsa(LsaMethod::Gmm),
+            "lsa-dbscan" => {
+                if !(eps > 0.0 && eps <= 2.0) || min_points == 0 {
+                    return Err("DBSCAN needs eps in (0, 2] and min-points at least 1".into());
+                }
+                ClusterAlgo::Lsa(LsaMethod::Dbscan { eps, min_points })
+            }
+            other => {
+                return Err(format!(
+                    "unknown clusterer '{other}' (expected {})",
+                    CLUSTER_ALGO_NAMES.join(", ")
+                ))
+            }
+        })
+    }
+
     /// Name as on the command line.
     pub fn name(self) -> &'static str {
         match self {
@@ -174,6 +201,30 @@ pub struct ClusterRun {
     /// (cluster, similarity to its centroid) of each article, in input order; `None` for an
     /// article with no term of the vocabulary (as `classify` does with it).
     pub assignments: Vec<Option<(usize, f64)>>,
+}
+
+impl ClusterRun {
+    /// Scores against the labels of the single-label articles (`docs` are the clustered ones,
+    /// in order) and how many articles were scored; `None` when no article carries one label.
+    /// Articles without any known term have no cluster and are left out, as are multi-label
+    /// ones.
+    pub fn score_against_labels(&self, docs: &[Document]) -> Option<(ClusterScores, usize)> {
+        let mut names: BTreeMap<&str, usize> = BTreeMap::new();
+        let (mut truth, mut pred) = (Vec::new(), Vec::new());
+        for (d, a) in docs.iter().zip(&self.assignments) {
+            if let (Some(l), Some((c, _))) = (&d.labels, a) {
+                if let [one] = l.as_slice() {
+                    let n = names.len();
+                    truth.push(*names.entry(one.as_str()).or_insert(n));
+                    pred.push(*c);
+                }
+            }
+        }
+        if truth.is_empty() {
+            return None;
+        }
+        Some((cluster_scores(&truth, &pred), truth.len()))
+    }
 }
 
 impl ClusterModel {
@@ -332,7 +383,12 @@ impl ClusterModel {
 
     /// Save atomically to `path`.
     pub fn save(&self, path: &Path) -> Result<(), ModelFileError> {
-        file::write_atomic(path, &file::encode(KIND, self)?)
+        file::write_atomic(path, &self.to_bytes()?)
+    }
+
+    /// The file bytes of this clustering.
+    pub fn to_bytes(&self) -> Result<Vec<u8>, ModelFileError> {
+        file::encode(KIND, self)
     }
 
     /// Load from `path`, checking format, checksum and stemmer.

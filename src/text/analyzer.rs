@@ -61,6 +61,16 @@ pub enum AnalyzerError {
     MinTokenChars,
 }
 
+/// A word n-gram range written `MIN-MAX` (`1-2`) or `N` (`1`, i.e. `1-1`).
+pub fn parse_ngram_range(s: &str) -> Result<(usize, usize), String> {
+    let bad = || format!("expected MIN-MAX like 1-2, got '{s}'");
+    let (a, b) = s.split_once('-').unwrap_or((s, s));
+    Ok((
+        a.trim().parse().map_err(|_| bad())?,
+        b.trim().parse().map_err(|_| bad())?,
+    ))
+}
+
 impl AnalyzerConfig {
     /// Validate the settings.
     pub fn check(&self) -> Result<(), AnalyzerError> {

@@ -9,6 +9,7 @@ pub mod stopwords;
 pub mod tokenize;
 
 pub use analyzer::{
-    Analyzed, Analyzer, AnalyzerConfig, AnalyzerError, Interner, TermMap, TokenCache, OOV,
+    parse_ngram_range, Analyzed, Analyzer, AnalyzerConfig, AnalyzerError, Interner, TermMap,
+    TokenCache, OOV,
 };
 pub use language::{detect_any, Language, ALL_LANGUAGES};

@@ -1,0 +1,321 @@
+//! `veille bench`: compare configurations on a labelled corpus.
+
+use super::output::table;
+use super::{check_output_dir, progress, read_labelled, FieldArgs, Global, UsageError};
+use crate::bench::scaling::{auto_sizes, run_scaling, ScalingPlan};
+use crate::bench::{
+    grid, run_config, BenchConfig, BenchReport, Machine, Metric, Protocol, Task, DEFAULT_GRID,
+    TABLE_HEADER,
+};
+use crate::model::file::write_atomic;
+use crate::model::targets_of;
+use anyhow::Context;
+use clap::Args;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Labelled articles: JSON Lines, CSV, or a folder with one sub-folder per label. Repeat
+    /// for several files. Without --test or --cv, a seeded stratified share is held out.
+    #[arg(long, value_name = "PATH", required_unless_present = "print_grid")]
+    data: Vec<PathBuf>,
+    /// Labelled test articles: fit on --data, score on these.
+    #[arg(long, value_name = "PATH", conflicts_with = "cv")]
+    test: Option<PathBuf>,
+    /// K-fold cross-validation instead of one held-out set.
+    #[arg(long, value_name = "K")]
+    cv: Option<usize>,
+    /// Share of --data held out for testing when neither --test nor --cv is given.
+    #[arg(long, default_value_t = 0.2, value_name = "F")]
+    test_fraction: f64,
+    /// Seed of the split or of the folds.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// The configurations to compare, as a TOML file (see --print-grid for the default one
+    /// and the format).
+    #[arg(long, value_name = "FILE")]
+    grid: Option<PathBuf>,
+    /// Print the default grid (a commented TOML file to copy and edit) and exit.
+    #[arg(long)]
+    print_grid: bool,
+    /// The metric classifiers are ranked by: accuracy, macro-f1 or micro-f1 (default:
+    /// macro-f1, micro-f1 for multi-label data).
+    #[arg(long, value_name = "NAME")]
+    metric: Option<Metric>,
+    /// Also measure how the default pipeline scales: training subsets of these sizes
+    /// (comma-separated, or `auto` for 1k, 2k, 5k, 10k, ... up to all of them), then
+    /// vocabulary caps of --scaling-vocab on all of them. Needs a held-out test set.
+    #[arg(long, value_name = "SIZES|auto")]
+    scaling: Option<String>,
+    /// Vocabulary caps (max_features) of the scaling series.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "1000,10000,100000",
+        value_name = "N,..."
+    )]
+    scaling_vocab: Vec<usize>,
+    /// Print one JSON object on stdout.
+    #[arg(long)]
+    json: bool,
+    /// Also write a self-contained HTML page: the table, quality against cost, the confusion
+    /// matrix of the best classifier, the scaling plots.
+    #[arg(long, value_name = "FILE.html")]
+    report: Option<PathBuf>,
+    /// Skip malformed records with a warning instead of stopping.
+    #[arg(long)]
+    skip_bad: bool,
+    #[command(flatten)]
+    fields: FieldArgs,
+}
+
+fn load_grid(path: Option<&Path>) -> anyhow::Result<Vec<BenchConfig>> {
+    let configs = match path {
+        None => grid::parse(DEFAULT_GRID, Path::new("<default grid>")),
+        Some(p) => {
+            let text = std::fs::read(p)
+                .map_err(|e| UsageError(format!("{}: cannot read: {e}", p.display())))?;
+            let text = String::from_utf8(text)
+                .map_err(|_| UsageError(format!("{}: not UTF-8 text", p.display())))?;
+            grid::parse(&text, p)
+        }
+    };
+    configs.map_err(|e| UsageError(e.to_string()).into())
+}
+
+fn parse_sizes(spec: &str, n_train: usize) -> Result<Vec<usize>, UsageError> {
+    if spec == "auto" {
+        return Ok(auto_sizes(n_train));
+    }
+    let mut sizes = Vec::new();
+    for part in spec.split(',') {
+        let n: usize = part
+            .trim()
+            .parse()
+            .ok()
+            .filter(|&n| n >= 2)
+            .ok_or_else(|| {
+                UsageError(format!(
+                    "--scaling: expected sizes like 1000,10000 or auto, got '{part}'"
+                ))
+            })?;
+        if n > n_train {
+            return Err(UsageError(format!(
+                "--scaling: {n} articles asked, the training set has {n_train}"
+            )));
+        }
+        sizes.push(n);
+    }
+    Ok(sizes)
+}
+
+pub fn run(args: BenchArgs, g: &Global) -> anyhow::Result<()> {
+    if args.print_grid {
+        print!("{DEFAULT_GRID}");
+        return Ok(());
+    }
+    let configs = load_grid(args.grid.as_deref())?;
+    if !(args.test_fraction > 0.0 && args.test_fraction < 1.0) {
+        return Err(UsageError("--test-fraction must be between 0 and 1".into()).into());
+    }
+    if let Some(r) = &args.report {
+        check_output_dir(r)?;
+    }
+    let fields = args.fields.fields();
+    let spin = progress::spinner("reading", g.quiet);
+    let docs = read_labelled(&args.data, &fields, args.skip_bad, g.quiet)?;
+    let test = match &args.test {
+        Some(p) => Some(read_labelled(
+            std::slice::from_ref(p),
+            &fields,
+            args.skip_bad,
+            g.quiet,
+        )?),
+        None => None,
+    };
+    spin.finish_and_clear();
+    let (labels, targets) = targets_of(&docs).map_err(|e| UsageError(e.to_string()))?;
+    let multilabel = targets.is_multilabel();
+    let metric = args.metric.unwrap_or(if multilabel {
+        Metric::MicroF1
+    } else {
+        Metric::MacroF1
+    });
+    let protocol = match (test, args.cv) {
+        (Some(test), _) => Protocol::Holdout { train: docs, test },
+        (None, Some(k)) => {
+            if k < 2 || k > docs.len() {
+                return Err(UsageError(format!(
+                    "--cv {k}: cannot make {k} folds from {} articles",
+                    docs.len()
+                ))
+                .into());
+            }
+            Protocol::CrossValidation {
+                docs,
+                k,
+                seed: args.seed,
+            }
+        }
+        (None, None) => {
+            if docs.len() < 2 {
+                return Err(
+                    UsageError("cannot hold out a test set from one article".into()).into(),
+                );
+            }
+            Protocol::split(docs, args.test_fraction, args.seed)?
+        }
+    };
+    let (n_train, n_test) = match &protocol {
+        Protocol::Holdout { train, test } => (train.len(), test.len()),
+        Protocol::CrossValidation { docs, .. } => (docs.len(), 0),
+    };
+    let sizes = match (&args.scaling, &protocol) {
+        (None, _) => None,
+        (Some(_), Protocol::CrossValidation { .. }) => {
+            return Err(UsageError(
+                "--scaling needs a held-out test set (--test or --test-fraction), not --cv".into(),
+            )
+            .into())
+        }
+        (Some(spec), Protocol::Holdout { train, .. }) => Some(parse_sizes(spec, train.len())?),
+    };
+    if multilabel
+        && configs
+            .iter()
+            .any(|c| matches!(c.task, Task::Cluster { .. }))
+    {
+        super::warn(
+            g.quiet,
+            "clusterers are scored against single labels only; multi-label articles are left out of NMI/ARI",
+        );
+    }
+
+    let rounds = crate::bench::run::rounds_of(&protocol);
+    let bar = progress::bar((configs.len() * rounds) as u64, "bench", g.quiet);
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    let mut results = Vec::with_capacity(configs.len());
+    for c in &configs {
+        bar.set_message(c.name.clone());
+        let r = run_config(c, &protocol, metric, &|| bar.inc(1));
+        if let crate::bench::Outcome::Failed { error } = &r.outcome {
+            bar.suspend(|| super::warn(g.quiet, &format!("{}: failed: {error}", c.name)));
+        }
+        results.push(r);
+    }
+    bar.finish_and_clear();
+
+    let mut scaling = Vec::new();
+    if let (Some(sizes), Protocol::Holdout { train, test }) = (&sizes, &protocol) {
+        let caps: Vec<usize> = args
+            .scaling_vocab
+            .iter()
+            .copied()
+            .filter(|&c| c > 0)
+            .collect();
+        let bar = progress::bar((sizes.len() + caps.len()) as u64, "scaling", g.quiet);
+        bar.enable_steady_tick(std::time::Duration::from_millis(200));
+        let settings = crate::model::TrainSettings::default();
+        let plan = ScalingPlan {
+            sizes: sizes.clone(),
+            caps,
+            seed: args.seed,
+        };
+        scaling = run_scaling(&settings, train, test, &plan, metric, &|_| bar.inc(1))
+            .map_err(|e| anyhow::anyhow!(e))?;
+        bar.finish_and_clear();
+    }
+
+    let mut report = BenchReport {
+        veille_version: env!("CARGO_PKG_VERSION").to_string(),
+        date: crate::bench::utc_now(),
+        machine: Machine::current(),
+        data: args.data.iter().map(|p| p.display().to_string()).collect(),
+        protocol: protocol.describe(),
+        n_train,
+        n_test,
+        n_labels: labels.len(),
+        multilabel,
+        metric,
+        results,
+        best: None,
+        best_clusterer: None,
+        scaling,
+    };
+    report.rank();
+    if let Some(path) = &args.report {
+        write_atomic(path, crate::bench::html::render(&report).as_bytes())
+            .with_context(|| format!("cannot write the report to {}", path.display()))?;
+    }
+    if args.json {
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        print_human(&report, args.report.as_deref());
+    }
+    Ok(())
+}
+
+fn print_human(report: &BenchReport, html: Option<&Path>) {
+    println!(
+        "{} · {} labels{} · ranked by {}",
+        report.protocol,
+        report.n_labels,
+        if report.multilabel {
+            " (multi-label)"
+        } else {
+            ""
+        },
+        report.metric.name()
+    );
+    println!();
+    print!("{}", table(&TABLE_HEADER, &report.table_rows()));
+    if let Some(best) = &report.best {
+        println!("\nbest classifier: {best}");
+    }
+    if let Some(best) = &report.best_clusterer {
+        println!("best clusterer: {best}");
+    }
+    if !report.scaling.is_empty() {
+        println!("\nscaling of the default pipeline:");
+        let rows: Vec<Vec<String>> = report
+            .scaling
+            .iter()
+            .map(|p| {
+                vec![
+                    p.series.to_string(),
+                    p.n_train.to_string(),
+                    p.n_features.to_string(),
+                    format!("{:.2}", p.fit_seconds),
+                    format!("{:.0}", p.articles_per_second),
+                    p.peak_heap_bytes
+                        .map_or("-".into(), |b| format!("{:.1}", b as f64 / 1048576.0)),
+                    format!("{:.1}", p.model_bytes as f64 / 1048576.0),
+                    format!("{:.3}", p.quality),
+                ]
+            })
+            .collect();
+        print!(
+            "{}",
+            table(
+                &[
+                    "series",
+                    "train articles",
+                    "features",
+                    "fit s",
+                    "predict art/s",
+                    "peak MiB",
+                    "model MiB",
+                    report.metric.name(),
+                ],
+                &rows
+            )
+        );
+    }
+    println!(
+        "\n{} · {} cores, {} threads",
+        report.machine.cpu, report.machine.cores, report.machine.threads
+    );
+    if let Some(p) = html {
+        println!("report written to {}", p.display());
+    }
+}
