@@ -1,24 +1,12 @@
 //! The CLI as a user runs it: every command, the output shapes scripts rely on, and every
 //! bad-input case (exit code 2, one line naming the file and line, nothing half-written).
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-fn veille() -> Command {
-    Command::cargo_bin("veille").unwrap()
-}
-
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name)
-}
-
-fn repo(path: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
-}
+mod common;
+use common::{fails_with, fixture, jsonl, repo, veille};
 
 fn train(data: &Path, out: &Path, extra: &[&str]) -> Value {
     let mut cmd = veille();
@@ -29,13 +17,6 @@ fn train(data: &Path, out: &Path, extra: &[&str]) -> Value {
         .args(extra);
     let output = cmd.assert().success().get_output().stdout.clone();
     serde_json::from_slice(&output).unwrap()
-}
-
-/// Parse JSON Lines.
-fn jsonl(text: &str) -> Vec<Value> {
-    text.lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
 }
 
 /// Read a JSON Lines file.
@@ -55,19 +36,6 @@ fn classify_jsonl(model: &Path, path: &Path) -> Vec<Value> {
         .stdout
         .clone();
     jsonl(&String::from_utf8(out).unwrap())
-}
-
-/// Run, expect exit code 2 and a one-line error containing `needle`.
-fn fails_with(cmd: &mut Command, needle: &str) {
-    let out = cmd.assert().code(2).get_output().clone();
-    let err = String::from_utf8(out.stderr).unwrap();
-    assert_eq!(
-        err.trim_end().lines().count(),
-        1,
-        "one line expected: {err}"
-    );
-    assert!(err.contains(needle), "expected {needle:?} in {err:?}");
-    assert!(!err.contains("panicked"));
 }
 
 #[test]

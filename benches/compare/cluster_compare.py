@@ -419,25 +419,28 @@ def perturb(text, rng, copy):
     return "".join(kept).rstrip() + f"\ncopy{copy}", n_drop, len(word_idx)
 
 
-def build_scale_corpus(splits_dir, force=False):
-    """100,000 articles from 20NG train+test; files scale_{10k,...}.jsonl.
+def build_scale_corpus(splits_dir, force=False, parts=("train", "test"),
+                       prefix="scale", total=SCALE_TOTAL, sizes=SCALE_SIZES):
+    """`total` articles from the 20NG `parts`; files {prefix}_{10k,...}.jsonl.
 
-    Reused when scale_manifest.json records the same recipe, the same
+    Reused when {prefix}_manifest.json records the same recipe, the same
     source files and the output files still have the recorded hashes.
+    (veille_runs.py builds a train-only one for the scaling of training.)
     """
-    sources = [os.path.join(splits_dir, f"20ng.{p}.jsonl")
-               for p in ("train", "test")]
+    recipe = (SCALE_RECIPE.replace("train+test", "+".join(parts))
+              .replace("100000", str(total)))
+    sources = [os.path.join(splits_dir, f"20ng.{p}.jsonl") for p in parts]
     for path in sources:
         require_file(path, "Run benches/compare/make_splits.py --only 20ng "
                      "(or cluster_run.sh / run.sh) first.")
-    names = {n: os.path.join(splits_dir, f"scale_{n // 1000}k.jsonl")
-             for n in SCALE_SIZES}
-    manifest_path = os.path.join(splits_dir, "scale_manifest.json")
+    names = {n: os.path.join(splits_dir, f"{prefix}_{n // 1000}k.jsonl")
+             for n in sizes}
+    manifest_path = os.path.join(splits_dir, f"{prefix}_manifest.json")
     src_sha = {os.path.basename(p): sha256_file(p) for p in sources}
     if not force and os.path.isfile(manifest_path):
         with open(manifest_path, encoding="utf-8") as fh:
             manifest = json.load(fh)
-        if (manifest.get("recipe") == SCALE_RECIPE
+        if (manifest.get("recipe") == recipe
                 and manifest.get("sources_sha256") == src_sha
                 and all(os.path.isfile(p)
                         and sha256_file(p) == manifest["files"].get(
@@ -449,11 +452,11 @@ def build_scale_corpus(splits_dir, force=False):
     base = [pair for path in sources for pair in read_jsonl_raw(path)]
     lines, dropped, words = [], 0, 0
     copy = 0
-    while len(lines) < SCALE_TOTAL:
+    while len(lines) < total:
         order = list(range(len(base)))
         random.Random(f"veille-scale-order:{copy}").shuffle(order)
         for idx in order:
-            if len(lines) >= SCALE_TOTAL:
+            if len(lines) >= total:
                 break
             raw, rec = base[idx]
             if copy == 0:
@@ -477,7 +480,7 @@ def build_scale_corpus(splits_dir, force=False):
             "text_bytes": sum(len(json.loads(ln)["text"].encode("utf-8"))
                               for ln in lines[:n]),
             "sha256": sha256_file(path)}
-    manifest = {"recipe": SCALE_RECIPE, "sources_sha256": src_sha,
+    manifest = {"recipe": recipe, "sources_sha256": src_sha,
                 "base_articles": len(base), "copies_started": copy,
                 "perturbed_words_dropped": dropped,
                 "perturbed_words_total": words, "files": files,

@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
-# Side-by-side comparison of veille and scikit-learn baselines.
+# Side-by-side comparison of veille, scikit-learn and fastText.
 #
 # Usage: bash benches/compare/run.sh [--data DIR] [--only NAME,...]
-#            [--skip-veille] [--skip-sklearn] [--repeats N] [--veille PATH]
+#            [--skip-veille] [--skip-sklearn] [--skip-fasttext] [--repeats N]
+#            [--veille PATH] [--bench NAME,...] [--scaling NAME,...]
 #
 # Steps: (1) create target/compare/venv once and install the pinned
 # requirements; (2) make the splits (target/compare/splits); (3) sklearn
-# baselines -> target/compare/sklearn.json; (4) cargo build --release and
-# veille runs -> target/compare/veille.json; (5) target/compare/report.md.
+# baselines -> target/compare/sklearn.json; (4) fastText baselines ->
+# target/compare/fasttext.json; (5) cargo build --release and veille runs
+# -> target/compare/veille.json, plus `veille bench` on the --bench corpora
+# (default 20ng) and `veille bench --scaling auto` on the --scaling corpora
+# (default 20ng, 120k articles) -> target/compare/bench.json and bench-*.html;
+# (6) target/compare/report.md.
 # All outputs live under target/ (git-ignored); nothing is written to the
 # source tree.
 set -euo pipefail
@@ -21,11 +26,14 @@ DATA="$ROOT/../shared/data"
 ONLY="20ng,agnews,lemonde,reuters"
 SKIP_VEILLE=0
 SKIP_SKLEARN=0
+SKIP_FASTTEXT=0
+BENCH="20ng"
+SCALING="20ng"
 REPEATS=3
 VEILLE=""
 
 usage() {
-    sed -n '2,5p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'
     exit "${1:-0}"
 }
 
@@ -41,6 +49,11 @@ while [ $# -gt 0 ]; do
         --veille=*) VEILLE="${1#*=}"; shift ;;
         --skip-veille) SKIP_VEILLE=1; shift ;;
         --skip-sklearn) SKIP_SKLEARN=1; shift ;;
+        --skip-fasttext) SKIP_FASTTEXT=1; shift ;;
+        --bench) BENCH="${2?--bench needs a value}"; shift 2 ;;
+        --bench=*) BENCH="${1#*=}"; shift ;;
+        --scaling) SCALING="${2?--scaling needs a value}"; shift 2 ;;
+        --scaling=*) SCALING="${1#*=}"; shift ;;
         -h|--help) usage 0 ;;
         *) echo "run.sh: unknown argument: $1" >&2; usage 2 >&2 ;;
     esac
@@ -71,7 +84,13 @@ if [ "$SKIP_SKLEARN" = 0 ]; then
     "$PY" "$HERE/sklearn_baselines.py" --only "$ONLY" --repeats "$REPEATS"
 fi
 
-# --- 4. veille -----------------------------------------------------------------
+# --- 4. fastText baselines ----------------------------------------------------
+if [ "$SKIP_FASTTEXT" = 0 ]; then
+    echo "== fastText baselines (repeats: $REPEATS)"
+    "$PY" "$HERE/fasttext_baselines.py" --only "$ONLY" --repeats "$REPEATS"
+fi
+
+# --- 5. veille -----------------------------------------------------------------
 if [ "$SKIP_VEILLE" = 0 ]; then
     if [ -z "$VEILLE" ]; then
         echo "== cargo build --release"
@@ -82,11 +101,12 @@ if [ "$SKIP_VEILLE" = 0 ]; then
     fi
     echo "== veille runs ($VEILLE, repeats: $REPEATS)"
     "$PY" "$HERE/veille_runs.py" --veille "$VEILLE" --only "$ONLY" \
-        --repeats "$REPEATS"
+        --repeats "$REPEATS" --bench "$BENCH" --scaling "$SCALING"
 fi
 
-# --- 5. report -----------------------------------------------------------------
-if [ -f "$OUT/sklearn.json" ] || [ -f "$OUT/veille.json" ]; then
+# --- 6. report -----------------------------------------------------------------
+if [ -f "$OUT/sklearn.json" ] || [ -f "$OUT/fasttext.json" ] \
+        || [ -f "$OUT/veille.json" ]; then
     echo "== report"
     "$PY" "$HERE/report.py" > /dev/null
     echo "wrote $OUT/report.md"

@@ -15,6 +15,16 @@ rusage of exactly the child it reaps).
   reported as MB/s = UTF-8 bytes of the input `text` fields / wall seconds.
 
 Results go to target/compare/veille.json (a list of rows, one per corpus).
+
+With --bench CORPORA, also `veille bench` on those corpora's splits (the
+default grid, --report target/compare/bench-<corpus>-grid.html), timed as
+one process; and with --scaling CORPORA, `veille bench --scaling auto` with
+the default pipeline alone (grids/default-only.toml) on those corpora. For
+20ng the scaling runs on 120,000 training articles: the 20NG training
+split and perturbed copies of it (cluster_compare.py's recipe, built once
+into target/compare/splits/scaletrain_120k.jsonl), scored on the untouched
+20NG test split. Their JSON goes to target/compare/bench.json (one row per
+corpus and kind).
 """
 
 import argparse
@@ -30,6 +40,8 @@ from common import (CORPORA, KIND, OUT_DIR, ROOT, SPLITS_DIR, median,
                     split_path, text_bytes)
 
 REQUIRED = ("accuracy", "macro_f1", "micro_f1")
+# Training articles of the 20ng scaling series.
+SCALE_TRAIN = 120_000
 MULTI_EXTRA = ("subset_accuracy", "hamming_loss")
 
 
@@ -212,6 +224,34 @@ def run_corpus(binary, splits_dir, models_dir, corpus, repeats):
     }
 
 
+def run_bench(binary, splits_dir, corpus, scaling):
+    """One `veille bench` process on a corpus's splits; its JSON and time."""
+    train = split_path(splits_dir, corpus, "train")
+    test = split_path(splits_dir, corpus, "test")
+    if scaling and corpus == "20ng":
+        from cluster_compare import build_scale_corpus
+        names, _ = build_scale_corpus(splits_dir, parts=("train",),
+                                      prefix="scaletrain", total=SCALE_TRAIN,
+                                      sizes=(SCALE_TRAIN,))
+        train = names[SCALE_TRAIN]
+    kind = "scaling" if scaling else "grid"
+    html = os.path.join(OUT_DIR, f"bench-{corpus}-{kind}.html")
+    cmd = [binary, "bench", "--data", train, "--test", test, "--json",
+           "--quiet", "--report", html]
+    if scaling:
+        cmd += ["--grid", os.path.join(os.path.dirname(__file__), "grids",
+                                       "default-only.toml"),
+                "--scaling", "auto"]
+    wall, rss, stdout, _ = run_timed(cmd)
+    report = parse_json_object(stdout, cmd)
+    print(f"  {corpus} bench ({kind}): {len(report['results'])} "
+          f"configurations in {wall:.1f}s, best {report.get('best')}",
+          flush=True)
+    return {"corpus": corpus, "kind": kind, "command": cmd,
+            "wall_s": wall, "peak_rss_mib": rss, "html": html,
+            "report": report, "date": now_iso()}
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--veille",
@@ -228,8 +268,16 @@ def main(argv=None):
                         help="folder for the trained models")
     parser.add_argument("--out", default=os.path.join(OUT_DIR,
                                                       "veille.json"))
+    parser.add_argument("--bench", default="",
+                        help="corpora to run `veille bench` on (grid)")
+    parser.add_argument("--scaling", default="",
+                        help="corpora to run `veille bench --scaling` on")
+    parser.add_argument("--skip-runs", action="store_true",
+                        help="only the --bench / --scaling runs")
     args = parser.parse_args(argv)
-    corpora = parse_only(args.only, parser)
+    corpora = [] if args.skip_runs else parse_only(args.only, parser)
+    bench = parse_only(args.bench, parser) if args.bench else []
+    scaling = parse_only(args.scaling, parser) if args.scaling else []
     if args.repeats < 1:
         parser.error("--repeats must be at least 1")
     binary = os.path.abspath(args.veille)
@@ -258,8 +306,32 @@ def main(argv=None):
             print(f"  warning: {corpus}: veille output lacks "
                   f"{', '.join(row['metrics_missing'])}", flush=True)
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    merge_rows(args.out, rows, corpora)
-    print(f"wrote {args.out}")
+    if corpora:
+        merge_rows(args.out, rows, corpora)
+        print(f"wrote {args.out}")
+    bench_rows = []
+    for corpus, is_scaling in ([(c, False) for c in bench]
+                               + [(c, True) for c in scaling]):
+        require_splits(args.splits, corpus)
+        try:
+            bench_rows.append(run_bench(binary, args.splits, corpus,
+                                        is_scaling))
+        except VeilleError as exc:
+            sys.exit(f"error: {corpus}: {exc}")
+    if bench_rows:
+        path = os.path.join(os.path.dirname(os.path.abspath(args.out)),
+                            "bench.json")
+        kept = []
+        if os.path.isfile(path):
+            with open(path, encoding="utf-8") as fh:
+                done = {(r["corpus"], r["kind"]) for r in bench_rows}
+                kept = [r for r in json.load(fh)
+                        if (r["corpus"], r["kind"]) not in done]
+        with open(path + ".tmp", "w", encoding="utf-8") as fh:
+            json.dump(kept + bench_rows, fh, indent=2)
+            fh.write("\n")
+        os.replace(path + ".tmp", path)
+        print(f"wrote {path}")
 
 
 if __name__ == "__main__":

@@ -15,11 +15,11 @@ const STYLE: &str =
     "body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}\
 table{border-collapse:collapse;font-size:13px;margin:1em 0}\
 th,td{padding:3px 8px;border-bottom:1px solid #ddd;text-align:right}\
-th:first-child,td:first-child,th:nth-child(2),td:nth-child(2),td:last-child{text-align:left}\
+th:nth-child(2),td:nth-child(2),th:nth-child(3),td:nth-child(3),td:last-child{text-align:left}\
 tr.best{background:#e8f1fa;font-weight:bold}\
 .meta{color:#555;font-size:13px}\
 figure{display:inline-block;margin:0.5em 1em 1em 0;vertical-align:top}\
-figcaption{font-size:13px;color:#444;max-width:640px}";
+figcaption{font-size:13px;color:#444;max-width:520px}";
 
 /// The page for `report`.
 pub fn render(report: &BenchReport) -> String {
@@ -57,14 +57,15 @@ pub fn render(report: &BenchReport) -> String {
 }
 
 fn results_table(h: &mut String, report: &BenchReport) {
-    h.push_str("<h2>Configurations</h2><table><thead><tr>");
+    h.push_str("<h2>Configurations</h2><table><thead><tr><th>#</th>");
     for c in TABLE_HEADER {
         let _ = write!(h, "<th>{}</th>", escape(c));
     }
     h.push_str("</tr></thead><tbody>");
-    for (r, row) in report.results.iter().zip(report.table_rows()) {
+    for (i, (r, row)) in report.results.iter().zip(report.table_rows()).enumerate() {
         let best = report.best.as_deref() == Some(r.name.as_str());
         h.push_str(if best { "<tr class=\"best\">" } else { "<tr>" });
+        let _ = write!(h, "<td>{}</td>", i + 1);
         for (i, cell) in row.iter().enumerate() {
             // The settings as the grid wrote them, on hover over the name.
             if i == 0 && !r.settings.is_empty() {
@@ -98,17 +99,18 @@ fn quality_plots(h: &mut String, report: &BenchReport) {
     let classifiers: Vec<_> = report
         .results
         .iter()
-        .filter(|r| r.task == "classify")
-        .filter_map(|r| {
+        .enumerate()
+        .filter(|(_, r)| r.task == "classify")
+        .filter_map(|(i, r)| {
             let m = r.measures()?;
-            Some((r, m, metric.of(&m.quality)?))
+            Some((i + 1, r, m, metric.of(&m.quality)?))
         })
         .collect();
     if classifiers.is_empty() {
         return;
     }
     h.push_str("<h2>Quality against cost</h2>");
-    let y = Axis::fit(classifiers.iter().map(|c| c.2), false);
+    let y = Axis::fit(classifiers.iter().map(|c| c.3), false);
     let costs: [(&str, &str, Cost); 3] = [
         ("fit time (s, log scale)", "fit s", |m| Some(m.fit_seconds)),
         (
@@ -124,30 +126,31 @@ fn quality_plots(h: &mut String, report: &BenchReport) {
     for (label, short, cost) in costs {
         let pts: Vec<_> = classifiers
             .iter()
-            .filter_map(|(r, m, q)| Some((*r, cost(m)?, *q)))
+            .filter_map(|(n, r, m, q)| Some((*n, *r, cost(m)?, *q)))
             .collect();
         if pts.is_empty() {
             continue;
         }
-        let x = Axis::fit(pts.iter().map(|p| p.1), true);
+        let x = Axis::fit(pts.iter().map(|p| p.2), true);
         let mut f = Frame::new(x, y, label, metric.name(), label);
         if short == "fit s" {
             let mut line: Vec<(f64, f64)> = pts
                 .iter()
-                .filter(|p| front.contains(&p.0.name.as_str()))
-                .map(|p| (p.1, p.2))
+                .filter(|p| front.contains(&p.1.name.as_str()))
+                .map(|p| (p.2, p.3))
                 .collect();
             line.sort_by(|a, b| a.0.total_cmp(&b.0));
             f.line(&line, "#999", true, false);
         }
-        for (r, c, q) in &pts {
+        // Points carry their row number: names would pile up where configurations agree.
+        for (n, r, c, q) in &pts {
             f.point(
                 *c,
                 *q,
                 colour_of(&algos, r.algo),
-                &r.name,
+                &n.to_string(),
                 &format!(
-                    "{}: {} {q:.4}, {short} {}",
+                    "#{n} {}: {} {q:.4}, {short} {}",
                     r.name,
                     metric.name(),
                     tick_label(*c)
@@ -156,13 +159,13 @@ fn quality_plots(h: &mut String, report: &BenchReport) {
         }
         let legend: Vec<(&str, &str)> = algos
             .iter()
-            .filter(|a| pts.iter().any(|p| p.0.algo == **a))
+            .filter(|a| pts.iter().any(|p| p.1.algo == **a))
             .map(|a| (*a, colour_of(&algos, a)))
             .collect();
         f.legend(&legend);
         let _ = write!(
             h,
-            "<figure>{}<figcaption>{} against {}{}; up and to the left is better.</figcaption></figure>",
+            "<figure>{}<figcaption>{} against {}{}; numbers are rows of the table; up and to the left is better.</figcaption></figure>",
             f.finish(),
             metric.name(),
             label,
@@ -172,23 +175,25 @@ fn quality_plots(h: &mut String, report: &BenchReport) {
     let clusterers: Vec<_> = report
         .results
         .iter()
-        .filter(|r| r.task == "cluster")
-        .filter_map(|r| {
+        .enumerate()
+        .filter(|(_, r)| r.task == "cluster")
+        .filter_map(|(i, r)| {
             let m = r.measures()?;
-            Some((r, m.fit_seconds, m.quality.nmi?))
+            Some((i + 1, r, m.fit_seconds, m.quality.nmi?))
         })
         .collect();
-    if !clusterers.is_empty() {
-        let x = Axis::fit(clusterers.iter().map(|c| c.1), true);
-        let y = Axis::fit(clusterers.iter().map(|c| c.2), false);
+    // One clusterer is a row of the table, not a plot.
+    if clusterers.len() >= 2 {
+        let x = Axis::fit(clusterers.iter().map(|c| c.2), true);
+        let y = Axis::fit(clusterers.iter().map(|c| c.3), false);
         let mut f = Frame::new(x, y, "fit time (s, log scale)", "NMI", "clusterers");
-        for (r, t, q) in &clusterers {
+        for (n, r, t, q) in &clusterers {
             f.point(
                 *t,
                 *q,
                 colour_of(&algos, r.algo),
-                &r.name,
-                &format!("{}: NMI {q:.4}, fit {t:.2} s", r.name),
+                &n.to_string(),
+                &format!("#{n} {}: NMI {q:.4}, fit {t:.2} s", r.name),
             );
         }
         let _ = write!(

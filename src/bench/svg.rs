@@ -3,8 +3,8 @@
 
 use std::fmt::Write;
 
-const W: f64 = 640.0;
-const H: f64 = 380.0;
+const W: f64 = 520.0;
+const H: f64 = 330.0;
 const LEFT: f64 = 64.0;
 const RIGHT: f64 = 20.0;
 const TOP: f64 = 20.0;
@@ -43,11 +43,12 @@ impl Axis {
             (lo, hi) = if log { (1.0, 10.0) } else { (0.0, 1.0) };
         }
         if log {
-            let (l, h) = (lo.log10().floor(), hi.log10().ceil());
-            let h = if h <= l { l + 1.0 } else { h };
+            // Bounds on the 1-2-5 ladder around the data, so a narrow range is not lost in
+            // whole decades.
+            let (lo, hi) = (ladder_below(lo), ladder_above(hi));
             Axis {
-                lo: 10f64.powf(l),
-                hi: 10f64.powf(h),
+                lo,
+                hi: if hi <= lo { lo * 10.0 } else { hi },
                 log,
             }
         } else {
@@ -71,10 +72,15 @@ impl Axis {
     fn ticks(&self) -> Vec<f64> {
         if self.log {
             let (l, h) = (
-                self.lo.log10().round() as i32,
-                self.hi.log10().round() as i32,
+                self.lo.log10().floor() as i32,
+                self.hi.log10().ceil() as i32,
             );
-            return (l..=h).map(|e| 10f64.powi(e)).collect();
+            // 1-2-5 ticks over a few decades, powers of ten beyond.
+            let steps: &[f64] = if h - l <= 3 { &[1.0, 2.0, 5.0] } else { &[1.0] };
+            return (l..=h)
+                .flat_map(|e| steps.iter().map(move |m| m * 10f64.powi(e)))
+                .filter(|t| *t >= self.lo * (1.0 - 1e-9) && *t <= self.hi * (1.0 + 1e-9))
+                .collect();
         }
         let span = self.hi - self.lo;
         let raw = span / 5.0;
@@ -92,6 +98,29 @@ impl Axis {
         }
         out
     }
+}
+
+const LADDER: [f64; 3] = [1.0, 2.0, 5.0];
+
+/// The largest 1, 2 or 5 times a power of ten at or below `v` (> 0).
+fn ladder_below(v: f64) -> f64 {
+    let d = 10f64.powf(v.log10().floor());
+    LADDER
+        .iter()
+        .rev()
+        .map(|m| m * d)
+        .find(|x| *x <= v * (1.0 + 1e-9))
+        .unwrap_or(d)
+}
+
+/// The smallest 1, 2 or 5 times a power of ten at or above `v` (> 0).
+fn ladder_above(v: f64) -> f64 {
+    let d = 10f64.powf(v.log10().floor());
+    [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .map(|m| m * d)
+        .find(|x| *x >= v * (1.0 - 1e-9))
+        .unwrap_or(10.0 * d)
 }
 
 /// Compact tick labels: 0.85, 12, 1k, 2.5M, 1e-3.
@@ -339,7 +368,15 @@ mod tests {
         assert!(t.len() >= 3 && t.len() <= 7, "{t:?}");
         assert!(t.iter().all(|v| *v >= a.lo - 1e-12 && *v <= a.hi + 1e-12));
         let l = Axis::fit([0.3, 45.0].into_iter(), true);
-        assert_eq!(l.ticks(), [0.1, 1.0, 10.0, 100.0]);
+        assert_eq!((l.lo, l.hi), (0.2, 50.0));
+        let t = l.ticks();
+        assert_eq!(t.len(), 8, "{t:?}");
+        assert!(
+            (t[0] - 0.2).abs() < 1e-12 && (t[7] - 50.0).abs() < 1e-9,
+            "{t:?}"
+        );
+        let wide = Axis::fit([0.001, 500.0].into_iter(), true);
+        assert_eq!(wide.ticks().len(), 6);
     }
 
     #[test]
