@@ -14,6 +14,11 @@ use clap::Args;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:\n  \
+    veille bench --data articles.jsonl\n  \
+    veille bench --data train.jsonl --test test.jsonl --report bench.html --scaling auto\n  \
+    veille bench --data articles.jsonl --cv 5 --grid my-grid.toml --json\n  \
+    veille bench --print-grid > my-grid.toml")]
 pub struct BenchArgs {
     /// Labelled articles: JSON Lines, CSV, or a folder with one sub-folder per label. Repeat
     /// for several files. Without --test or --cv, a seeded stratified share is held out.
