@@ -100,8 +100,7 @@ fn tfidf(c: &mut Criterion) {
         )
     });
     let (vectorizer, _) =
-        Vectorizer::fit_transform(analyzer, TfidfConfig::default(), &texts, &|_| {})
-            .expect("fit");
+        Vectorizer::fit_transform(analyzer, TfidfConfig::default(), &texts, &|_| {}).expect("fit");
     g.bench_function("transform", |b| b.iter(|| vectorizer.transform(&texts)));
     g.finish();
 }

@@ -5,7 +5,7 @@ use serde_json::Value;
 use std::path::Path;
 
 mod common;
-use common::{fails_with, fixture, veille};
+use common::{fails_with, fixture, stdout_json, veille};
 
 const GRID: &str = r#"
 [defaults]
@@ -27,16 +27,19 @@ fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
 }
 
 fn bench_json(args: &[&str], grid: &Path) -> Value {
-    let out = veille()
-        .args(["bench", "--quiet", "--json", "--grid"])
-        .arg(grid)
-        .args(args)
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    serde_json::from_slice(&out).unwrap()
+    stdout_json(
+        veille()
+            .args(["bench", "--quiet", "--json", "--grid"])
+            .arg(grid)
+            .args(args),
+    )
+}
+
+/// `veille bench --data DATA`, to add arguments to.
+fn bench_on(data: &Path) -> assert_cmd::Command {
+    let mut cmd = veille();
+    cmd.args(["bench", "--data"]).arg(data);
+    cmd
 }
 
 #[test]
@@ -168,9 +171,7 @@ fn grid_and_usage_mistakes_are_clear_errors() {
     let html = dir.path().join("r.html");
     let bad = write(dir.path(), "bad.toml", "[[config]]\nngram = \"1-2\"\n");
     fails_with(
-        veille()
-            .args(["bench", "--data"])
-            .arg(&data)
+        bench_on(&data)
             .arg("--grid")
             .arg(&bad)
             .arg("--report")
@@ -179,48 +180,24 @@ fn grid_and_usage_mistakes_are_clear_errors() {
     );
     assert!(!html.exists(), "no report after a failure");
     let broken = write(dir.path(), "broken.toml", "[[config]\n");
+    fails_with(bench_on(&data).arg("--grid").arg(&broken), "broken.toml: ");
     fails_with(
-        veille()
-            .args(["bench", "--data"])
-            .arg(&data)
-            .arg("--grid")
-            .arg(&broken),
-        "broken.toml: ",
-    );
-    fails_with(
-        veille()
-            .args(["bench", "--data"])
-            .arg(&data)
-            .args(["--grid", "missing.toml"]),
+        bench_on(&data).args(["--grid", "missing.toml"]),
         "missing.toml: cannot read",
     );
     fails_with(
-        veille()
-            .args(["bench", "--data"])
-            .arg(&data)
-            .args(["--cv", "3", "--scaling", "auto"]),
+        bench_on(&data).args(["--cv", "3", "--scaling", "auto"]),
         "--scaling needs a held-out test set",
     );
     fails_with(
-        veille()
-            .args(["bench", "--data"])
-            .arg(&data)
-            .args(["--scaling", "100"]),
+        bench_on(&data).args(["--scaling", "100"]),
         "--scaling: 100 articles asked, the training set has 12",
     );
     fails_with(
-        veille()
-            .args(["bench", "--data"])
-            .arg(&data)
-            .args(["--test-fraction", "1.5"]),
+        bench_on(&data).args(["--test-fraction", "1.5"]),
         "--test-fraction must be between 0 and 1",
     );
-    fails_with(
-        veille()
-            .args(["bench", "--data"])
-            .arg(fixture("nope.jsonl")),
-        "nope.jsonl",
-    );
+    fails_with(&mut bench_on(&fixture("nope.jsonl")), "nope.jsonl");
 }
 
 #[test]
@@ -238,11 +215,7 @@ fn the_printed_default_grid_is_a_grid_file() {
     let grid = write(dir.path(), "default.toml", &text);
     // A copy of it is accepted as a grid (parsing is checked before any data is read).
     fails_with(
-        veille()
-            .args(["bench", "--data"])
-            .arg(fixture("nope.jsonl"))
-            .arg("--grid")
-            .arg(&grid),
+        bench_on(&fixture("nope.jsonl")).arg("--grid").arg(&grid),
         "nope.jsonl",
     );
 }

@@ -6,7 +6,7 @@ use serde_json::Value;
 use std::path::Path;
 
 mod common;
-use common::{fails_with, fixture, jsonl, repo, veille};
+use common::{fails_with, fixture, jsonl, repo, stdout_json, veille};
 
 fn train(data: &Path, out: &Path, extra: &[&str]) -> Value {
     let mut cmd = veille();
@@ -15,8 +15,7 @@ fn train(data: &Path, out: &Path, extra: &[&str]) -> Value {
         .arg("--out")
         .arg(out)
         .args(extra);
-    let output = cmd.assert().success().get_output().stdout.clone();
-    serde_json::from_slice(&output).unwrap()
+    stdout_json(&mut cmd)
 }
 
 /// Read a JSON Lines file.
@@ -645,15 +644,7 @@ fn folders_skip_fifos_and_symlink_loops() {
 }
 
 fn cluster_json(args: &[&str]) -> Value {
-    let out = veille()
-        .args(["cluster", "--json", "--quiet"])
-        .args(args)
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    serde_json::from_slice(&out).unwrap()
+    stdout_json(veille().args(["cluster", "--json", "--quiet"]).args(args))
 }
 
 #[test]

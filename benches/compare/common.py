@@ -17,6 +17,32 @@ KIND = {"20ng": "single", "agnews": "single",
         "lemonde": "multi", "reuters": "multi"}
 
 
+def harness_args(description, default_out, unit):
+    """The options every baseline script takes: --only, --repeats, --splits
+    and --out.  Returns (parser, parse) where parse(argv) checks them and
+    returns (args, corpora)."""
+    import argparse
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--only", default=",".join(CORPORA),
+                        help="comma-separated corpora (default: all)")
+    parser.add_argument("--repeats", type=int, default=3,
+                        help=f"runs per {unit}; times are medians")
+    parser.add_argument("--splits", default=SPLITS_DIR,
+                        help="folder written by make_splits.py")
+    parser.add_argument("--out", default=os.path.join(OUT_DIR, default_out))
+
+    def parse(argv=None):
+        args = parser.parse_args(argv)
+        corpora = parse_only(args.only, parser)
+        if args.repeats < 1:
+            parser.error("--repeats must be at least 1")
+        for corpus in corpora:
+            require_splits(args.splits, corpus)
+        return args, corpora
+
+    return parser, parse
+
+
 def parse_only(value, parser):
     """Validate a comma-separated --only list; returns the names in order."""
     names = [n.strip() for n in value.split(",") if n.strip()]

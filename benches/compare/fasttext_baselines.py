@@ -23,7 +23,6 @@ Peak RSS is measured like sklearn_baselines.py's: one forked process per
 (setting, repeat) holding the loaded corpus.
 """
 
-import argparse
 import os
 import platform
 import random
@@ -34,10 +33,10 @@ import time
 import numpy as np
 from sklearn.preprocessing import MultiLabelBinarizer
 
-from common import (CORPORA, KIND, OUT_DIR, SPLITS_DIR, fmt, median,
-                    merge_rows, now_iso, parse_only, read_records,
-                    require_splits, split_path)
-from sklearn_baselines import run_forked, score
+from common import (KIND, fmt, harness_args, median, read_records,
+                    split_path)
+# Same forking, scoring and best-row rules as the scikit-learn baselines.
+from sklearn_baselines import run_all, run_forked, score
 
 THREADS = 2
 SETTINGS = [
@@ -172,19 +171,6 @@ def run_corpus(splits_dir, corpus, repeats):
     return rows
 
 
-def mark_best(rows):
-    """Best fastText setting per corpus, by the report's primary metric."""
-    for corpus in {r["corpus"] for r in rows}:
-        group = [r for r in rows if r["corpus"] == corpus]
-        primary = "accuracy" if group[0]["kind"] == "single" else "micro_f1"
-        best = max(group, key=lambda r: (r["metrics"][primary],
-                                         r["metrics"]["macro_f1"],
-                                         -r["total_s"]))
-        for r in group:
-            r["best"] = r is best
-            r["best_by"] = primary
-
-
 def markdown_table(rows):
     lines = ["| corpus | setting | accuracy | macro-F1 | micro-F1 "
              "| total s | peak RSS MiB | varies | best |",
@@ -201,21 +187,8 @@ def markdown_table(rows):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--only", default=",".join(CORPORA),
-                        help="comma-separated corpora (default: all)")
-    parser.add_argument("--repeats", type=int, default=3,
-                        help="runs per setting; times are medians")
-    parser.add_argument("--splits", default=SPLITS_DIR,
-                        help="folder written by make_splits.py")
-    parser.add_argument("--out", default=os.path.join(OUT_DIR,
-                                                      "fasttext.json"))
-    args = parser.parse_args(argv)
-    corpora = parse_only(args.only, parser)
-    if args.repeats < 1:
-        parser.error("--repeats must be at least 1")
-    for corpus in corpora:
-        require_splits(args.splits, corpus)
+    _, parse = harness_args(__doc__.split("\n")[0], "fasttext.json", "setting")
+    args, corpora = parse(argv)
     try:
         from importlib.metadata import version
         ft_version = version("fasttext-wheel")
@@ -223,19 +196,8 @@ def main(argv=None):
         ft_version = "unknown"
     versions = {"python": platform.python_version(),
                 "fasttext-wheel": ft_version, "numpy": np.__version__}
-    rows = []
-    for corpus in corpora:
-        print(f"{corpus}: {len(SETTINGS)} fastText settings x "
-              f"{args.repeats} repeats", flush=True)
-        corpus_rows = run_forked(run_corpus, args.splits, corpus,
-                                 args.repeats)
-        for r in corpus_rows:
-            r["versions"] = versions
-            r["date"] = now_iso()
-        rows.extend(corpus_rows)
-    mark_best(rows)
-    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    all_rows = merge_rows(args.out, rows, corpora)
+    _, all_rows = run_all(args, corpora, versions, run_corpus,
+                          lambda _: f"{len(SETTINGS)} fastText settings")
     text = markdown_table(all_rows) + "\n"
     with open(os.path.splitext(args.out)[0] + ".md", "w",
               encoding="utf-8") as fh:

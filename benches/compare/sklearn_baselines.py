@@ -15,7 +15,6 @@ earlier pipeline.  Worker processes (OneVsRestClassifier(n_jobs=2) runs
 joblib/loky workers) are reported separately: the largest worker's peak.
 """
 
-import argparse
 import json
 import os
 import platform
@@ -38,9 +37,8 @@ from sklearn.naive_bayes import ComplementNB
 from sklearn.preprocessing import MultiLabelBinarizer
 from sklearn.svm import LinearSVC
 
-from common import (CORPORA, KIND, OUT_DIR, SPLITS_DIR, fmt, median,
-                    merge_rows, now_iso, parse_only, read_records,
-                    require_splits, split_path)
+from common import (KIND, fmt, harness_args, median, merge_rows, now_iso,
+                    read_records, split_path)
 
 N_JOBS = 2
 TOKEN_PATTERN = r"(?u)\b\w\w+\b"  # TfidfVectorizer's default pattern
@@ -392,40 +390,35 @@ def markdown_table(rows):
     return "\n".join(lines)
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--only", default=",".join(CORPORA),
-                        help="comma-separated corpora (default: all)")
-    parser.add_argument("--repeats", type=int, default=3,
-                        help="runs per pipeline; times are medians")
-    parser.add_argument("--splits", default=SPLITS_DIR,
-                        help="folder written by make_splits.py")
-    parser.add_argument("--out", default=os.path.join(OUT_DIR,
-                                                      "sklearn.json"))
-    args = parser.parse_args(argv)
-    corpora = parse_only(args.only, parser)
-    if args.repeats < 1:
-        parser.error("--repeats must be at least 1")
-    for corpus in corpora:
-        require_splits(args.splits, corpus)
-
-    versions = {"python": platform.python_version(),
-                "scikit-learn": sklearn.__version__,
-                "numpy": np.__version__, "scipy": scipy.__version__}
+def run_all(args, corpora, versions, run_corpus_fn, describe):
+    """Run every corpus in its own forked process, stamp the rows, mark the
+    best per corpus, and merge them into args.out; returns (new rows, all
+    rows of the file)."""
     rows = []
     for corpus in corpora:
-        print(f"{corpus}: {len(pipelines(corpus))} pipelines x "
-              f"{args.repeats} repeats", flush=True)
-        corpus_rows = run_forked(run_corpus, args.splits, corpus,
+        print(f"{corpus}: {describe(corpus)} x {args.repeats} repeats",
+              flush=True)
+        corpus_rows = run_forked(run_corpus_fn, args.splits, corpus,
                                  args.repeats)
         for r in corpus_rows:
             r["versions"] = versions
             r["date"] = now_iso()
         rows.extend(corpus_rows)
     mark_best(rows)
-
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-    all_rows = merge_rows(args.out, rows, corpora)
+    return rows, merge_rows(args.out, rows, corpora)
+
+
+def main(argv=None):
+    _, parse = harness_args(__doc__.split("\n")[0], "sklearn.json", "pipeline")
+    args, corpora = parse(argv)
+
+    versions = {"python": platform.python_version(),
+                "scikit-learn": sklearn.__version__,
+                "numpy": np.__version__, "scipy": scipy.__version__}
+    rows, all_rows = run_all(
+        args, corpora, versions, run_corpus,
+        lambda c: f"{len(pipelines(c))} pipelines")
     table = markdown_table(all_rows)
     best = [f"- {r['corpus']}: {r['pipeline']} (by {r['best_by']})"
             for r in all_rows if r.get("best")]

@@ -1,7 +1,7 @@
 //! `veille bench`: compare configurations on a labelled corpus.
 
 use super::output::table;
-use super::{check_output_dir, progress, read_labelled, FieldArgs, Global, UsageError};
+use super::{check_output_dir, progress, read_train_test, FieldArgs, Global, UsageError};
 use crate::bench::scaling::{auto_sizes, run_scaling, ScalingPlan};
 use crate::bench::{
     grid, run_config, BenchConfig, BenchReport, Machine, Metric, Protocol, Task, DEFAULT_GRID,
@@ -127,18 +127,13 @@ pub fn run(args: BenchArgs, g: &Global) -> anyhow::Result<()> {
         check_output_dir(r)?;
     }
     let fields = args.fields.fields();
-    let spin = progress::spinner("reading", g.quiet);
-    let docs = read_labelled(&args.data, &fields, args.skip_bad, g.quiet)?;
-    let test = match &args.test {
-        Some(p) => Some(read_labelled(
-            std::slice::from_ref(p),
-            &fields,
-            args.skip_bad,
-            g.quiet,
-        )?),
-        None => None,
-    };
-    spin.finish_and_clear();
+    let (docs, test) = read_train_test(
+        &args.data,
+        args.test.as_deref(),
+        &fields,
+        args.skip_bad,
+        g.quiet,
+    )?;
     let (labels, targets) = targets_of(&docs).map_err(|e| UsageError(e.to_string()))?;
     let multilabel = targets.is_multilabel();
     let metric = args.metric.unwrap_or(if multilabel {

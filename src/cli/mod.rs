@@ -198,6 +198,25 @@ fn read_labelled(
     read_all(paths, fields, skip_bad, quiet, corpus::open_labelled)
 }
 
+/// The labelled training documents of `data` and, when given, the test documents of `test`,
+/// behind one spinner.
+fn read_train_test(
+    data: &[PathBuf],
+    test: Option<&Path>,
+    fields: &Fields,
+    skip_bad: bool,
+    quiet: bool,
+) -> anyhow::Result<(Vec<Document>, Option<Vec<Document>>)> {
+    let spin = progress::spinner("reading", quiet);
+    let docs = read_labelled(data, fields, skip_bad, quiet)?;
+    let test = match test {
+        Some(p) => Some(read_labelled(&[p.to_path_buf()], fields, skip_bad, quiet)?),
+        None => None,
+    };
+    spin.finish_and_clear();
+    Ok((docs, test))
+}
+
 /// Read documents from each path (in order) with `open`, honouring `--skip-bad`; a path that
 /// yields no document is an error.
 fn read_all(

@@ -1,7 +1,7 @@
 //! `veille train`: fit analyzer + vectorizer + estimator and save the model.
 
 use super::output::f3;
-use super::{check_output_dir, progress, read_labelled, FieldArgs, Global, UsageError};
+use super::{check_output_dir, progress, read_train_test, FieldArgs, Global, UsageError};
 use crate::classify::{Algo, ClassWeight, ClassifierParams};
 use crate::eval::{cross_validate, ClassificationReport};
 use crate::features::{DfBound, TfidfConfig};
@@ -127,18 +127,13 @@ pub fn run(args: TrainArgs, g: &Global) -> anyhow::Result<()> {
     check_output_dir(&args.out)?;
     let fields = args.fields.fields();
     let t0 = Instant::now();
-    let spin = progress::spinner("reading", g.quiet);
-    let docs = read_labelled(&args.data, &fields, args.skip_bad, g.quiet)?;
-    let test = match &args.test {
-        Some(p) => Some(read_labelled(
-            std::slice::from_ref(p),
-            &fields,
-            args.skip_bad,
-            g.quiet,
-        )?),
-        None => None,
-    };
-    spin.finish_and_clear();
+    let (docs, test) = read_train_test(
+        &args.data,
+        args.test.as_deref(),
+        &fields,
+        args.skip_bad,
+        g.quiet,
+    )?;
     let read_s = t0.elapsed().as_secs_f64();
     if let Some(k) = args.cv {
         if k < 2 || k > docs.len() {

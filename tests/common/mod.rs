@@ -38,3 +38,9 @@ pub fn fails_with(cmd: &mut Command, needle: &str) {
     assert!(err.contains(needle), "expected {needle:?} in {err:?}");
     assert!(!err.contains("panicked"));
 }
+
+/// Run, expect success, parse the one JSON object printed on stdout.
+pub fn stdout_json(cmd: &mut Command) -> Value {
+    let out = cmd.assert().success().get_output().stdout.clone();
+    serde_json::from_slice(&out).unwrap()
+}
