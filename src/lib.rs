@@ -7,8 +7,9 @@
 //! as one file and reused.
 //!
 //! The data flow is visible in the modules: [`corpus`] → [`text`] → [`features`] →
-//! [`classify`] → [`model`], with [`eval`] for metrics and cross-validation and [`cli`] for
-//! the `veille` command.
+//! [`classify`] → [`model`] (and [`cluster`] for unlabelled corpora), with [`eval`] for
+//! metrics and cross-validation, [`bench`] for comparing configurations, and [`cli`] for the
+//! `veille` command.
 //!
 //! ```
 //! use veille::corpus::Document;
