@@ -8,7 +8,7 @@
 //!
 //! The data flow is visible in the modules: [`corpus`] → [`text`] → [`features`] →
 //! [`classify`] → [`model`] (and [`cluster`] for unlabelled corpora), with [`eval`] for
-//! metrics and cross-validation, [`bench`] for comparing configurations, and [`cli`] for the
+//! metrics and cross-validation, [`bench`](mod@bench) for comparing configurations, and [`cli`] for the
 //! `veille` command.
 //!
 //! ```

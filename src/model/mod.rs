@@ -1,6 +1,6 @@
 //! The saved classifier: everything from raw text to a decision — analyzer settings and
 //! stopword lists, vocabulary and idf, the fitted estimator, label names and training
-//! metadata — in one file (see [`file`] for the format).
+//! metadata — in one file (see [`file`](mod@file) for the format).
 
 pub mod clusters;
 pub mod file;

@@ -40,7 +40,7 @@ pub struct Classification {
 pub struct ClassifyOptions {
     /// Keep only the best K scores (all when `None`).
     pub top: Option<usize>,
-    /// Override the decision threshold (see [`Classifier::predict_row`]).
+    /// Override the decision threshold (see [`Classifier::predict_row`](crate::classify::Classifier::predict_row)).
     pub threshold: Option<f64>,
     /// How many explaining terms to return.
     pub n_terms: usize,
