@@ -106,7 +106,8 @@ fn quality_plots(h: &mut String, report: &BenchReport) {
             Some((i + 1, r, m, metric.of(&m.quality)?))
         })
         .collect();
-    if classifiers.is_empty() {
+    // One classifier is a row of the table, not a plot.
+    if classifiers.len() < 2 {
         return;
     }
     h.push_str("<h2>Quality against cost</h2>");

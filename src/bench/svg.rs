@@ -291,11 +291,13 @@ pub fn heatmap(labels: &[String], matrix: &[Vec<u64>], title: &str) -> String {
     let n = labels.len();
     let cell = (440.0 / n.max(1) as f64).clamp(12.0, 36.0);
     let margin = 170.0;
-    let size = margin + cell * n as f64 + 10.0;
+    // Column labels lean right over the last columns: room for them on that side.
+    let width = margin + cell * n as f64 + 130.0;
+    let height = margin + cell * n as f64 + 10.0;
     let mut svg = String::new();
     let _ = write!(
         svg,
-        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" width="{size}" height="{size}" role="img" aria-label="{t}" font-family="sans-serif" font-size="10">"##,
+        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" aria-label="{t}" font-family="sans-serif" font-size="10">"##,
         t = escape(title)
     );
     let short = |s: &str| -> String {
