@@ -32,7 +32,16 @@ fn prepare(text: &str) -> Cow<'_, str> {
 /// tokens shorter than `min_chars` characters dropped.
 ///
 /// `text` should already be NFC-normalised. `buf` is scratch space reused between calls.
-pub fn for_each_token(text: &str, min_chars: usize, buf: &mut String, mut f: impl FnMut(&str)) {
+pub fn for_each_token(text: &str, min_chars: usize, buf: &mut String, f: impl FnMut(&str)) {
+    if text.is_ascii() {
+        for_each_ascii_token(text, min_chars, buf, f);
+    } else {
+        for_each_unicode_token(text, min_chars, buf, f);
+    }
+}
+
+/// The general path: UAX #29 words, case-folded one by one.
+fn for_each_unicode_token(text: &str, min_chars: usize, buf: &mut String, mut f: impl FnMut(&str)) {
     let text = prepare(text);
     for word in text.unicode_words() {
         buf.clear();
@@ -55,6 +64,96 @@ pub fn for_each_token(text: &str, min_chars: usize, buf: &mut String, mut f: imp
             if long_enough && !token.is_empty() {
                 f(token);
             }
+        }
+    }
+}
+
+const ALPHA: u8 = 1;
+const DIGIT: u8 = 2;
+const UNDERSCORE: u8 = 4;
+/// Joins digits (`1,000`, `3.14`).
+const MID_NUM: u8 = 8;
+/// Joins letters (`e.g`, `don't`, `http:`).
+const MID_LETTER: u8 = 16;
+
+const fn byte_classes() -> [u8; 256] {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = if c.is_ascii_alphabetic() {
+            ALPHA
+        } else if c.is_ascii_digit() {
+            DIGIT
+        } else {
+            match c {
+                b'_' => UNDERSCORE,
+                b',' | b';' => MID_NUM,
+                b':' => MID_LETTER,
+                b'.' | b'\'' => MID_NUM | MID_LETTER,
+                _ => 0,
+            }
+        };
+        b += 1;
+    }
+    t
+}
+
+static CLASS: [u8; 256] = byte_classes();
+
+/// The ASCII path: the same words as `unicode_words` (whose own ASCII path is the rules of
+/// UAX #29 restricted to ASCII: runs of letters, digits and `_`, joined by `. , ; '` between
+/// digits and by `' . :` between letters), scanned once over a lowercased copy of the text
+/// instead of being segmented, filtered and folded word by word.
+fn for_each_ascii_token(text: &str, min_chars: usize, buf: &mut String, mut f: impl FnMut(&str)) {
+    debug_assert!(text.is_ascii());
+    buf.clear();
+    buf.push_str(text);
+    buf.make_ascii_lowercase();
+    let s = buf.as_str();
+    let b = s.as_bytes();
+    let class = |i: usize| CLASS[usize::from(b[i])];
+    let core = ALPHA | DIGIT | UNDERSCORE;
+    let mut i = 0;
+    while i < b.len() {
+        if class(i) & core == 0 {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let mut alnum = class(i) & (ALPHA | DIGIT) != 0;
+        let mut quote = None;
+        i += 1;
+        while i < b.len() {
+            let c = class(i);
+            if c & core != 0 {
+                alnum |= c & (ALPHA | DIGIT) != 0;
+            } else if c & (MID_NUM | MID_LETTER) != 0 && i + 1 < b.len() {
+                let around = class(i - 1) & class(i + 1);
+                if !(c & MID_NUM != 0 && around & DIGIT != 0
+                    || c & MID_LETTER != 0 && around & ALPHA != 0)
+                {
+                    break;
+                }
+                if b[i] == b'\'' && quote.is_none() {
+                    quote = Some(i);
+                }
+            } else {
+                break;
+            }
+            i += 1;
+        }
+        if !alnum {
+            continue;
+        }
+        let mut token = &s[start..i];
+        if let Some(q) = quote {
+            if ELISIONS.contains(&&s[start..q]) {
+                token = &s[q + 1..i];
+            }
+        }
+        if token.len() >= min_chars && !token.is_empty() {
+            f(token);
         }
     }
 }
@@ -97,6 +196,42 @@ mod tests {
             ["numérique", "sanctions"]
         );
         assert_eq!(tokens("le\u{202f}cloud", 2), ["le", "cloud"]);
+    }
+
+    fn both_paths(text: &str, min_chars: usize) -> (Vec<String>, Vec<String>) {
+        let (mut fast, mut slow) = (Vec::new(), Vec::new());
+        let mut buf = String::new();
+        for_each_ascii_token(text, min_chars, &mut buf, |t| fast.push(t.to_string()));
+        for_each_unicode_token(text, min_chars, &mut buf, |t| slow.push(t.to_string()));
+        (fast, slow)
+    }
+
+    #[test]
+    fn ascii_path_matches_unicode_path_on_edge_cases() {
+        for text in [
+            "e.g. U.S.A. 3.14 1,000,000 1;2 1'000 a:b http://x.org/a_b C++ _ __ _x_ 9am",
+            "l'on d'1 qu'il jusqu'au aujourd'hui don't it's 'quoted' l'' x' 'x a.'b a'.b",
+            "a.b.c. .a a..b a,b 1.a a.1 1:2 a;b end. 'l'etat' \r\n\t  spaces\u{b}",
+        ] {
+            for min in 1..=3 {
+                let (fast, slow) = both_paths(text, min);
+                assert_eq!(fast, slow, "{text:?}");
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn ascii_path_matches_unicode_path(text in "[a-cA-C0-9_.,;:' \r\n\t!-]{0,40}", min in 1usize..4) {
+            let (fast, slow) = both_paths(&text, min);
+            proptest::prop_assert_eq!(fast, slow);
+        }
+
+        #[test]
+        fn ascii_path_matches_on_any_ascii(text in "[\x00-\x7f]{0,60}") {
+            let (fast, slow) = both_paths(&text, 2);
+            proptest::prop_assert_eq!(fast, slow);
+        }
     }
 
     #[test]
