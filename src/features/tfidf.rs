@@ -3,6 +3,7 @@
 //! L2-normalised CSR rows. Transforming one article gives exactly its row of a batch transform.
 
 use super::csr::CsrMatrix;
+use crate::text::strtable::StrTable;
 use crate::text::{Analyzed, Analyzer, Interner, OOV};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
@@ -254,17 +255,19 @@ impl<'a> Scratch<'a> {
 
     /// The surface form of a surface id of the last analysed document.
     pub fn surface(&self, surface_id: u32) -> &str {
-        &self.cache.surfaces[surface_id as usize]
+        self.cache.surfaces.get(surface_id)
     }
 }
 
 /// Per-part output of the analysis pass while fitting.
 struct PartTerms {
-    stems: Vec<Box<str>>,
+    stems: StrTable,
     offsets: Vec<usize>,
     terms: Vec<u32>,
+    /// The part's surface forms.
+    surface_forms: StrTable,
     /// (local term, surface, count) candidates for display forms.
-    surfaces: Vec<(u32, Box<str>, u32)>,
+    surfaces: Vec<(u32, u32, u32)>,
     /// Documents per analyzer language.
     languages: Vec<u64>,
 }
@@ -306,10 +309,7 @@ impl Vectorizer {
 
         // 2. One sorted stem list (borrowed from the parts: only kept stems are copied, at
         // step 5); remap each part's local ids onto it through a hash index.
-        let mut all_stems: Vec<&str> = analysed
-            .iter()
-            .flat_map(|p| p.stems.iter().map(|s| &**s))
-            .collect();
+        let mut all_stems: Vec<&str> = analysed.iter().flat_map(|p| p.stems.iter()).collect();
         all_stems.sort_unstable();
         all_stems.dedup();
         let index: FxHashMap<&str, u32> = all_stems
@@ -322,7 +322,7 @@ impl Vectorizer {
             .map(|p| {
                 p.stems
                     .iter()
-                    .map(|s| index.get(&**s).copied().unwrap_or(OOV))
+                    .map(|s| index.get(s).copied().unwrap_or(OOV))
                     .collect()
             })
             .collect();
@@ -739,12 +739,12 @@ fn analyse_part(
     progress(texts.len() % 512);
     let n_lang = analyzer.config().languages.len();
     let mut surfaces = Vec::new();
-    for (s, surface) in cache.surfaces.iter().enumerate() {
+    for s in 0..cache.surfaces.len() {
         for l in 0..n_lang {
             let count = cache.counts[s * n_lang + l];
             let t = cache.term_for(s as u32, l);
             if count > 0 && t != OOV {
-                surfaces.push((t, surface.clone(), count));
+                surfaces.push((t, s as u32, count));
             }
         }
     }
@@ -752,6 +752,7 @@ fn analyse_part(
         stems: cache.term_map.stems,
         offsets,
         terms,
+        surface_forms: cache.surfaces,
         surfaces,
         languages,
     }
@@ -860,7 +861,7 @@ fn display_forms(
         for (t, s, c) in &p.surfaces {
             let g = renum[map[*t as usize] as usize];
             if g != OOV {
-                all.push((g, s, *c));
+                all.push((g, p.surface_forms.get(*s), *c));
             }
         }
     }
