@@ -115,35 +115,37 @@ fn for_each_ascii_token(text: &str, min_chars: usize, buf: &mut String, mut f: i
     let class = |i: usize| CLASS[usize::from(b[i])];
     let core = ALPHA | DIGIT | UNDERSCORE;
     let mut i = 0;
-    while i < b.len() {
-        if class(i) & core == 0 {
+    loop {
+        while i < b.len() && class(i) & core == 0 {
             i += 1;
-            continue;
+        }
+        if i == b.len() {
+            break;
         }
         let start = i;
-        let mut alnum = class(i) & (ALPHA | DIGIT) != 0;
         let mut quote = None;
-        i += 1;
-        while i < b.len() {
-            let c = class(i);
-            if c & core != 0 {
-                alnum |= c & (ALPHA | DIGIT) != 0;
-            } else if c & (MID_NUM | MID_LETTER) != 0 && i + 1 < b.len() {
-                let around = class(i - 1) & class(i + 1);
-                if !(c & MID_NUM != 0 && around & DIGIT != 0
-                    || c & MID_LETTER != 0 && around & ALPHA != 0)
-                {
-                    break;
-                }
-                if b[i] == b'\'' && quote.is_none() {
-                    quote = Some(i);
-                }
-            } else {
+        loop {
+            i += 1;
+            while i < b.len() && class(i) & core != 0 {
+                i += 1;
+            }
+            // A joiner continues the word between two digits or two letters.
+            if i + 1 >= b.len() {
                 break;
             }
-            i += 1;
+            let (c, around) = (class(i), class(i - 1) & class(i + 1));
+            if !(c & MID_NUM != 0 && around & DIGIT != 0
+                || c & MID_LETTER != 0 && around & ALPHA != 0)
+            {
+                break;
+            }
+            if b[i] == b'\'' && quote.is_none() {
+                quote = Some(i);
+            }
         }
-        if !alnum {
+        // Only a run of underscores has no letter or digit.
+        let alnum = |j: usize| class(j) & (ALPHA | DIGIT) != 0;
+        if !alnum(start) && !(start..i).any(alnum) {
             continue;
         }
         let mut token = &s[start..i];
