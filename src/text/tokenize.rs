@@ -101,6 +101,36 @@ const fn byte_classes() -> [u8; 256] {
 
 static CLASS: [u8; 256] = byte_classes();
 
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// The high bit of each byte of `x` (8 bytes of lowercased ASCII) that is a word byte:
+/// `a-z`, `0-9` or `_`. Bytes stay below 0x80 when shifted, so no carry crosses bytes.
+fn word_bytes(x: u64) -> u64 {
+    let in_range = |lo: u8, hi: u8| {
+        let at_least_lo = x.wrapping_add(ONES * u64::from(0x80 - lo));
+        let above_hi = x.wrapping_add(ONES * u64::from(0x7f - hi));
+        at_least_lo & !above_hi & HIGH
+    };
+    in_range(b'a', b'z') | in_range(b'0', b'9') | in_range(b'_', b'_')
+}
+
+/// The first index from `i` (below `end`, or `end` and beyond if none) whose byte is a word
+/// byte (`word`) or is not one (`!word`), 8 bytes at a time: words vary in length, and a
+/// byte-by-byte loop mispredicts the end of nearly every one. `b` has 8 bytes of padding.
+fn find(b: &[u8], mut i: usize, end: usize, word: bool) -> usize {
+    while i < end {
+        let x = u64::from_le_bytes(b[i..i + 8].try_into().expect("padded"));
+        let w = word_bytes(x);
+        let hits = if word { w } else { !w & HIGH };
+        if hits != 0 {
+            return i + hits.trailing_zeros() as usize / 8;
+        }
+        i += 8;
+    }
+    i
+}
+
 /// The ASCII path: the same words as `unicode_words` (whose own ASCII path is the rules of
 /// UAX #29 restricted to ASCII: runs of letters, digits and `_`, joined by `. , ; '` between
 /// digits and by `' . :` between letters), scanned once over a lowercased copy of the text
@@ -110,29 +140,23 @@ fn for_each_ascii_token(text: &str, min_chars: usize, buf: &mut String, mut f: i
     buf.clear();
     buf.push_str(text);
     buf.make_ascii_lowercase();
+    let n = buf.len();
+    // NUL padding: whole-word loads stay in bounds, and NUL ends a word as the text's end does.
+    buf.push_str("\0\0\0\0\0\0\0\0");
     let s = buf.as_str();
     let b = s.as_bytes();
     let class = |i: usize| CLASS[usize::from(b[i])];
-    let core = ALPHA | DIGIT | UNDERSCORE;
     let mut i = 0;
     loop {
-        while i < b.len() && class(i) & core == 0 {
-            i += 1;
-        }
-        if i == b.len() {
+        i = find(b, i, n, true);
+        if i >= n {
             break;
         }
         let start = i;
         let mut quote = None;
         loop {
-            i += 1;
-            while i < b.len() && class(i) & core != 0 {
-                i += 1;
-            }
+            i = find(b, i + 1, n, false);
             // A joiner continues the word between two digits or two letters.
-            if i + 1 >= b.len() {
-                break;
-            }
             let (c, around) = (class(i), class(i - 1) & class(i + 1));
             if !(c & MID_NUM != 0 && around & DIGIT != 0
                 || c & MID_LETTER != 0 && around & ALPHA != 0)
@@ -226,6 +250,12 @@ mod tests {
         #[test]
         fn ascii_path_matches_unicode_path(text in "[a-cA-C0-9_.,;:' \r\n\t!-]{0,40}", min in 1usize..4) {
             let (fast, slow) = both_paths(&text, min);
+            proptest::prop_assert_eq!(fast, slow);
+        }
+
+        #[test]
+        fn ascii_path_matches_on_long_words(text in "([a-zA-Z0-9_]{0,30}[ .,'\n]{0,2}){0,12}") {
+            let (fast, slow) = both_paths(&text, 2);
             proptest::prop_assert_eq!(fast, slow);
         }
 
