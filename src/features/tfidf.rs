@@ -666,7 +666,8 @@ impl Vectorizer {
                 j += 1;
             }
             let tf = (j - i) as f64;
-            let tf = if self.config.sublinear_tf {
+            // Most terms occur once in a document, and ln(1) is exactly 0: skip the call.
+            let tf = if self.config.sublinear_tf && j - i > 1 {
                 1.0 + tf.ln()
             } else {
                 tf
