@@ -305,7 +305,7 @@ fn stems_shared_cache(a: &Analyzer, texts: &[&str]) -> Vec<Vec<String>> {
             a.analyze(t, &mut cache, &mut out);
             out.terms
                 .iter()
-                .map(|&id| cache.term_map.stems[id as usize].to_string())
+                .map(|&id| cache.term_map.stems.get(id).to_string())
                 .collect()
         })
         .collect()

@@ -3,6 +3,7 @@
 //! L2-normalised CSR rows. Transforming one article gives exactly its row of a batch transform.
 
 use super::csr::CsrMatrix;
+use crate::text::strtable::StrTable;
 use crate::text::{Analyzed, Analyzer, Interner, OOV};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
@@ -254,17 +255,19 @@ impl<'a> Scratch<'a> {
 
     /// The surface form of a surface id of the last analysed document.
     pub fn surface(&self, surface_id: u32) -> &str {
-        &self.cache.surfaces[surface_id as usize]
+        self.cache.surfaces.get(surface_id)
     }
 }
 
 /// Per-part output of the analysis pass while fitting.
 struct PartTerms {
-    stems: Vec<Box<str>>,
+    stems: StrTable,
     offsets: Vec<usize>,
     terms: Vec<u32>,
+    /// The part's surface forms.
+    surface_forms: StrTable,
     /// (local term, surface, count) candidates for display forms.
-    surfaces: Vec<(u32, Box<str>, u32)>,
+    surfaces: Vec<(u32, u32, u32)>,
     /// Documents per analyzer language.
     languages: Vec<u64>,
 }
@@ -305,27 +308,28 @@ impl Vectorizer {
             .collect();
 
         // 2. One sorted stem list (borrowed from the parts: only kept stems are copied, at
-        // step 5); remap each part's local ids onto it through a hash index.
-        let mut all_stems: Vec<&str> = analysed
-            .iter()
-            .flat_map(|p| p.stems.iter().map(|s| &**s))
-            .collect();
-        all_stems.sort_unstable();
-        all_stems.dedup();
-        let index: FxHashMap<&str, u32> = all_stems
+        // step 5), and each part's local ids mapped onto it: one sort of (stem, part, local
+        // id) entries gives both.
+        let mut entries: Vec<(u64, &str, u32, u32)> = analysed
             .iter()
             .enumerate()
-            .map(|(i, s)| (*s, i as u32))
-            .collect();
-        let remaps: Vec<Vec<u32>> = analysed
-            .par_iter()
-            .map(|p| {
-                p.stems
+            .flat_map(|(p, part)| {
+                part.stems
                     .iter()
-                    .map(|s| index.get(&**s).copied().unwrap_or(OOV))
-                    .collect()
+                    .enumerate()
+                    .map(move |(i, s)| (order_key(s), s, p as u32, i as u32))
             })
             .collect();
+        entries.par_sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        let mut remaps: Vec<Vec<u32>> = analysed.iter().map(|p| vec![OOV; p.stems.len()]).collect();
+        let mut all_stems: Vec<&str> = Vec::new();
+        for (i, &(_, s, p, local)) in entries.iter().enumerate() {
+            if i == 0 || entries[i - 1].1 != s {
+                all_stems.push(s);
+            }
+            remaps[p as usize][local as usize] = (all_stems.len() - 1) as u32;
+        }
+        drop(entries);
         let seqs: Vec<(Vec<usize>, Vec<u32>)> = analysed
             .par_iter()
             .zip(&remaps)
@@ -398,7 +402,6 @@ impl Vectorizer {
                 stems.push(Box::<str>::from(s));
             }
         }
-        drop(index);
         let display = display_forms(&analysed, &remaps, &renum, &stems);
 
         let mut grams = Vec::new();
@@ -663,7 +666,8 @@ impl Vectorizer {
                 j += 1;
             }
             let tf = (j - i) as f64;
-            let tf = if self.config.sublinear_tf {
+            // Most terms occur once in a document, and ln(1) is exactly 0: skip the call.
+            let tf = if self.config.sublinear_tf && j - i > 1 {
                 1.0 + tf.ln()
             } else {
                 tf
@@ -681,6 +685,15 @@ impl Vectorizer {
             }
         }
     }
+}
+
+/// The first 8 bytes of `s` as a big-endian integer, zero-padded: it orders strings as their
+/// bytes do, except for ties, so a sort on (key, string) compares integers most of the time.
+fn order_key(s: &str) -> u64 {
+    let mut b = [0u8; 8];
+    let n = s.len().min(8);
+    b[..n].copy_from_slice(&s.as_bytes()[..n]);
+    u64::from_be_bytes(b)
 }
 
 /// Key of a bigram.
@@ -739,12 +752,12 @@ fn analyse_part(
     progress(texts.len() % 512);
     let n_lang = analyzer.config().languages.len();
     let mut surfaces = Vec::new();
-    for (s, surface) in cache.surfaces.iter().enumerate() {
+    for s in 0..cache.surfaces.len() {
         for l in 0..n_lang {
             let count = cache.counts[s * n_lang + l];
             let t = cache.term_for(s as u32, l);
             if count > 0 && t != OOV {
-                surfaces.push((t, surface.clone(), count));
+                surfaces.push((t, s as u32, count));
             }
         }
     }
@@ -752,6 +765,7 @@ fn analyse_part(
         stems: cache.term_map.stems,
         offsets,
         terms,
+        surface_forms: cache.surfaces,
         surfaces,
         languages,
     }
@@ -855,23 +869,24 @@ fn display_forms(
     renum: &[u32],
     stems: &[Box<str>],
 ) -> Vec<Box<str>> {
-    let mut all: Vec<(u32, &str, u32)> = Vec::new();
+    let mut all: Vec<(u32, u64, &str, u32)> = Vec::new();
     for (p, map) in parts.iter().zip(remaps) {
         for (t, s, c) in &p.surfaces {
             let g = renum[map[*t as usize] as usize];
             if g != OOV {
-                all.push((g, s, *c));
+                let s = p.surface_forms.get(*s);
+                all.push((g, order_key(s), s, *c));
             }
         }
     }
-    all.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(b.1)));
+    all.par_sort_unstable_by(|a, b| (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)));
     let mut best: Vec<(u64, &str)> = vec![(0, ""); stems.len()];
     let mut i = 0;
     while i < all.len() {
-        let (g, s) = (all[i].0, all[i].1);
+        let (g, s) = (all[i].0, all[i].2);
         let mut total = 0u64;
-        while i < all.len() && all[i].0 == g && all[i].1 == s {
-            total += u64::from(all[i].2);
+        while i < all.len() && all[i].0 == g && all[i].2 == s {
+            total += u64::from(all[i].3);
             i += 1;
         }
         if total > best[g as usize].0 {

@@ -8,6 +8,7 @@
 use super::normalize::nfc;
 use super::stem::{NoStemmer, SnowballStemmer, Stem};
 use super::stopwords::{self, StopWords};
+use super::strtable::StrTable;
 use super::tokenize::for_each_token;
 use super::Language;
 use rustc_hash::FxHashMap;
@@ -160,20 +161,13 @@ pub trait TermMap {
 /// A growing interner used while fitting: every new stem gets the next id.
 #[derive(Debug, Default)]
 pub struct Interner {
-    ids: FxHashMap<Box<str>, u32>,
     /// Stems in id order.
-    pub stems: Vec<Box<str>>,
+    pub stems: StrTable,
 }
 
 impl TermMap for Interner {
     fn term_id(&mut self, stem: &str) -> u32 {
-        if let Some(&id) = self.ids.get(stem) {
-            return id;
-        }
-        let id = self.stems.len() as u32;
-        self.ids.insert(stem.into(), id);
-        self.stems.push(stem.into());
-        id
+        self.stems.intern(stem).0
     }
 }
 
@@ -185,9 +179,8 @@ impl TermMap for &FxHashMap<Box<str>, u32> {
 
 /// Per-worker memo of surface forms: id, stopword mask, and term id per language.
 pub struct TokenCache<M> {
-    map: FxHashMap<Box<str>, u32>,
     /// Surface forms in id order.
-    pub surfaces: Vec<Box<str>>,
+    pub surfaces: StrTable,
     stop_mask: Vec<u8>,
     /// `terms[surface * n_languages + language]`, lazily filled.
     terms: Vec<u32>,
@@ -203,8 +196,7 @@ impl<M: TermMap> TokenCache<M> {
     /// An empty cache for an analyzer over `n_languages` languages.
     pub fn new(n_languages: usize, term_map: M) -> Self {
         TokenCache {
-            map: FxHashMap::default(),
-            surfaces: Vec::new(),
+            surfaces: StrTable::default(),
             stop_mask: Vec::new(),
             terms: Vec::new(),
             counts: Vec::new(),
@@ -214,18 +206,16 @@ impl<M: TermMap> TokenCache<M> {
     }
 
     fn surface_id(&mut self, token: &str, analyzer: &Analyzer) -> u32 {
-        if let Some(&id) = self.map.get(token) {
+        let (id, new) = self.surfaces.intern(token);
+        if !new {
             return id;
         }
-        let id = self.surfaces.len() as u32;
         let mut mask = 0u8;
         for (i, set) in analyzer.stopword_sets.iter().enumerate() {
             if set.contains(token) {
                 mask |= 1 << i;
             }
         }
-        self.map.insert(token.into(), id);
-        self.surfaces.push(token.into());
         self.stop_mask.push(mask);
         self.terms
             .extend(std::iter::repeat_n(UNSET, self.n_languages));
@@ -247,7 +237,7 @@ impl<M: TermMap> TokenCache<M> {
         if t != UNSET {
             return t;
         }
-        let stem = analyzer.stemmers[lang].stem(&self.surfaces[surface as usize]);
+        let stem = analyzer.stemmers[lang].stem(self.surfaces.get(surface));
         let t = self.term_map.term_id(&stem);
         self.terms[slot] = t;
         t
@@ -381,7 +371,7 @@ impl Analyzer {
         self.analyze(text, &mut cache, &mut out);
         out.terms
             .iter()
-            .map(|&t| cache.term_map.stems[t as usize].to_string())
+            .map(|&t| cache.term_map.stems.get(t).to_string())
             .collect()
     }
 

@@ -6,6 +6,7 @@ pub mod language;
 pub mod normalize;
 pub mod stem;
 pub mod stopwords;
+pub mod strtable;
 pub mod tokenize;
 
 pub use analyzer::{

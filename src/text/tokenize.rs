@@ -1,6 +1,9 @@
 //! Unicode word tokenisation (UAX #29) with French elisions split off.
 
+mod ascii;
+
 use super::normalize::fold_case_into;
+use ascii::for_each_ascii_token;
 use std::borrow::Cow;
 use unicode_segmentation::UnicodeSegmentation;
 
@@ -32,7 +35,16 @@ fn prepare(text: &str) -> Cow<'_, str> {
 /// tokens shorter than `min_chars` characters dropped.
 ///
 /// `text` should already be NFC-normalised. `buf` is scratch space reused between calls.
-pub fn for_each_token(text: &str, min_chars: usize, buf: &mut String, mut f: impl FnMut(&str)) {
+pub fn for_each_token(text: &str, min_chars: usize, buf: &mut String, f: impl FnMut(&str)) {
+    if text.is_ascii() {
+        for_each_ascii_token(text, min_chars, buf, f);
+    } else {
+        for_each_unicode_token(text, min_chars, buf, f);
+    }
+}
+
+/// The general path: UAX #29 words, case-folded one by one.
+fn for_each_unicode_token(text: &str, min_chars: usize, buf: &mut String, mut f: impl FnMut(&str)) {
     let text = prepare(text);
     for word in text.unicode_words() {
         buf.clear();
@@ -97,6 +109,48 @@ mod tests {
             ["numérique", "sanctions"]
         );
         assert_eq!(tokens("le\u{202f}cloud", 2), ["le", "cloud"]);
+    }
+
+    fn both_paths(text: &str, min_chars: usize) -> (Vec<String>, Vec<String>) {
+        let (mut fast, mut slow) = (Vec::new(), Vec::new());
+        let mut buf = String::new();
+        for_each_ascii_token(text, min_chars, &mut buf, |t| fast.push(t.to_string()));
+        for_each_unicode_token(text, min_chars, &mut buf, |t| slow.push(t.to_string()));
+        (fast, slow)
+    }
+
+    #[test]
+    fn ascii_path_matches_unicode_path_on_edge_cases() {
+        for text in [
+            "e.g. U.S.A. 3.14 1,000,000 1;2 1'000 a:b http://x.org/a_b C++ _ __ _x_ 9am",
+            "l'on d'1 qu'il jusqu'au aujourd'hui don't it's 'quoted' l'' x' 'x a.'b a'.b",
+            "a.b.c. .a a..b a,b 1.a a.1 1:2 a;b end. 'l'etat' \r\n\t  spaces\u{b}",
+        ] {
+            for min in 1..=3 {
+                let (fast, slow) = both_paths(text, min);
+                assert_eq!(fast, slow, "{text:?}");
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn ascii_path_matches_unicode_path(text in "[a-cA-C0-9_.,;:' \r\n\t!-]{0,40}", min in 1usize..4) {
+            let (fast, slow) = both_paths(&text, min);
+            proptest::prop_assert_eq!(fast, slow);
+        }
+
+        #[test]
+        fn ascii_path_matches_on_long_words(text in "([a-zA-Z0-9_]{0,30}[ .,'\n]{0,2}){0,12}") {
+            let (fast, slow) = both_paths(&text, 2);
+            proptest::prop_assert_eq!(fast, slow);
+        }
+
+        #[test]
+        fn ascii_path_matches_on_any_ascii(text in "[\x00-\x7f]{0,60}") {
+            let (fast, slow) = both_paths(&text, 2);
+            proptest::prop_assert_eq!(fast, slow);
+        }
     }
 
     #[test]

@@ -1,0 +1,185 @@
+//! An append-only string interner: strings get ids in insertion order and are stored end to
+//! end in one buffer. Interning is the analysis hot path (one lookup per token, one insert per
+//! distinct word), so a new string costs no allocation of its own, and the first 16 bytes of
+//! each string sit in its table slot: a lookup of a word of up to 16 bytes (99% of tokens)
+//! compares two integers instead of following a pointer to the string's bytes.
+
+use hashbrown::HashTable;
+use rustc_hash::FxHasher;
+use std::hash::Hasher;
+
+/// Bytes of a string kept in its slot.
+const INLINE: usize = 16;
+
+/// A string's first 16 bytes (zero-padded) and its length.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Head {
+    words: [u64; 2],
+    len: u32,
+}
+
+impl Head {
+    /// Read with whole-word loads (overlapping ones for short strings), not a byte copy
+    /// into a buffer, which costs a store-forwarding stall per lookup.
+    fn of(s: &[u8]) -> Head {
+        let n = s.len();
+        let u64_at = |i: usize| u64::from_le_bytes(s[i..i + 8].try_into().expect("8 bytes"));
+        let u32_at =
+            |i: usize| u64::from(u32::from_le_bytes(s[i..i + 4].try_into().expect("4 bytes")));
+        let words = match n {
+            0 => [0, 0],
+            1..=3 => {
+                let at = |i: usize| u64::from(s[i]) << (8 * i);
+                [at(0) | at(n / 2) | at(n - 1), 0]
+            }
+            4..=7 => [u32_at(0) | u32_at(n - 4) << (8 * (n - 4)), 0],
+            8 => [u64_at(0), 0],
+            9..=15 => [u64_at(0), u64_at(n - 8) >> (8 * (16 - n))],
+            _ => [u64_at(0), u64_at(8)],
+        };
+        Head {
+            words,
+            len: u32::try_from(n).expect("a string under 4 GiB"),
+        }
+    }
+
+    /// The hash of a string, from its head alone when the head is all of it.
+    fn hash(&self, s: &[u8]) -> u64 {
+        if s.len() > INLINE {
+            let mut h = FxHasher::default();
+            h.write(s);
+            return h.finish();
+        }
+        // A folded multiply mixes all bits of both words into both halves of the result.
+        let p = u128::from(self.words[0] ^ 0x243f_6a88_85a3_08d3)
+            * u128::from(self.words[1] ^ u64::from(self.len) ^ 0x1319_8a2e_0370_7344);
+        (p as u64) ^ ((p >> 64) as u64)
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Slot {
+    head: Head,
+    id: u32,
+}
+
+/// Interned strings, by id.
+#[derive(Default)]
+pub struct StrTable {
+    bytes: String,
+    /// `bytes[ends[i - 1]..ends[i]]` is string `i`.
+    ends: Vec<usize>,
+    index: HashTable<Slot>,
+}
+
+impl StrTable {
+    /// Number of strings.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Whether the table is empty.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// String `id` (panics if there is none).
+    pub fn get(&self, id: u32) -> &str {
+        let id = id as usize;
+        let start = if id == 0 { 0 } else { self.ends[id - 1] };
+        &self.bytes[start..self.ends[id]]
+    }
+
+    /// Whether slot `e` holds `s`, whose head is `head`.
+    fn holds(&self, e: &Slot, head: &Head, s: &[u8]) -> bool {
+        e.head == *head && (s.len() <= INLINE || self.get(e.id).as_bytes()[INLINE..] == s[INLINE..])
+    }
+
+    /// The id of `s`, if interned.
+    pub fn id(&self, s: &str) -> Option<u32> {
+        let s = s.as_bytes();
+        let head = Head::of(s);
+        self.index
+            .find(head.hash(s), |e| self.holds(e, &head, s))
+            .map(|e| e.id)
+    }
+
+    /// The id of `s`, and whether it was just added.
+    pub fn intern(&mut self, s: &str) -> (u32, bool) {
+        let b = s.as_bytes();
+        let head = Head::of(b);
+        let this = &*self;
+        let id = this.index.find(head.hash(b), |e| this.holds(e, &head, b));
+        if let Some(e) = id {
+            return (e.id, false);
+        }
+        let id = u32::try_from(self.ends.len()).expect("fewer than 2^32 strings");
+        self.bytes.push_str(s);
+        self.ends.push(self.bytes.len());
+        let (bytes, ends) = (&self.bytes, &self.ends);
+        let rehash = |e: &Slot| {
+            let id = e.id as usize;
+            let start = if id == 0 { 0 } else { ends[id - 1] };
+            e.head.hash(&bytes.as_bytes()[start..ends[id]])
+        };
+        self.index
+            .insert_unique(head.hash(b), Slot { head, id }, rehash);
+        (id, true)
+    }
+
+    /// The strings in id order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        (0..self.ends.len()).map(|i| self.get(i as u32))
+    }
+}
+
+impl std::fmt::Debug for StrTable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn head_is_the_zero_padded_prefix() {
+        let s = b"abcdefghijklmnopqrstuvwxyz";
+        for n in 0..=s.len() {
+            let mut b = [0u8; INLINE];
+            b[..n.min(INLINE)].copy_from_slice(&s[..n.min(INLINE)]);
+            let expected = [
+                u64::from_le_bytes(b[..8].try_into().unwrap()),
+                u64::from_le_bytes(b[8..].try_into().unwrap()),
+            ];
+            assert_eq!(Head::of(&s[..n]).words, expected, "{n}");
+        }
+    }
+
+    #[test]
+    fn interns_in_order_and_finds_again() {
+        let mut t = StrTable::default();
+        let long = "anticonstitutionnellement";
+        assert_eq!(t.intern("état"), (0, true));
+        assert_eq!(t.intern(""), (1, true));
+        assert_eq!(t.intern(long), (2, true));
+        assert_eq!(t.intern("état"), (0, false));
+        assert_eq!(t.intern("\0"), (3, true));
+        assert_eq!(t.intern("anticonstitutionnel"), (4, true));
+        assert_eq!(t.id(long), Some(2));
+        assert_eq!(t.id("anticonstitutionnelle"), None);
+        assert_eq!(t.id("chip"), None);
+        assert_eq!(
+            t.iter().collect::<Vec<_>>(),
+            ["état", "", long, "\0", "anticonstitutionnel"]
+        );
+        for i in 0..10_000 {
+            t.intern(&format!("{i}{}", "x".repeat(i % 40)));
+        }
+        assert_eq!(t.len(), 10_005);
+        assert_eq!(t.id(&format!("9999{}", "x".repeat(39))), Some(10_004));
+        assert_eq!(t.get(5), "0");
+        assert_eq!(t.get(25), format!("20{}", "x".repeat(20)));
+    }
+}
