@@ -187,9 +187,10 @@ fn clustering(c: &mut Criterion) {
         batch_size: None,
         seed: 0,
     };
-    g.bench_function(format!("spherical k-means k={k} (on TF-IDF rows)"), |b| {
-        b.iter(|| spherical_kmeans::fit(&x, &params).expect("k-means"))
-    });
+    g.bench_function(
+        format!("spherical k-means k={k} (on the 1-2-gram training rows)"),
+        |b| b.iter(|| spherical_kmeans::fit(&x, &params).expect("k-means")),
+    );
     for algo in [ClusterAlgo::Spherical, ClusterAlgo::Lsa(LsaMethod::KMeans)] {
         let settings = ClusterSettings {
             k: KChoice::Fixed(k),
