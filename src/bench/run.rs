@@ -9,10 +9,12 @@ use crate::eval::{folds, train_test_split, ClassificationReport};
 use crate::model::clusters::{ClusterError, ClusterModel};
 use crate::model::{targets_of, ClassifyOptions, Model, TrainError};
 use serde::Serialize;
+use std::borrow::Cow;
 use std::time::Instant;
 
-/// Training and test articles of one round.
-type Split = (Vec<Document>, Vec<Document>);
+/// Training and test articles of one round: borrowed from a holdout protocol, gathered for a
+/// cross-validation fold.
+type Split<'a> = (Cow<'a, [Document]>, Cow<'a, [Document]>);
 
 /// How articles are split between fitting and scoring.
 #[derive(Debug, Clone)]
@@ -55,22 +57,24 @@ impl Protocol {
     }
 
     /// (train, test) pairs to run, in order.
-    fn rounds(&self) -> Result<Vec<Split>, TrainError> {
+    fn rounds(&self) -> Result<Vec<Split<'_>>, TrainError> {
         match self {
-            Protocol::Holdout { train, test } => Ok(vec![(train.clone(), test.clone())]),
+            Protocol::Holdout { train, test } => {
+                Ok(vec![(Cow::Borrowed(&train[..]), Cow::Borrowed(&test[..]))])
+            }
             Protocol::CrossValidation { docs, k, seed } => {
                 let (_, targets) = targets_of(docs)?;
                 let fs = folds(&targets, *k, *seed);
                 Ok((0..fs.len())
                     .map(|f| {
-                        let train = fs
+                        let train: Vec<Document> = fs
                             .iter()
                             .enumerate()
                             .filter(|(g, _)| *g != f)
                             .flat_map(|(_, idx)| idx.iter().map(|&i| docs[i].clone()))
                             .collect();
-                        let test = fs[f].iter().map(|&i| docs[i].clone()).collect();
-                        (train, test)
+                        let test: Vec<Document> = fs[f].iter().map(|&i| docs[i].clone()).collect();
+                        (Cow::Owned(train), Cow::Owned(test))
                     })
                     .collect())
             }
