@@ -198,6 +198,28 @@ fn grid_and_usage_mistakes_are_clear_errors() {
         "--test-fraction must be between 0 and 1",
     );
     fails_with(&mut bench_on(&fixture("nope.jsonl")), "nope.jsonl");
+    // A clap usage error (exit 2, with clap's usage lines).
+    bench_on(&data)
+        .args(["--test", "x.jsonl", "--test-fraction", "0.3"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("cannot be used with"));
+    // Data that cannot score the grid is refused before any fitting.
+    let one = write(
+        dir.path(),
+        "one.jsonl",
+        "{\"label\": \"a\", \"text\": \"export controls on chips\"}\n{\"label\": \"a\", \"text\": \"sanctions on banks\"}\n",
+    );
+    fails_with(&mut bench_on(&one), "one.jsonl: one label (a) in the data");
+    let none = write(
+        dir.path(),
+        "none.jsonl",
+        "{\"labels\": [], \"text\": \"export controls on chips\"}\n{\"labels\": [], \"text\": \"sanctions on banks\"}\n",
+    );
+    fails_with(
+        &mut bench_on(&none),
+        "none.jsonl: no article carries a label",
+    );
 }
 
 #[test]

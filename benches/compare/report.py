@@ -112,6 +112,8 @@ def verdict(kind, veille, rows, tool):
                  f"{FASTER:.0f}x faster")
     elif v_m > b_m:
         state = "NOT ahead: more accurate but slower"
+    elif v_m >= b_m - TOLERANCE:
+        state = "NOT ahead: as accurate but slower"
     else:
         state = "NOT ahead: less accurate"
     dominated_by = [r["pipeline"] for r in rows
@@ -229,7 +231,7 @@ def bench_section(bench_rows, sk_rows, ft_rows):
                                 else "")
             if "error" in r:
                 lines.append(f"| {name} | {r['algo']} | failed: "
-                             f"{r['error']} |||||||")
+                             f"{r['error']} ||||||||")
                 continue
             peak = r.get("peak_heap_bytes")
             lines.append(
@@ -248,11 +250,13 @@ def bench_section(bench_rows, sk_rows, ft_rows):
                 rows = [r for r in rows if r["corpus"] == corpus]
                 if not rows:
                     continue
-                for m in ("accuracy", "macro_f1"):
-                    other = max(rows, key=lambda r: r["metrics"][m])
+                for m in ("accuracy", "macro_f1", "micro_f1"):
+                    # Multi-label rows have subset accuracy, not accuracy.
+                    rows_m = [r for r in rows if m in r["metrics"]]
                     mine = best["quality"].get(m)
-                    if mine is None:
+                    if mine is None or not rows_m:
                         continue
+                    other = max(rows_m, key=lambda r: r["metrics"][m])
                     ok = "at least as good" if mine >= other["metrics"][m] \
                         else "BELOW"
                     lines.append(

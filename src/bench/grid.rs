@@ -103,7 +103,17 @@ pub fn parse(text: &str, path: &Path) -> Result<Vec<BenchConfig>, GridError> {
         message,
     };
     let doc: Table = text.parse().map_err(|e: toml::de::Error| {
-        err(e.to_string().lines().next().unwrap_or("").to_string())
+        let at = e.span().map(|span| {
+            let before = &text[..span.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let column = before.chars().rev().take_while(|&c| c != '\n').count() + 1;
+            format!("line {line}, column {column}: ")
+        });
+        err(format!(
+            "{}{}",
+            at.unwrap_or_default(),
+            e.message().trim_end()
+        ))
     })?;
     for key in doc.keys() {
         if !matches!(key.as_str(), "defaults" | "config" | "product") {
@@ -306,7 +316,13 @@ const CLUSTER_KEYS: [&str; 7] = [
 fn check_keys(t: &Table, own: &[&str], task: &str) -> Result<(), String> {
     for k in t.keys() {
         if !SHARED_KEYS.contains(&k.as_str()) && !own.contains(&k.as_str()) {
-            return Err(format!("unknown key '{k}' for a {task} configuration"));
+            let mut valid: Vec<&str> = SHARED_KEYS.iter().chain(own).copied().collect();
+            valid.sort_unstable();
+            valid.dedup();
+            return Err(format!(
+                "unknown key '{k}' for a {task} configuration (keys: {})",
+                valid.join(", ")
+            ));
         }
     }
     Ok(())
@@ -459,6 +475,10 @@ fn cluster_settings(t: &Table) -> Result<Task, String> {
     keys.text_pipeline(&mut s.analyzer, &mut s.tfidf)?;
     let eps = keys.number("eps")?.unwrap_or(0.5);
     let min_points = keys.count("min_points")?.unwrap_or(5);
+    let dbscan = keys.text("algo")?.as_deref() == Some("lsa-dbscan");
+    if !dbscan && (t.contains_key("eps") || t.contains_key("min_points")) {
+        return Err("'eps' and 'min_points' are settings of algo = \"lsa-dbscan\"".into());
+    }
     if let Some(a) = keys.text("algo")? {
         s.algo = ClusterAlgo::from_name(&a, eps, min_points).map_err(|e| format!("'algo': {e}"))?;
     }
@@ -553,7 +573,13 @@ mod tests {
         let e = grid("").unwrap_err();
         assert!(e.contains("no configuration"), "{e}");
         let e = grid("[[config]\n").unwrap_err();
-        assert!(e.starts_with("g.toml: "), "{e}");
+        assert!(e.starts_with("g.toml: line 1, column "), "{e}");
+        assert!(
+            e.len() > "g.toml: line 1, column 9: ".len(),
+            "a reason: {e}"
+        );
+        let e = grid("[[config]]\ntask = \"cluster\"\neps = 0.3\n").unwrap_err();
+        assert!(e.contains("settings of algo = \"lsa-dbscan\""), "{e}");
         let e = grid("[[config]]\ntask = \"cluster\"\nk = 0\n").unwrap_err();
         assert!(e.contains("'k'"), "{e}");
         let e = grid("[[product]]\nc = []\n").unwrap_err();

@@ -106,10 +106,6 @@ fn quality_plots(h: &mut String, report: &BenchReport) {
             Some((i + 1, r, m, metric.of(&m.quality)?))
         })
         .collect();
-    // One classifier is a row of the table, not a plot.
-    if classifiers.len() < 2 {
-        return;
-    }
     h.push_str("<h2>Quality against cost</h2>");
     let y = Axis::fit(classifiers.iter().map(|c| c.3), false);
     let costs: [(&str, &str, Cost); 3] = [
@@ -124,7 +120,13 @@ fn quality_plots(h: &mut String, report: &BenchReport) {
         }),
     ];
     let front = report.front();
-    for (label, short, cost) in costs {
+    // One classifier is a row of the table, not a plot.
+    let costs = if classifiers.len() >= 2 {
+        &costs[..]
+    } else {
+        &[]
+    };
+    for &(label, short, cost) in costs {
         let pts: Vec<_> = classifiers
             .iter()
             .filter_map(|(n, r, m, q)| Some((*n, *r, cost(m)?, *q)))
@@ -208,6 +210,15 @@ fn quality_plots(h: &mut String, report: &BenchReport) {
 /// Labels shown in the confusion matrix: all of them up to 40, else the 40 most frequent.
 const MAX_HEATMAP_LABELS: usize = 40;
 
+/// Which articles the best configuration's report covers.
+fn held_out(report: &BenchReport, n: usize) -> String {
+    if report.n_test == 0 {
+        format!("the last cross-validation fold ({n} articles; the table's figures are means over the folds)")
+    } else {
+        format!("the {n} held-out articles")
+    }
+}
+
 fn best_section(h: &mut String, report: &BenchReport) {
     let Some(best) = report.best.as_deref().and_then(|b| report.result(b)) else {
         return;
@@ -230,8 +241,9 @@ fn best_section(h: &mut String, report: &BenchReport) {
             .collect();
         let _ = write!(
             h,
-            "<figure>{}<figcaption>Confusion matrix on the held-out articles{}: rows are true labels, columns predictions, shaded by share of the row.</figcaption></figure>",
+            "<figure>{}<figcaption>Confusion matrix on {}{}: rows are true labels, columns predictions, shaded by share of the row.</figcaption></figure>",
             heatmap(&labels, &sub, "confusion matrix"),
+            held_out(report, rep.n_documents),
             if keep.len() < cm.len() {
                 format!(" ({} most frequent of {} labels)", keep.len(), cm.len())
             } else {
@@ -241,6 +253,11 @@ fn best_section(h: &mut String, report: &BenchReport) {
     } else {
         h.push_str("<p class=\"meta\">No confusion matrix for multi-label data: see the per-label scores.</p>");
     }
+    let _ = write!(
+        h,
+        "<p class=\"meta\">Per-label scores on {}.</p>",
+        held_out(report, rep.n_documents)
+    );
     h.push_str("<table><thead><tr><th>label</th><th>precision</th><th>recall</th><th>F1</th><th>support</th></tr></thead><tbody>");
     for l in &rep.per_label {
         let _ = write!(

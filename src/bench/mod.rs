@@ -77,7 +77,7 @@ pub struct BenchReport {
     pub metric: Metric,
     /// One result per configuration, in grid order.
     pub results: Vec<ConfigResult>,
-    /// The best classifier by `metric` (ties: the faster fit).
+    /// The best classifier by `metric` (ties: the first in grid order).
     pub best: Option<String>,
     /// The best clusterer by NMI.
     pub best_clusterer: Option<String>,
@@ -96,11 +96,15 @@ impl BenchReport {
                 .filter(|r| r.task == task)
                 .filter_map(|r| r.measures().map(|m| (r, m)))
                 .filter_map(|(r, m)| score(&m.quality).map(|s| (r, m, s)))
-                .max_by(|a, b| {
-                    a.2.total_cmp(&b.2)
-                        .then(b.1.fit_seconds.total_cmp(&a.1.fit_seconds))
-                })
-                .map(|(r, _, _)| r.name.clone())
+                // Equal quality: the first in grid order (fit times that close are noise).
+                .fold(
+                    None,
+                    |best: Option<(&ConfigResult, f64)>, (r, _, q)| match best {
+                        Some((_, b)) if b >= q => best,
+                        _ => Some((r, q)),
+                    },
+                )
+                .map(|(r, _)| r.name.clone())
         };
         self.best = pick("classify", &|q| metric.of(q));
         self.best_clusterer = pick("cluster", &|q| q.nmi);
@@ -285,7 +289,7 @@ mod tests {
             scaling: vec![],
         };
         r.rank();
-        assert_eq!(r.best.as_deref(), Some("tie faster"));
+        assert_eq!(r.best.as_deref(), Some("slow best"));
         assert_eq!(r.best_clusterer, None);
         assert_eq!(r.front(), ["fast", "tie faster"]);
     }

@@ -8,6 +8,7 @@ use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
+use std::collections::BTreeMap;
 
 /// One point of a scaling series.
 #[derive(Debug, Clone, Serialize)]
@@ -67,8 +68,44 @@ pub struct ScalingPlan {
     pub seed: u64,
 }
 
+/// Training articles in an order whose every prefix keeps the label mix of the whole
+/// (single-label data: each label's articles shuffled and spread evenly over the order), so
+/// small subsets still hold every frequent label; a seeded shuffle for multi-label data.
+fn stratified_order(train: &[Document], seed: u64) -> Vec<usize> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut order: Vec<usize> = (0..train.len()).collect();
+    order.shuffle(&mut rng);
+    fn single(d: &Document) -> Option<&str> {
+        match d.labels.as_ref().map(|l| l.as_slice()) {
+            Some([one]) => Some(one.as_str()),
+            _ => None,
+        }
+    }
+    if train.iter().any(|d| single(d).is_none()) {
+        return order;
+    }
+    let mut groups: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for &i in &order {
+        groups
+            .entry(single(&train[i]).unwrap_or(""))
+            .or_default()
+            .push(i);
+    }
+    // Position of the r-th of n articles of a label: (r + 0.5) / n; ties by label.
+    let mut keyed: Vec<(f64, usize, usize)> = Vec::with_capacity(train.len());
+    for (g, members) in groups.values().enumerate() {
+        let n = members.len() as f64;
+        for (r, &i) in members.iter().enumerate() {
+            keyed.push(((r as f64 + 0.5) / n, g, i));
+        }
+    }
+    keyed.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    keyed.into_iter().map(|(_, _, i)| i).collect()
+}
+
 /// Run both series of `plan` with `settings`, scoring on `test` by `metric`. `on_point` is
-/// called after each point.
+/// called after each point; a point that cannot be fitted (say, a subset too small for two
+/// labels) is passed to `on_skip` with the reason and left out.
 pub fn run_scaling(
     settings: &TrainSettings,
     train: &[Document],
@@ -76,30 +113,36 @@ pub fn run_scaling(
     plan: &ScalingPlan,
     metric: Metric,
     on_point: &dyn Fn(&ScalingPoint),
-) -> Result<Vec<ScalingPoint>, String> {
-    let mut order: Vec<usize> = (0..train.len()).collect();
-    order.shuffle(&mut ChaCha8Rng::seed_from_u64(plan.seed));
+    on_skip: &dyn Fn(String),
+) -> Vec<ScalingPoint> {
+    let order = stratified_order(train, plan.seed);
     let mut points = Vec::new();
     for &n in &plan.sizes {
         let mut idx = order[..n.min(train.len())].to_vec();
         idx.sort_unstable();
         let subset: Vec<Document> = idx.iter().map(|&i| train[i].clone()).collect();
-        let r = classify_round(settings, &subset, test)
-            .map_err(|e| format!("scaling at {n} articles: {e}"))?;
-        let p = point("corpus", &subset, None, &r, metric);
-        on_point(&p);
-        points.push(p);
+        match classify_round(settings, &subset, test) {
+            Ok(r) => {
+                let p = point("corpus", &subset, None, &r, metric);
+                on_point(&p);
+                points.push(p);
+            }
+            Err(e) => on_skip(format!("scaling at {n} articles: {e}")),
+        }
     }
     for &cap in &plan.caps {
         let mut s = settings.clone();
         s.tfidf.max_features = Some(cap);
-        let r = classify_round(&s, train, test)
-            .map_err(|e| format!("scaling at {cap} features: {e}"))?;
-        let p = point("vocabulary", train, Some(cap), &r, metric);
-        on_point(&p);
-        points.push(p);
+        match classify_round(&s, train, test) {
+            Ok(r) => {
+                let p = point("vocabulary", train, Some(cap), &r, metric);
+                on_point(&p);
+                points.push(p);
+            }
+            Err(e) => on_skip(format!("scaling at {cap} features: {e}")),
+        }
     }
-    Ok(points)
+    points
 }
 
 fn point(
@@ -127,6 +170,22 @@ fn point(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_prefix_of_the_order_keeps_the_label_mix() {
+        let docs: Vec<Document> = (0..40)
+            .map(|i| Document::new(i.to_string(), "x").with_label(if i < 30 { "a" } else { "b" }))
+            .collect();
+        let order = stratified_order(&docs, 3);
+        let mut seen = order.clone();
+        seen.sort_unstable();
+        assert_eq!(seen, (0..40).collect::<Vec<_>>());
+        let b_in = |n: usize| order[..n].iter().filter(|&&i| i >= 30).count();
+        assert_eq!(b_in(4), 1);
+        assert_eq!(b_in(8), 2);
+        assert_eq!(b_in(20), 5);
+        assert_eq!(order, stratified_order(&docs, 3));
+    }
 
     #[test]
     fn auto_sizes_climb_in_1_2_5_steps_and_end_at_the_corpus() {

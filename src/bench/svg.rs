@@ -262,17 +262,23 @@ impl Frame {
         }
     }
 
-    /// A legend in the top-left corner of the plot area.
+    /// A legend in the bottom-right corner of the plot area (the "worse" corner of the
+    /// quality plots, where points are fewest).
     pub fn legend(&mut self, entries: &[(&str, &str)]) {
+        let widest = entries
+            .iter()
+            .map(|(n, _)| n.chars().count())
+            .max()
+            .unwrap_or(0);
+        let x = W - RIGHT - 30.0 - widest as f64 * 6.2;
+        let bottom = H - BOTTOM - 8.0;
         for (i, (name, colour)) in entries.iter().enumerate() {
-            let y = TOP + 14.0 + i as f64 * 16.0;
+            let y = bottom - (entries.len() - 1 - i) as f64 * 16.0;
             let _ = write!(
                 self.svg,
-                r##"<rect x="{x}" y="{ry}" width="10" height="10" fill="{colour}"/><text x="{tx}" y="{ty}" fill="#222">{n}</text>"##,
-                x = LEFT + 10.0,
+                r##"<rect x="{x:.1}" y="{ry}" width="10" height="10" fill="{colour}"/><text x="{tx:.1}" y="{y}" fill="#222">{n}</text>"##,
                 ry = y - 9.0,
-                tx = LEFT + 25.0,
-                ty = y,
+                tx = x + 15.0,
                 n = escape(name)
             );
         }

@@ -31,7 +31,7 @@ pub struct BenchArgs {
     #[arg(long, value_name = "K")]
     cv: Option<usize>,
     /// Share of --data held out for testing when neither --test nor --cv is given.
-    #[arg(long, default_value_t = 0.2, value_name = "F")]
+    #[arg(long, default_value_t = 0.2, value_name = "F", conflicts_with_all = ["test", "cv"])]
     test_fraction: f64,
     /// Seed of the split or of the folds.
     #[arg(long, default_value_t = 42)]
@@ -57,9 +57,11 @@ pub struct BenchArgs {
         long,
         value_delimiter = ',',
         default_value = "1000,10000,100000",
-        value_name = "N,..."
+        value_name = "N,...",
+        requires = "scaling",
+        value_parser = clap::value_parser!(u64).range(1..)
     )]
-    scaling_vocab: Vec<usize>,
+    scaling_vocab: Vec<u64>,
     /// Print one JSON object on stdout.
     #[arg(long)]
     json: bool,
@@ -86,6 +88,44 @@ fn load_grid(path: Option<&Path>) -> anyhow::Result<Vec<BenchConfig>> {
         }
     };
     configs.map_err(|e| UsageError(e.to_string()).into())
+}
+
+/// Refuse, before any fitting, data that cannot score the grid's configurations.
+fn check_labels(
+    data: &[PathBuf],
+    docs: &[crate::corpus::Document],
+    labels: &[String],
+    multilabel: bool,
+    configs: &[BenchConfig],
+) -> Result<(), UsageError> {
+    let files = data
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let classifiers = configs.iter().any(|c| matches!(c.task, Task::Classify(_)));
+    let clusterers = configs
+        .iter()
+        .any(|c| matches!(c.task, Task::Cluster { .. }));
+    if labels.is_empty() {
+        return Err(UsageError(format!(
+            "{files}: no article carries a label; bench scores configurations against labels"
+        )));
+    }
+    if classifiers && !multilabel && labels.len() < 2 {
+        return Err(UsageError(format!(
+            "{files}: one label ({}) in the data; a classifier needs at least two",
+            labels[0]
+        )));
+    }
+    let single =
+        |d: &crate::corpus::Document| d.labels.as_ref().is_some_and(|l| l.as_slice().len() == 1);
+    if clusterers && !docs.iter().any(single) {
+        return Err(UsageError(format!(
+            "{files}: no article has exactly one label, which clusterers are scored against"
+        )));
+    }
+    Ok(())
 }
 
 fn parse_sizes(spec: &str, n_train: usize) -> Result<Vec<usize>, UsageError> {
@@ -136,6 +176,7 @@ pub fn run(args: BenchArgs, g: &Global) -> anyhow::Result<()> {
     )?;
     let (labels, targets) = targets_of(&docs).map_err(|e| UsageError(e.to_string()))?;
     let multilabel = targets.is_multilabel();
+    check_labels(&args.data, &docs, &labels, multilabel, &configs)?;
     let metric = args.metric.unwrap_or(if multilabel {
         Metric::MicroF1
     } else {
@@ -207,12 +248,7 @@ pub fn run(args: BenchArgs, g: &Global) -> anyhow::Result<()> {
 
     let mut scaling = Vec::new();
     if let (Some(sizes), Protocol::Holdout { train, test }) = (&sizes, &protocol) {
-        let caps: Vec<usize> = args
-            .scaling_vocab
-            .iter()
-            .copied()
-            .filter(|&c| c > 0)
-            .collect();
+        let caps: Vec<usize> = args.scaling_vocab.iter().map(|&c| c as usize).collect();
         let bar = progress::bar((sizes.len() + caps.len()) as u64, "scaling", g.quiet);
         bar.enable_steady_tick(std::time::Duration::from_millis(200));
         let settings = crate::model::TrainSettings::default();
@@ -221,8 +257,18 @@ pub fn run(args: BenchArgs, g: &Global) -> anyhow::Result<()> {
             caps,
             seed: args.seed,
         };
-        scaling = run_scaling(&settings, train, test, &plan, metric, &|_| bar.inc(1))
-            .map_err(|e| anyhow::anyhow!(e))?;
+        scaling = run_scaling(
+            &settings,
+            train,
+            test,
+            &plan,
+            metric,
+            &|_| bar.inc(1),
+            &|why| {
+                bar.inc(1);
+                bar.suspend(|| super::warn(g.quiet, &format!("skipped: {why}")));
+            },
+        );
         bar.finish_and_clear();
     }
 
@@ -252,14 +298,18 @@ pub fn run(args: BenchArgs, g: &Global) -> anyhow::Result<()> {
     } else {
         print_human(&report, args.report.as_deref());
     }
+    if report.results.iter().all(|r| r.measures().is_none()) {
+        anyhow::bail!("every configuration failed (see the table)");
+    }
     Ok(())
 }
 
 fn print_human(report: &BenchReport, html: Option<&Path>) {
     println!(
-        "{} · {} labels{} · ranked by {}",
+        "{} · {} label{}{} · ranked by {}",
         report.protocol,
         report.n_labels,
+        if report.n_labels == 1 { "" } else { "s" },
         if report.multilabel {
             " (multi-label)"
         } else {
@@ -269,6 +319,16 @@ fn print_human(report: &BenchReport, html: Option<&Path>) {
     );
     println!();
     print!("{}", table(&TABLE_HEADER, &report.table_rows()));
+    println!(
+        "fit s: analysis + vocabulary + estimator on the training articles{}; predict: held-out \
+         articles (and MB of their text) per second, analysis included; peak MiB: heap growth \
+         during fit and predict; front: no other classifier is both as good and as fast to fit.",
+        if report.n_test == 0 {
+            " (mean over folds)"
+        } else {
+            ""
+        }
+    );
     if let Some(best) = &report.best {
         println!("\nbest classifier: {best}");
     }
