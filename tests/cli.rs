@@ -781,6 +781,20 @@ fn a_saved_clustering_assigns_articles_as_it_did_and_exports_labels() {
 fn linfa_clusterers_run_save_and_reload() {
     let dir = tempfile::tempdir().unwrap();
     let data = fixture("single.jsonl");
+    // linfa's DBSCAN needs two points to a neighbourhood: said up front, not as "all noise".
+    fails_with(
+        veille()
+            .args([
+                "cluster",
+                "--algo",
+                "lsa-dbscan",
+                "--min-points",
+                "1",
+                "--data",
+            ])
+            .arg(&data),
+        "min-points at least 2",
+    );
     for algo in ["lsa-kmeans", "lsa-gmm", "lsa-dbscan"] {
         let model = dir.path().join(format!("{algo}.veille"));
         let assignments = dir.path().join(format!("{algo}.jsonl"));

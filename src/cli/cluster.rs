@@ -34,7 +34,8 @@ pub struct ClusterArgs {
     /// DBSCAN neighbourhood radius (Euclidean distance between normalised LSA vectors, 0–2).
     #[arg(long, default_value_t = 0.5, value_name = "EPS")]
     eps: f64,
-    /// DBSCAN: neighbours within eps (the article included) that make a core article.
+    /// DBSCAN: neighbours within eps (the article included) that make a core article (at
+    /// least 2).
     #[arg(long, default_value_t = 5, value_name = "N")]
     min_points: usize,
     /// Seed of the seeding and restarts.

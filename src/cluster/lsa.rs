@@ -66,6 +66,9 @@ pub enum LsaClusterError {
     /// linfa's Gaussian mixture failed.
     #[error("Gaussian mixture failed: {0}")]
     Gmm(String),
+    /// linfa's DBSCAN failed.
+    #[error("DBSCAN failed: {0}")]
+    Dbscan(String),
     /// DBSCAN found no cluster at all.
     #[error("DBSCAN found no cluster (every article is noise): raise --eps or lower --min-points")]
     AllNoise,
@@ -127,7 +130,7 @@ impl LsaClustering {
                 let groups: Array1<Option<usize>> = Dbscan::params(min_points)
                     .tolerance(eps)
                     .transform(&z)
-                    .map_err(|_| LsaClusterError::AllNoise)?;
+                    .map_err(|e| LsaClusterError::Dbscan(e.to_string()))?;
                 let n_clusters = groups.iter().flatten().max().map_or(0, |m| m + 1);
                 if n_clusters == 0 {
                     return Err(LsaClusterError::AllNoise);

@@ -71,8 +71,9 @@ impl ClusterAlgo {
             "lsa-kmeans" => ClusterAlgo::Lsa(LsaMethod::KMeans),
             "lsa-gmm" => ClusterAlgo::Lsa(LsaMethod::Gmm),
             "lsa-dbscan" => {
-                if !(eps > 0.0 && eps <= 2.0) || min_points == 0 {
-                    return Err("DBSCAN needs eps in (0, 2] and min-points at least 1".into());
+                // linfa's DBSCAN refuses min_points < 2 (a lone article would be a cluster).
+                if !(eps > 0.0 && eps <= 2.0) || min_points < 2 {
+                    return Err("DBSCAN needs eps in (0, 2] and min-points at least 2".into());
                 }
                 ClusterAlgo::Lsa(LsaMethod::Dbscan { eps, min_points })
             }
