@@ -9,6 +9,7 @@ use clap::Parser;
 static ALLOC: veille::bench::TrackingAlloc = veille::bench::TrackingAlloc::new();
 
 fn main() {
+    quiet_broken_pipes();
     veille::bench::memory::mark_installed();
     let cli = veille::cli::Cli::parse();
     if let Err(e) = veille::cli::run(cli) {
@@ -16,3 +17,17 @@ fn main() {
         std::process::exit(veille::cli::exit_code(&e));
     }
 }
+
+/// Rust ignores SIGPIPE, so printing to a pipe whose reader has gone (`veille inspect | head`)
+/// panics; like other Unix tools, end quietly instead.
+#[cfg(unix)]
+fn quiet_broken_pipes() {
+    // SAFETY: called first thing in `main`, before any other thread exists; SIG_DFL is a
+    // valid disposition for SIGPIPE.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
+#[cfg(not(unix))]
+fn quiet_broken_pipes() {}

@@ -837,3 +837,20 @@ fn linfa_clusterers_run_save_and_reload() {
             .stdout(predicate::str::contains(algo));
     }
 }
+
+#[test]
+fn a_reader_that_goes_away_ends_the_output_quietly() {
+    use std::process::{Command, Stdio};
+    // `veille inspect ... | head -1`: the reader closes the pipe before veille is done.
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("veille"))
+        .args(["inspect", "--model"])
+        .arg(repo("models/themes.veille"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+}

@@ -213,7 +213,7 @@ const MAX_HEATMAP_LABELS: usize = 40;
 /// Which articles the best configuration's report covers.
 fn held_out(report: &BenchReport, n: usize) -> String {
     if report.n_test == 0 {
-        format!("the last cross-validation fold ({n} articles; the table's figures are means over the folds)")
+        format!("all {n} articles, each predicted by the model of the cross-validation fold that held it out")
     } else {
         format!("the {n} held-out articles")
     }

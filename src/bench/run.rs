@@ -190,8 +190,9 @@ pub struct Measures {
     pub model_bytes: u64,
     /// Features (vocabulary size).
     pub n_features: usize,
-    /// The held-out report of the last round (classifiers; per-label scores and confusion
-    /// matrix): the whole test set of a holdout, the last fold under cross-validation.
+    /// The held-out report (classifiers; per-label scores and confusion matrix): on the test
+    /// set of a holdout; under cross-validation, on every article, each predicted by the
+    /// model of the fold that held it out.
     #[serde(skip)]
     pub report: Option<ClassificationReport>,
 }
@@ -277,6 +278,8 @@ pub(super) struct Round {
     pub model_bytes: u64,
     pub n_features: usize,
     pub report: Option<ClassificationReport>,
+    /// Predicted label names of the test articles (classifiers), for the pooled report.
+    pub predicted: Option<Vec<Vec<String>>>,
 }
 
 fn measure(
@@ -286,14 +289,32 @@ fn measure(
     on_round: &dyn Fn(),
 ) -> Result<Measures, String> {
     let mut rounds = Vec::new();
+    // Every held-out article with its prediction, for one report over all folds.
+    let mut held: Vec<Document> = Vec::new();
+    let mut predicted: Vec<Vec<String>> = Vec::new();
     protocol.for_each_round(&mut |train, test| {
-        rounds.push(match &config.task {
+        let mut r = match &config.task {
             Task::Classify(settings) => classify_round(settings, train, test),
             Task::Cluster { settings, k } => cluster_round(settings, *k, train, test),
-        }?);
+        }?;
+        if let (Some(p), true) = (r.predicted.take(), rounds_of(protocol) > 1) {
+            held.extend_from_slice(test);
+            predicted.extend(p);
+        }
+        rounds.push(r);
         on_round();
         Ok(())
     })?;
+    let multilabel_model = rounds.iter().any(|r| {
+        r.report
+            .as_ref()
+            .is_some_and(|rep| rep.subset_accuracy.is_some())
+    });
+    let pooled = if held.is_empty() {
+        None
+    } else {
+        Some(report_of(&held, &predicted, multilabel_model)?)
+    };
     let n = rounds.len() as f64;
     let mean = |f: &dyn Fn(&Round) -> Option<f64>| -> Option<f64> {
         let v: Option<Vec<f64>> = rounds.iter().map(f).collect();
@@ -337,7 +358,7 @@ fn measure(
             .flatten(),
         model_bytes: last.model_bytes,
         n_features: last.n_features,
-        report: last.report,
+        report: pooled.or(last.report),
     })
 }
 
@@ -371,11 +392,21 @@ pub(super) fn classify_round(
     let t = Instant::now();
     let model = Model::train(train, settings, &|_| {}).map_err(|e| e.to_string())?;
     let fit = t.elapsed().as_secs_f64();
-    let (report, predict) = fastest(|| model.evaluate(test));
-    let report = report.map_err(|e| e.to_string())?;
+    let texts: Vec<&str> = test.iter().map(|d| d.text.as_str()).collect();
+    let (preds, predict) = fastest(|| model.predict(&texts, None));
     let peak = scope.peak();
     drop(scope);
     let model_bytes = model.to_bytes().map_err(|e| e.to_string())?.len() as u64;
+    let predicted: Vec<Vec<String>> = preds
+        .iter()
+        .map(|p| {
+            p.labels
+                .iter()
+                .map(|&l| model.label(l).to_string())
+                .collect()
+        })
+        .collect();
+    let report = report_of(test, &predicted, model.is_multilabel())?;
     Ok(Round {
         quality: Quality {
             accuracy: Some(report.accuracy),
@@ -391,7 +422,42 @@ pub(super) fn classify_round(
         model_bytes,
         n_features: model.vectorizer().n_features(),
         report: Some(report),
+        predicted: Some(predicted),
     })
+}
+
+/// The report of predicted label names against the labels of `docs` (in order), over the
+/// sorted union of both label sets.
+fn report_of(
+    docs: &[Document],
+    predicted: &[Vec<String>],
+    multilabel_model: bool,
+) -> Result<ClassificationReport, String> {
+    let mut truth_names: Vec<&[String]> = Vec::with_capacity(docs.len());
+    for d in docs {
+        let l = d
+            .labels
+            .as_ref()
+            .ok_or_else(|| format!("document \"{}\" has no label", d.id))?;
+        truth_names.push(l.as_slice());
+    }
+    let mut names: Vec<String> = truth_names
+        .iter()
+        .flat_map(|l| l.iter())
+        .chain(predicted.iter().flatten())
+        .cloned()
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    let ids = |set: &[String]| -> Vec<u32> {
+        set.iter()
+            .filter_map(|s| names.binary_search(s).ok().map(|i| i as u32))
+            .collect()
+    };
+    let truth: Vec<Vec<u32>> = truth_names.iter().map(|l| ids(l)).collect();
+    let pred: Vec<Vec<u32>> = predicted.iter().map(|p| ids(p)).collect();
+    let multilabel = multilabel_model || truth_names.iter().any(|l| l.len() != 1);
+    Ok(ClassificationReport::new(&names, &truth, &pred, multilabel))
 }
 
 fn cluster_round(
@@ -445,5 +511,6 @@ fn cluster_round(
         model_bytes,
         n_features: run.model.vectorizer().n_features(),
         report: None,
+        predicted: None,
     })
 }
