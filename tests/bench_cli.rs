@@ -86,6 +86,10 @@ fn a_grid_is_compared_under_cross_validation_and_reported_as_a_page() {
     let page = std::fs::read_to_string(&html).unwrap();
     assert!(page.starts_with("<!DOCTYPE html>"));
     assert!(page.contains("<svg") && page.contains("Confusion matrix"));
+    // Under cross-validation the per-label table covers every article once.
+    assert!(
+        page.contains("all 15 articles, each predicted by the model of the cross-validation fold")
+    );
     // Self-contained: no script, nothing fetched.
     assert!(!page.contains("<script") && !page.contains("src=") && !page.contains("href="));
 }
