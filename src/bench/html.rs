@@ -12,14 +12,14 @@ type Cost = fn(&super::Measures) -> Option<f64>;
 type Figure = fn(&ScalingPoint) -> Option<f64>;
 
 const STYLE: &str =
-    "body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}\
+    "body{font-family:sans-serif;max-width:1280px;margin:2em auto;padding:0 1em;color:#222}\
 table{border-collapse:collapse;font-size:13px;margin:1em 0}\
 th,td{padding:3px 8px;border-bottom:1px solid #ddd;text-align:right}\
 th:nth-child(2),td:nth-child(2),th:nth-child(3),td:nth-child(3),td:last-child{text-align:left}\
 tr.best{background:#e8f1fa;font-weight:bold}\
 .meta{color:#555;font-size:13px}\
 figure{display:inline-block;margin:0.5em 1em 1em 0;vertical-align:top}\
-figcaption{font-size:13px;color:#444;max-width:520px}";
+figcaption{font-size:13px;color:#444;max-width:600px}";
 
 /// The page for `report`.
 pub fn render(report: &BenchReport) -> String {

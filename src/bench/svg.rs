@@ -3,10 +3,11 @@
 
 use std::fmt::Write;
 
-const W: f64 = 520.0;
+const W: f64 = 600.0;
 const H: f64 = 330.0;
 const LEFT: f64 = 64.0;
-const RIGHT: f64 = 20.0;
+/// Room on the right for the legend, outside the data.
+const RIGHT: f64 = 110.0;
 const TOP: f64 = 20.0;
 const BOTTOM: f64 = 48.0;
 
@@ -262,18 +263,11 @@ impl Frame {
         }
     }
 
-    /// A legend in the bottom-right corner of the plot area (the "worse" corner of the
-    /// quality plots, where points are fewest).
+    /// A legend in the right margin, outside the data.
     pub fn legend(&mut self, entries: &[(&str, &str)]) {
-        let widest = entries
-            .iter()
-            .map(|(n, _)| n.chars().count())
-            .max()
-            .unwrap_or(0);
-        let x = W - RIGHT - 30.0 - widest as f64 * 6.2;
-        let bottom = H - BOTTOM - 8.0;
+        let x = W - RIGHT + 12.0;
         for (i, (name, colour)) in entries.iter().enumerate() {
-            let y = bottom - (entries.len() - 1 - i) as f64 * 16.0;
+            let y = TOP + 12.0 + i as f64 * 16.0;
             let _ = write!(
                 self.svg,
                 r##"<rect x="{x:.1}" y="{ry}" width="10" height="10" fill="{colour}"/><text x="{tx:.1}" y="{y}" fill="#222">{n}</text>"##,
