@@ -165,7 +165,14 @@ impl BenchReport {
         self.results
             .iter()
             .map(|r| {
-                let mut row = vec![r.name.clone(), r.algo.to_string()];
+                // What `auto` chose, e.g. "auto (svm+cnb 30%)".
+                let algo = match r.measures().and_then(|m| m.nb_weight) {
+                    Some(w) if w <= 0.0 => format!("{} (svm)", r.algo),
+                    Some(w) if w >= 1.0 => format!("{} (cnb)", r.algo),
+                    Some(w) => format!("{} (svm+cnb {:.0}%)", r.algo, w * 100.0),
+                    None => r.algo.to_string(),
+                };
+                let mut row = vec![r.name.clone(), algo];
                 match &r.outcome {
                     Outcome::Done(m) => {
                         let qu = &m.quality;
@@ -260,6 +267,7 @@ mod tests {
                 peak_heap_bytes: None,
                 model_bytes: 1,
                 n_features: 1,
+                nb_weight: None,
                 report: None,
             })),
         }

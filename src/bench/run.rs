@@ -190,6 +190,10 @@ pub struct Measures {
     pub model_bytes: u64,
     /// Features (vocabulary size).
     pub n_features: usize,
+    /// For `auto`: the complement naive Bayes share of the SVM + NB mix it chose (mean over
+    /// folds), 0 for pure SVM, 1 for pure NB.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nb_weight: Option<f64>,
     /// The held-out report (classifiers; per-label scores and confusion matrix): on the test
     /// set of a holdout; under cross-validation, on every article, each predicted by the
     /// model of the fold that held it out.
@@ -280,6 +284,8 @@ pub(super) struct Round {
     pub report: Option<ClassificationReport>,
     /// Predicted label names of the test articles (classifiers), for the pooled report.
     pub predicted: Option<Vec<Vec<String>>>,
+    /// What `auto` chose: the complement-NB share of the mix.
+    pub nb_weight: Option<f64>,
 }
 
 fn measure(
@@ -342,6 +348,7 @@ fn measure(
     let predict: f64 = rounds.iter().map(|r| r.predict).sum();
     let docs: usize = rounds.iter().map(|r| r.test_docs).sum();
     let bytes: usize = rounds.iter().map(|r| r.test_bytes).sum();
+    let nb_weight = mean(&|r| r.nb_weight);
     let last = rounds.pop().ok_or("no round ran")?;
     Ok(Measures {
         quality,
@@ -358,6 +365,7 @@ fn measure(
             .flatten(),
         model_bytes: last.model_bytes,
         n_features: last.n_features,
+        nb_weight,
         report: pooled.or(last.report),
     })
 }
@@ -423,6 +431,7 @@ pub(super) fn classify_round(
         n_features: model.vectorizer().n_features(),
         report: Some(report),
         predicted: Some(predicted),
+        nb_weight: model.classifier().nb_weight,
     })
 }
 
@@ -512,5 +521,6 @@ fn cluster_round(
         n_features: run.model.vectorizer().n_features(),
         report: None,
         predicted: None,
+        nb_weight: None,
     })
 }
