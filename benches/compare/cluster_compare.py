@@ -54,7 +54,7 @@ from sklearn.metrics import (adjusted_rand_score, completeness_score,
 from sklearn.preprocessing import Normalizer
 
 from common import OUT_DIR, ROOT, SPLITS_DIR, median, now_iso
-from make_splits import dump_record, sha256_file
+from make_splits import dump_record, sha256_file, write_lines
 from report import cpu_model, mem_total_gib
 from sklearn_baselines import run_forked, vm_rss_mib
 from veille_runs import (VeilleError, check_binary, parse_json_object,
@@ -165,15 +165,6 @@ def read_jsonl_raw(path):
             except json.JSONDecodeError as exc:
                 sys.exit(f"{path}:{lineno}: invalid JSON: {exc}")
     return out
-
-
-def write_atomic(path, lines):
-    tmp = path + ".tmp"
-    with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
-        for line in lines:
-            fh.write(line)
-            fh.write("\n")
-    os.replace(tmp, path)
 
 
 def require_file(path, hint):
@@ -397,7 +388,7 @@ def prepare_lemonde(data_dir, splits_dir):
     lines = [raw for raw, rec in read_jsonl_raw(src)
              if isinstance(rec.get("labels"), list)
              and len(rec["labels"]) == 1]
-    write_atomic(out, lines)
+    write_lines(out, lines)
     log(f"wrote {out} ({len(lines)} single-label articles)")
     return out, len(lines), sha256_file(src)
 
@@ -474,7 +465,7 @@ def build_scale_corpus(splits_dir, force=False, parts=("train", "test"),
         copy += 1
     files = {}
     for n, path in names.items():
-        write_atomic(path, lines[:n])
+        write_lines(path, lines[:n])
         files[os.path.basename(path)] = {
             "articles": n, "bytes": os.path.getsize(path),
             "text_bytes": sum(len(json.loads(ln)["text"].encode("utf-8"))

@@ -92,7 +92,6 @@ fn colour_of(algos: &[&str], algo: &str) -> &'static str {
 
 fn quality_plots(h: &mut String, report: &BenchReport) {
     let mut algos: Vec<&str> = report.results.iter().map(|r| r.algo).collect();
-    algos.dedup();
     algos.sort_unstable();
     algos.dedup();
     let metric = report.metric;

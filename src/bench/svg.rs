@@ -231,15 +231,12 @@ impl Frame {
 
     /// A polyline through data points, optionally dashed, with round markers.
     pub fn line(&mut self, pts: &[(f64, f64)], colour: &str, dashed: bool, markers: bool) {
-        let coords: Vec<String> = pts
+        let px: Vec<(f64, f64)> = pts
             .iter()
             .filter(|(x, y)| x.is_finite() && y.is_finite())
-            .map(|&(x, y)| {
-                let (px, py) = self.xy(x, y);
-                format!("{px:.1},{py:.1}")
-            })
+            .map(|&(x, y)| self.xy(x, y))
             .collect();
-        if coords.is_empty() {
+        if px.is_empty() {
             return;
         }
         let dash = if dashed {
@@ -247,17 +244,17 @@ impl Frame {
         } else {
             ""
         };
+        let points: Vec<String> = px.iter().map(|(x, y)| format!("{x:.1},{y:.1}")).collect();
         let _ = write!(
             self.svg,
             r##"<polyline points="{}" fill="none" stroke="{colour}" stroke-width="2"{dash}/>"##,
-            coords.join(" ")
+            points.join(" ")
         );
         if markers {
-            for c in &coords {
-                let (px, py) = c.split_once(',').unwrap_or(("0", "0"));
+            for (x, y) in &px {
                 let _ = write!(
                     self.svg,
-                    r##"<circle cx="{px}" cy="{py}" r="3" fill="{colour}"/>"##
+                    r##"<circle cx="{x:.1}" cy="{y:.1}" r="3" fill="{colour}"/>"##
                 );
             }
         }
