@@ -494,8 +494,8 @@ fn cluster_round(
     let texts: Vec<&str> = test.iter().map(|d| d.text.as_str()).collect();
     let opts = ClassifyOptions {
         top: Some(1),
-        threshold: None,
         n_terms: 0,
+        ..ClassifyOptions::default()
     };
     let (assigned, predict) = fastest(|| run.model.classify_batch(&texts, &opts));
     let peak = scope.peak();

@@ -81,27 +81,31 @@ pub fn fit_temperature(scores: &[f64], truth: &[u32], k: usize) -> f64 {
             .collect();
         parts.iter().sum()
     };
-    // The loss is unimodal in log t: golden-section search.
-    let (mut a, mut b) = (-12f64, 12f64);
+    // The loss is unimodal in log t.
+    golden_min(nll, -12.0, 12.0, 48).exp()
+}
+
+/// The minimum of a unimodal `f` on `[a, b]` by golden-section search, `iters` steps.
+pub fn golden_min(f: impl Fn(f64) -> f64, mut a: f64, mut b: f64, iters: usize) -> f64 {
     let g = (5f64.sqrt() - 1.0) / 2.0;
     let (mut c, mut d) = (b - g * (b - a), a + g * (b - a));
-    let (mut fc, mut fd) = (nll(c), nll(d));
-    for _ in 0..48 {
+    let (mut fc, mut fd) = (f(c), f(d));
+    for _ in 0..iters {
         if fc < fd {
             b = d;
             d = c;
             fd = fc;
             c = b - g * (b - a);
-            fc = nll(c);
+            fc = f(c);
         } else {
             a = c;
             c = d;
             fc = fd;
             d = a + g * (b - a);
-            fd = nll(d);
+            fd = f(d);
         }
     }
-    ((a + b) / 2.0).exp()
+    (a + b) / 2.0
 }
 
 /// Platt's sigmoid `(a, b)` fitted to decision values `f` with binary targets `y`, by the

@@ -68,5 +68,6 @@ pub(super) fn fit(
     Ok(Scored {
         model: super::LinearModel::from_columns(x.n_cols(), &columns),
         loo: scores.iter().copied().collect(),
+        derived: Vec::new(),
     })
 }

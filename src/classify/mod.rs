@@ -8,6 +8,7 @@
 //! [`ValidClassifierParams`]), and the fitted [`Classifier`] implements linfa's `Fit` and
 //! `PredictInplace` on sparse rows.
 
+pub mod article;
 pub mod calibration;
 pub mod linear;
 pub mod lsa_logistic;
@@ -15,6 +16,7 @@ pub mod naive_bayes;
 pub mod svm;
 pub mod targets;
 
+pub use article::{ArticlePlan, ArticleRule, Derived};
 pub use calibration::Calibration;
 pub use linear::LinearModel;
 pub use targets::Targets;
@@ -257,6 +259,8 @@ pub struct Classifier {
     /// Held-out (k-fold) estimate of the training F1 (macro for single-label, micro for
     /// multi-label), used to pick the estimator; an estimate, not a test score.
     pub heldout_f1: f64,
+    /// How articles are scored: passages, and evidence-aware shrinkage.
+    pub article: ArticleRule,
 }
 
 /// A ranked prediction for one document.
@@ -293,7 +297,7 @@ impl Classifier {
                 return Err(format!("{} thresholds for {k} labels", t.len()));
             }
         }
-        Ok(())
+        self.article.validate(k)
     }
 
     /// Whether the model predicts label sets.
@@ -325,9 +329,21 @@ impl Classifier {
         threshold: Option<f64>,
         probs: &mut Vec<f64>,
     ) -> Vec<u32> {
-        probs.resize(self.model.n_classes(), 0.0);
-        self.model.scores_into(row, probs);
+        self.raw_into(row, probs);
+        self.finish(probs, row.nnz(), threshold)
+    }
+
+    /// Raw (uncalibrated) scores of one row into `scores`.
+    pub fn raw_into(&self, row: RowView<'_>, scores: &mut Vec<f64>) {
+        scores.resize(self.model.n_classes(), 0.0);
+        self.model.scores_into(row, scores);
+    }
+
+    /// From raw scores (of a row or of an article, see [`article`]) with `evidence` features
+    /// to calibrated, evidence-shrunk probabilities in place, and the decision.
+    pub fn finish(&self, probs: &mut [f64], evidence: usize, threshold: Option<f64>) -> Vec<u32> {
         self.calibration.apply(probs);
+        self.article.shrink(probs, evidence);
         self.decide(probs, threshold)
     }
 
@@ -412,6 +428,14 @@ const FOLD_PASSES: usize = 3;
 pub(crate) struct Scored {
     pub(crate) model: LinearModel,
     pub(crate) loo: Vec<f64>,
+    /// Held-out scores of the derived rows (row-major `n_derived × k`).
+    pub(crate) derived: Vec<f64>,
+}
+
+/// The held-out fold of each of `n` training rows, as every estimator uses them (rows derived
+/// from a training document are held out with its fold).
+pub fn heldout_folds_of(n: usize, seed: u64) -> Vec<u8> {
+    heldout_folds(n, HELDOUT_FOLDS.min(n), seed)
 }
 
 /// Folds for held-out scores (the same for every estimator): a seeded shuffle dealt
@@ -430,7 +454,7 @@ fn heldout_folds(n: usize, k: usize, seed: u64) -> Vec<u8> {
     folds
 }
 
-fn fit_svm(p: &ValidClassifierParams, x: &CsrMatrix, t: &Targets) -> Scored {
+fn fit_svm(p: &ValidClassifierParams, x: &CsrMatrix, t: &Targets, derived: &Derived) -> Scored {
     let n = x.n_rows();
     let k = t.n_labels();
     let counts = t.label_counts();
@@ -456,20 +480,26 @@ fn fit_svm(p: &ValidClassifierParams, x: &CsrMatrix, t: &Targets) -> Scored {
                 seed: p.seed.wrapping_add(c as u64),
                 fold_passes: FOLD_PASSES,
             };
-            svm::train_binary(x, &y, &params, &folds, n_folds)
+            svm::train_binary(x, &y, &params, &folds, n_folds, derived)
         })
         .collect();
+    let m = derived.len();
     let mut loo = vec![0.0; n * k];
+    let mut dloo = vec![0.0; m * k];
     let mut columns = Vec::with_capacity(k);
     for (c, f) in fits.into_iter().enumerate() {
         for i in 0..n {
             loo[i * k + c] = f.heldout[i];
+        }
+        for (e, &v) in f.derived.iter().enumerate() {
+            dloo[e * k + c] = v;
         }
         columns.push((f.w, f.b));
     }
     Scored {
         model: LinearModel::from_columns(x.n_cols(), &columns),
         loo,
+        derived: dloo,
     }
 }
 
@@ -478,14 +508,16 @@ fn fit_nb(
     x: &CsrMatrix,
     t: &Targets,
     kind: naive_bayes::NbKind,
+    derived: &Derived,
 ) -> Scored {
     let n = x.n_rows();
     let n_folds = HELDOUT_FOLDS.min(n);
     let folds = heldout_folds(n, n_folds, p.seed);
-    let f = naive_bayes::fit(x, t, kind, p.alpha, &folds, n_folds);
+    let f = naive_bayes::fit(x, t, kind, p.alpha, &folds, n_folds, derived);
     Scored {
         model: LinearModel::from_feature_major(x.n_cols(), t.n_labels(), &f.weights, &f.bias),
         loo: f.heldout,
+        derived: f.derived,
     }
 }
 
@@ -513,51 +545,240 @@ fn heldout_f1(scores: &[f64], t: &Targets) -> f64 {
     crate::eval::metrics::f1_of(tp as u64, fp as u64, fneg as u64)
 }
 
-/// Calibration, thresholds and the held-out F1 of a set of held-out scores.
-fn calibrate(loo: &[f64], t: &Targets) -> (Calibration, Option<Vec<f64>>, f64) {
-    let k = t.n_labels();
-    let n = t.len();
-    if !t.is_multilabel() {
-        let truth: Vec<u32> = (0..n).map(|i| t.labels_of(i)[0]).collect();
-        let temperature = calibration::fit_temperature(loo, &truth, k);
-        let pred: Vec<u32> = loo.chunks(k).map(|r| argmax(r) as u32).collect();
-        let f1 = crate::eval::macro_f1_single(&truth, &pred, k);
-        return (Calibration::Softmax { temperature }, None, f1);
-    }
-    let per_label: Vec<((f64, f64), f64, Vec<bool>)> = (0..k)
-        .into_par_iter()
-        .map(|c| {
-            let f: Vec<f64> = (0..n).map(|i| loo[i * k + c]).collect();
-            let y = t.binary(c);
-            let (a, b) = calibration::fit_platt(&f, &y);
-            let probs: Vec<f64> = f.iter().map(|&s| 1.0 / (1.0 + (a * s + b).exp())).collect();
-            let th = calibration::best_threshold(&probs, &y);
-            let pred = probs.iter().map(|&q| q >= th).collect();
-            ((a, b), th, pred)
-        })
-        .collect();
-    let (mut tp, mut fp, mut fneg) = (0usize, 0usize, 0usize);
-    for (c, (_, _, pred)) in per_label.iter().enumerate() {
-        for (i, &yhat) in pred.iter().enumerate() {
-            match (yhat, t.has(i, c)) {
-                (true, true) => tp += 1,
-                (true, false) => fp += 1,
-                (false, true) => fneg += 1,
-                _ => {}
-            }
-        }
-    }
-    let micro = crate::eval::metrics::f1_of(tp as u64, fp as u64, fneg as u64);
-    let params = per_label.iter().map(|(ab, _, _)| *ab).collect();
-    let thresholds = per_label.iter().map(|(_, th, _)| *th).collect();
-    (Calibration::Sigmoid { params }, Some(thresholds), micro)
+/// What calibration is fitted on: the training documents, each with its held-out whole
+/// score and the held-out scores of its passages.
+struct Items {
+    whole: Vec<f64>,
+    /// The item of each passage score row in `part_scores`.
+    part_item: Vec<u32>,
+    part_scores: Vec<f64>,
+    targets: Targets,
+    evidence: Vec<usize>,
 }
 
-/// Train a classifier on TF-IDF rows `x` with targets `t`.
+impl Items {
+    fn of(loo: &[f64], dloo: &[f64], x: &CsrMatrix, t: &Targets, plan: &ArticlePlan) -> Items {
+        let k = t.n_labels();
+        let derived_row = |e: u32| &dloo[e as usize * k..(e as usize + 1) * k];
+        let whole = loo.to_vec();
+        let evidence: Vec<usize> = if plan.doc_evidence.len() == x.n_rows() {
+            plan.doc_evidence.iter().map(|&e| e as usize).collect()
+        } else {
+            (0..x.n_rows()).map(|i| x.row(i).nnz()).collect()
+        };
+        let (mut part_item, mut part_scores) = (Vec::new(), Vec::new());
+        for (doc, rows) in &plan.doc_passages {
+            for e in rows.clone() {
+                part_item.push(*doc);
+                part_scores.extend_from_slice(derived_row(e));
+            }
+        }
+        let targets = t.clone();
+        Items {
+            whole,
+            part_item,
+            part_scores,
+            targets,
+            evidence,
+        }
+    }
+
+    /// The article scores of every item under a passage margin (`None`: whole only).
+    fn combined(&self, margin: Option<f64>) -> Vec<f64> {
+        let mut out = self.whole.clone();
+        if let Some(m) = margin {
+            let k = self.targets.n_labels();
+            for (j, &item) in self.part_item.iter().enumerate() {
+                let i = item as usize;
+                article::max_into(
+                    &mut out[i * k..(i + 1) * k],
+                    &self.part_scores[j * k..(j + 1) * k],
+                    m,
+                );
+            }
+        }
+        out
+    }
+}
+
+/// Passage margins tried, in units of the spread of the raw scores within a row.
+const PASSAGE_MARGINS: [f64; 5] = [0.0, 0.25, 0.5, 1.0, 2.0];
+
+/// The passage margin with the best held-out F1 on the training documents that have
+/// passages: `None` when the whole article alone does better, or when no document has
+/// passages. Ties go to the smaller margin.
+fn choose_margin(items: &Items) -> Option<f64> {
+    if items.part_item.is_empty() {
+        return None;
+    }
+    let k = items.targets.n_labels();
+    let mut judged: Vec<usize> = items.part_item.iter().map(|&i| i as usize).collect();
+    judged.dedup();
+    let targets = items.targets.select(&judged);
+    let f1_of = |margin: Option<f64>| {
+        let c = items.combined(margin);
+        let rows: Vec<f64> = judged
+            .iter()
+            .flat_map(|&i| c[i * k..(i + 1) * k].iter().copied())
+            .collect();
+        heldout_f1(&rows, &targets)
+    };
+    // Spread of raw scores within a row, the unit of the margins.
+    let mut sum_sq = 0.0;
+    for row in items.whole.chunks(k) {
+        let m = row.iter().sum::<f64>() / k as f64;
+        sum_sq += row.iter().map(|x| (x - m) * (x - m)).sum::<f64>();
+    }
+    let sd = (sum_sq / items.whole.len().max(1) as f64).sqrt();
+    let mut best = (None, f1_of(None));
+    for &m in PASSAGE_MARGINS.iter().rev() {
+        let f = f1_of(Some(m * sd));
+        if f >= best.1 - 1e-12 {
+            best = (Some(m * sd), f);
+        }
+    }
+    best.0
+}
+
+/// Everything fitted on held-out scores: the calibration, the per-label thresholds, the
+/// article rule, and the held-out F1 of the final decisions.
+struct Fitted {
+    calibration: Calibration,
+    thresholds: Option<Vec<f64>>,
+    article: ArticleRule,
+    f1: f64,
+}
+
+/// Fit calibration, article rule and thresholds on held-out scores of the training rows
+/// (`loo`) and of the derived rows (`dloo`).
+fn calibrate(loo: &[f64], dloo: &[f64], x: &CsrMatrix, t: &Targets, plan: &ArticlePlan) -> Fitted {
+    let k = t.n_labels();
+    let items = Items::of(loo, dloo, x, t, plan);
+    let tt = &items.targets;
+    let passage_margin = choose_margin(&items);
+    let combined = items.combined(passage_margin);
+    let scores = &combined;
+    let n = tt.len();
+    // 1. Calibration of raw scores.
+    let calibration = if !tt.is_multilabel() {
+        let truth: Vec<u32> = (0..n).map(|i| tt.labels_of(i)[0]).collect();
+        Calibration::Softmax {
+            temperature: calibration::fit_temperature(scores, &truth, k),
+        }
+    } else {
+        let params = (0..k)
+            .into_par_iter()
+            .map(|c| {
+                let f: Vec<f64> = (0..n).map(|i| scores[i * k + c]).collect();
+                calibration::fit_platt(&f, &tt.binary(c))
+            })
+            .collect();
+        Calibration::Sigmoid { params }
+    };
+    let calibrated = |raw: &[f64]| -> Vec<f64> {
+        let mut p = raw.to_vec();
+        for row in p.chunks_mut(k) {
+            calibration.apply(row);
+        }
+        p
+    };
+    let mut probs = calibrated(scores);
+    // 2. Evidence: fitted on fragments and the items together.
+    let prior: Vec<f64> = if tt.is_multilabel() {
+        tt.label_counts()
+            .iter()
+            .map(|&c| (c as f64 / n.max(1) as f64).clamp(1e-3, 1.0 - 1e-3))
+            .collect()
+    } else {
+        vec![1.0 / k as f64; k]
+    };
+    let mut article = ArticleRule {
+        passage_margin,
+        evidence_m0: 0.0,
+        prior,
+    };
+    if !plan.fragments.is_empty() {
+        let mut raw = Vec::with_capacity(plan.fragments.len() * k);
+        let mut ev = Vec::with_capacity(plan.fragments.len());
+        for &(_, e) in &plan.fragments {
+            raw.extend_from_slice(&dloo[e as usize * k..(e as usize + 1) * k]);
+            ev.push(plan.derived.evidence[e as usize] as usize);
+        }
+        let mut all = calibrated(&raw);
+        all.extend_from_slice(&probs);
+        ev.extend_from_slice(&items.evidence);
+        let nf = plan.fragments.len();
+        let truth = |i: usize, c: usize| {
+            if i < nf {
+                t.has(plan.fragments[i].0 as usize, c)
+            } else {
+                tt.has(i - nf, c)
+            }
+        };
+        article.evidence_m0 =
+            article::fit_evidence(&all, &ev, k, &article.prior, &truth, tt.is_multilabel());
+    }
+    for (row, &m) in probs.chunks_mut(k).zip(&items.evidence) {
+        article.shrink(row, m);
+    }
+    // 3. Decisions: argmax, or per-label F1-optimal thresholds on the final probabilities.
+    if !tt.is_multilabel() {
+        let truth: Vec<u32> = (0..n).map(|i| tt.labels_of(i)[0]).collect();
+        let pred: Vec<u32> = probs.chunks(k).map(|r| argmax(r) as u32).collect();
+        return Fitted {
+            calibration,
+            thresholds: None,
+            article,
+            f1: crate::eval::macro_f1_single(&truth, &pred, k),
+        };
+    }
+    let per_label: Vec<(f64, (usize, usize, usize))> = (0..k)
+        .into_par_iter()
+        .map(|c| {
+            let p: Vec<f64> = (0..n).map(|i| probs[i * k + c]).collect();
+            let y = tt.binary(c);
+            let th = calibration::best_threshold(&p, &y);
+            let mut counts = (0, 0, 0);
+            for (&q, &yi) in p.iter().zip(&y) {
+                match (q >= th, yi) {
+                    (true, true) => counts.0 += 1,
+                    (true, false) => counts.1 += 1,
+                    (false, true) => counts.2 += 1,
+                    _ => {}
+                }
+            }
+            (th, counts)
+        })
+        .collect();
+    let (tp, fp, fneg) = per_label
+        .iter()
+        .fold((0, 0, 0), |a, (_, c)| (a.0 + c.0, a.1 + c.1, a.2 + c.2));
+    Fitted {
+        calibration,
+        thresholds: Some(per_label.iter().map(|(th, _)| *th).collect()),
+        article,
+        f1: crate::eval::metrics::f1_of(tp as u64, fp as u64, fneg as u64),
+    }
+}
+
+/// Train a classifier on TF-IDF rows `x` with targets `t` (rows only: no passages, no
+/// evidence fitting; see [`fit_articles`]).
 pub fn fit(
     p: &ValidClassifierParams,
     x: &CsrMatrix,
     t: &Targets,
+) -> Result<Classifier, ClassifyError> {
+    fit_articles(p, x, t, &ArticlePlan::none(x.n_cols()))
+}
+
+/// Train a classifier on TF-IDF rows `x` with targets `t`, learning the article rule from
+/// the rows derived from them in `plan` (held out with the folds of
+/// [`heldout_folds_of`]).
+pub fn fit_articles(
+    p: &ValidClassifierParams,
+    x: &CsrMatrix,
+    t: &Targets,
+    plan: &ArticlePlan,
 ) -> Result<Classifier, ClassifyError> {
     if x.n_rows() != t.len() {
         return Err(ClassifyError::Data(format!(
@@ -582,30 +803,37 @@ pub fn fit(
             "every label is on every document: nothing to learn".into(),
         ));
     }
+    let derived = &plan.derived;
     let scored = match p.algo {
-        Algo::Svm => vec![fit_svm(p, x, t)],
-        Algo::ComplementNb => vec![fit_nb(p, x, t, naive_bayes::NbKind::Complement)],
-        Algo::MultinomialNb => vec![fit_nb(p, x, t, naive_bayes::NbKind::Multinomial)],
-        Algo::LsaLogreg => vec![lsa_logistic::fit(p, x, t)?],
+        Algo::Svm => vec![fit_svm(p, x, t, derived)],
+        Algo::ComplementNb => vec![fit_nb(p, x, t, naive_bayes::NbKind::Complement, derived)],
+        Algo::MultinomialNb => vec![fit_nb(p, x, t, naive_bayes::NbKind::Multinomial, derived)],
+        Algo::LsaLogreg => {
+            let mut s = lsa_logistic::fit(p, x, t)?;
+            // No folds: derived rows get the training model's scores, like its own rows.
+            s.derived = s.model.scores(&derived.x);
+            vec![s]
+        }
         Algo::Auto => {
             let (svm, nb) = rayon::join(
-                || fit_svm(p, x, t),
-                || fit_nb(p, x, t, naive_bayes::NbKind::Complement),
+                || fit_svm(p, x, t, derived),
+                || fit_nb(p, x, t, naive_bayes::NbKind::Complement, derived),
             );
             vec![svm, nb]
         }
     };
     if scored.len() == 1 {
         let s = &scored[0];
-        let (calibration, thresholds, heldout_f1) = calibrate(&s.loo, t);
+        let f = calibrate(&s.loo, &s.derived, x, t, plan);
         return Ok(Classifier {
             algo: p.algo,
             nb_weight: None,
             model: s.model.clone(),
-            calibration,
-            thresholds,
+            calibration: f.calibration,
+            thresholds: f.thresholds,
             allow_empty: t.has_empty_sets(),
-            heldout_f1,
+            heldout_f1: f.f1,
+            article: f.article,
         });
     }
     // auto: put both score scales on a par, then pick the mix by held-out F1.
@@ -627,17 +855,16 @@ pub fn fit(
     };
     let (svm, nb) = (&scored[0], &scored[1]);
     let (s1, s2) = (scale(&svm.loo), scale(&nb.loo));
-    let mix = |beta: f64| -> Vec<f64> {
-        svm.loo
-            .iter()
-            .zip(&nb.loo)
+    let mix = |beta: f64, a: &[f64], b: &[f64]| -> Vec<f64> {
+        a.iter()
+            .zip(b)
             .map(|(a, b)| (1.0 - beta) * s1 * a + beta * s2 * b)
             .collect()
     };
     let candidates: Vec<f64> = (0..=10).map(|i| f64::from(i) / 10.0).collect();
     let f1s: Vec<f64> = candidates
         .iter()
-        .map(|&beta| heldout_f1(&mix(beta), t))
+        .map(|&beta| heldout_f1(&mix(beta, &svm.loo, &nb.loo), t))
         .collect();
     let mut best = 0;
     for (i, &f) in f1s.iter().enumerate() {
@@ -646,16 +873,23 @@ pub fn fit(
         }
     }
     let beta = candidates[best];
-    let (calibration, thresholds, heldout_f1) = calibrate(&mix(beta), t);
+    let f = calibrate(
+        &mix(beta, &svm.loo, &nb.loo),
+        &mix(beta, &svm.derived, &nb.derived),
+        x,
+        t,
+        plan,
+    );
     let (m1, m2) = (&svm.model, &nb.model);
     Ok(Classifier {
         algo: Algo::Auto,
         nb_weight: Some(beta),
         model: m1.combine((1.0 - beta) * s1, m2, beta * s2),
-        calibration,
-        thresholds,
+        calibration: f.calibration,
+        thresholds: f.thresholds,
         allow_empty: t.has_empty_sets(),
-        heldout_f1,
+        heldout_f1: f.f1,
+        article: f.article,
     })
 }
 

@@ -29,6 +29,8 @@ pub struct NbFit {
     pub bias: Vec<f64>,
     /// Held-out scores, row-major `n × n_classes` (empty without folds).
     pub heldout: Vec<f64>,
+    /// Held-out scores of the derived rows, row-major (empty without folds).
+    pub derived: Vec<f64>,
 }
 
 /// Feature mass per class and overall, and documents per class, of some rows.
@@ -132,14 +134,17 @@ pub fn fit(
     alpha: f64,
     folds: &[u8],
     n_folds: usize,
+    derived: &super::Derived,
 ) -> NbFit {
     let n = x.n_rows();
     let k = t.n_labels();
     let full = Counts::of(x, t, 0..n);
     let (weights, bias) = full.weights(kind, t.is_multilabel(), alpha);
     let mut heldout = Vec::new();
+    let mut derived_scores = Vec::new();
     if n_folds >= 2 {
         heldout = vec![0f64; n * k];
+        derived_scores = vec![0f64; derived.x.n_rows() * k];
         // One set of buffers for every fold: these are n_features × n_classes each.
         let mut rest = full;
         let mut wf = vec![0f64; weights.len()];
@@ -151,22 +156,27 @@ pub fn fit(
             rest.add(x, t, rows.iter().copied(), -1.0);
             let bf = rest.weights_into(kind, t.is_multilabel(), alpha, &mut wf);
             rest.add(x, t, rows.iter().copied(), 1.0);
-            let scores: Vec<Vec<f64>> = rows
-                .par_iter()
-                .map(|&i| {
-                    let mut s = bf.clone();
-                    let r = x.row(i);
-                    for (&j, &v) in r.indices.iter().zip(r.data) {
-                        let wj = &wf[j as usize * k..(j as usize + 1) * k];
-                        for (sc, &w) in s.iter_mut().zip(wj) {
-                            *sc += f64::from(v) * w;
-                        }
+            let score = |r: crate::features::RowView<'_>| {
+                let mut s = bf.clone();
+                for (&j, &v) in r.indices.iter().zip(r.data) {
+                    let wj = &wf[j as usize * k..(j as usize + 1) * k];
+                    for (sc, &w) in s.iter_mut().zip(wj) {
+                        *sc += f64::from(v) * w;
                     }
-                    s
-                })
-                .collect();
+                }
+                s
+            };
+            let scores: Vec<Vec<f64>> = rows.par_iter().map(|&i| score(x.row(i))).collect();
             for (&i, s) in rows.iter().zip(scores) {
                 heldout[i * k..(i + 1) * k].copy_from_slice(&s);
+            }
+            let drows: Vec<usize> = (0..derived.x.n_rows())
+                .filter(|&e| derived.fold[e] == f)
+                .collect();
+            let scores: Vec<Vec<f64>> =
+                drows.par_iter().map(|&e| score(derived.x.row(e))).collect();
+            for (&e, s) in drows.iter().zip(scores) {
+                derived_scores[e * k..(e + 1) * k].copy_from_slice(&s);
             }
         }
     }
@@ -174,6 +184,7 @@ pub fn fit(
         weights,
         bias,
         heldout,
+        derived: derived_scores,
     }
 }
 
@@ -215,10 +226,26 @@ mod tests {
         ];
         for t in &targets {
             for kind in [NbKind::Complement, NbKind::Multinomial] {
-                let full = fit(&x, t, kind, 1.0, &folds, 3);
+                let full = fit(
+                    &x,
+                    t,
+                    kind,
+                    1.0,
+                    &folds,
+                    3,
+                    &crate::classify::Derived::none(x.n_cols()),
+                );
                 for f in 0..3u8 {
                     let keep: Vec<usize> = (0..6).filter(|&i| folds[i] != f).collect();
-                    let part = fit(&x.select_rows(&keep), &t.select(&keep), kind, 1.0, &[], 0);
+                    let part = fit(
+                        &x.select_rows(&keep),
+                        &t.select(&keep),
+                        kind,
+                        1.0,
+                        &[],
+                        0,
+                        &crate::classify::Derived::none(x.n_cols()),
+                    );
                     for i in (0..6).filter(|&i| folds[i] == f) {
                         for c in 0..2 {
                             let direct = score(&part, &x, i, c, 2);
@@ -238,7 +265,15 @@ mod tests {
     fn complement_nb_prefers_the_right_class() {
         let x = toy();
         let t = Targets::single(vec![0, 0, 1, 1, 0, 1], 2);
-        let m = fit(&x, &t, NbKind::Complement, 1.0, &[], 0);
+        let m = fit(
+            &x,
+            &t,
+            NbKind::Complement,
+            1.0,
+            &[],
+            0,
+            &crate::classify::Derived::none(x.n_cols()),
+        );
         assert!(score(&m, &x, 0, 0, 2) > score(&m, &x, 0, 1, 2));
         assert!(score(&m, &x, 2, 1, 2) > score(&m, &x, 2, 0, 2));
     }

@@ -6,6 +6,7 @@
 //! full solution with the fold's dual variables removed, so it converges in a few passes
 //! instead of a full refit.
 
+use super::Derived;
 use crate::features::CsrMatrix;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
@@ -38,6 +39,9 @@ pub struct BinarySvm {
     /// Decision value of each training row from a model that did not see it (k-fold), or
     /// empty when no folds were asked for.
     pub heldout: Vec<f64>,
+    /// Decision value of each derived row (see [`Derived`]) from the fold model that did not
+    /// see its source.
+    pub derived: Vec<f64>,
     /// Passes made by the full fit.
     pub iterations: usize,
 }
@@ -121,13 +125,15 @@ impl Problem<'_> {
 }
 
 /// Train on rows `x` with targets `y` (true = positive). `folds[i]` assigns row `i` to a
-/// held-out fold; with `n_folds >= 2` every row also gets a held-out decision value.
+/// held-out fold; with `n_folds >= 2` every row also gets a held-out decision value, and so
+/// does every row of `derived`.
 pub fn train_binary(
     x: &CsrMatrix,
     y: &[bool],
     p: &SvmParams,
     folds: &[u8],
     n_folds: usize,
+    derived: &Derived,
 ) -> BinarySvm {
     let n = x.n_rows();
     let d = x.n_cols();
@@ -148,8 +154,10 @@ pub fn train_binary(
     let iterations = problem.solve(&all, &mut alpha, &mut w, p.tol, p.max_iter, &mut rng);
 
     let mut heldout = Vec::new();
+    let mut derived_scores = Vec::new();
     if n_folds >= 2 {
         heldout = vec![0f64; n];
+        derived_scores = vec![0f64; derived.x.n_rows()];
         let (mut wf, mut af) = (w.clone(), alpha.clone());
         for f in 0..n_folds as u8 {
             let (out, keep): (Vec<usize>, Vec<usize>) = all.iter().partition(|&&i| folds[i] == f);
@@ -173,6 +181,11 @@ pub fn train_binary(
             for &i in &out {
                 heldout[i] = problem.decision(i, &wf);
             }
+            for (e, s) in derived_scores.iter_mut().enumerate() {
+                if derived.fold[e] == f {
+                    *s = derived.x.row(e).dot_f64(&wf[..d]) + wf[d];
+                }
+            }
         }
     }
     let b = w[d];
@@ -181,6 +194,7 @@ pub fn train_binary(
         w,
         b,
         heldout,
+        derived: derived_scores,
         iterations,
     }
 }
@@ -213,24 +227,27 @@ mod tests {
     #[test]
     fn separates_a_separable_problem_deterministically() {
         let (x, y) = toy();
-        let m = train_binary(&x, &y, &P, &[0; 6], 0);
+        let m = train_binary(&x, &y, &P, &[0; 6], 0, &crate::classify::Derived::none(3));
         for (i, &t) in y.iter().enumerate() {
             let f = x.row(i).dot_f64(&m.w) + m.b;
             assert_eq!(f > 0.0, t, "row {i}: {f}");
         }
-        assert_eq!(m.w, train_binary(&x, &y, &P, &[0; 6], 0).w);
+        assert_eq!(
+            m.w,
+            train_binary(&x, &y, &P, &[0; 6], 0, &crate::classify::Derived::none(3)).w
+        );
     }
 
     #[test]
     fn heldout_values_match_a_refit_without_the_fold() {
         let (x, y) = toy();
         let folds = [0u8, 1, 0, 1, 0, 1];
-        let m = train_binary(&x, &y, &P, &folds, 2);
+        let m = train_binary(&x, &y, &P, &folds, 2, &crate::classify::Derived::none(3));
         for f in 0..2u8 {
             let keep: Vec<usize> = (0..6).filter(|&i| folds[i] != f).collect();
             let xs = x.select_rows(&keep);
             let ys: Vec<bool> = keep.iter().map(|&i| y[i]).collect();
-            let refit = train_binary(&xs, &ys, &P, &[0; 3], 0);
+            let refit = train_binary(&xs, &ys, &P, &[0; 3], 0, &crate::classify::Derived::none(3));
             for i in (0..6).filter(|&i| folds[i] == f) {
                 let direct = x.row(i).dot_f64(&refit.w) + refit.b;
                 assert!(

@@ -4,7 +4,9 @@ use super::output::{f3, table};
 use super::{progress, warn, FieldArgs, Global, UsageError};
 use crate::corpus::{self, Batches, Document};
 use crate::model::file::ModelFileError;
-use crate::model::{Classification, ClassifyOptions, ClusterModel, Model, Scorer, Session};
+use crate::model::{
+    Classification, ClassifyOptions, ClusterModel, LabelEvidence, Model, Scorer, Session,
+};
 use clap::{Args, ValueEnum};
 use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
@@ -20,6 +22,9 @@ enum Format {
     Table,
     /// One JSON object per article.
     Jsonl,
+    /// `--explain`: a readable report per article.
+    #[value(skip)]
+    Explain,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -53,9 +58,20 @@ pub struct ClassifyArgs {
     /// How standard input is read.
     #[arg(long, value_enum, default_value_t = StdinFormat::Text)]
     stdin_format: StdinFormat,
-    /// Explaining terms per article.
+    /// Explaining terms per predicted label.
     #[arg(long, default_value_t = 5, value_name = "N")]
     terms: usize,
+    /// Score each article as one block of text only, not also by its passages (paragraphs,
+    /// long ones cut into windows, tiny ones merged), and report no passages.
+    #[arg(long)]
+    no_passages: bool,
+    /// Passages reported per predicted label.
+    #[arg(long, default_value_t = 3, value_name = "N")]
+    passages: usize,
+    /// For each article, show per predicted label its score, the words and the passages
+    /// that carry it (a readable report instead of the table or JSON Lines).
+    #[arg(long, conflicts_with = "format")]
+    explain: bool,
     /// Skip malformed records with a warning instead of stopping.
     #[arg(long)]
     skip_bad: bool,
@@ -103,6 +119,7 @@ pub fn run(args: ClassifyArgs, g: &Global) -> anyhow::Result<()> {
         sources.push(corpus::open_articles_batched(p, &fields)?);
     }
     let format = match args.format {
+        _ if args.explain => Format::Explain,
         Format::Auto if std::io::stdout().is_terminal() => Format::Table,
         Format::Auto => Format::Jsonl,
         f => f,
@@ -111,6 +128,8 @@ pub fn run(args: ClassifyArgs, g: &Global) -> anyhow::Result<()> {
         top: args.top,
         threshold: args.threshold,
         n_terms: args.terms,
+        passages: !args.no_passages,
+        n_passages: args.passages,
     };
     let stdout = std::io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
@@ -137,7 +156,8 @@ pub fn run(args: ClassifyArgs, g: &Global) -> anyhow::Result<()> {
                     serde_json::to_writer(&mut *out, &line)?;
                     out.write_all(b"\n")?;
                 }
-                _ => rows.push(table_row(d, c, model)),
+                Format::Explain => write_explanation(&mut *out, d, c, model)?,
+                _ => rows.push(table_row(d, c, model, opts.n_terms)),
             }
         }
         total += batch.len();
@@ -209,6 +229,7 @@ struct Line<'a> {
 }
 
 struct Scores<'a>(&'a [(u32, f64)], &'a dyn Scorer);
+struct Evidence<'a>(&'a [LabelEvidence], &'a dyn Scorer);
 struct Terms<'a>(&'a [(String, f64)]);
 struct Names<'a>(&'a [u32], &'a dyn Scorer);
 
@@ -248,6 +269,48 @@ impl Serialize for Terms<'_> {
     }
 }
 
+impl Serialize for Evidence<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        for e in self.0 {
+            seq.serialize_element(&LabelEvidenceLine {
+                label: self.1.output_name(e.label),
+                score: round4(e.score),
+                terms: Terms(&e.terms),
+                passages: e
+                    .passages
+                    .iter()
+                    .map(|p| PassageLine {
+                        index: p.index,
+                        start: p.start,
+                        end: p.end,
+                        score: round4(p.score),
+                        snippet: &p.snippet,
+                    })
+                    .collect(),
+            })?;
+        }
+        seq.end()
+    }
+}
+
+#[derive(Serialize)]
+struct LabelEvidenceLine<'a> {
+    label: &'a str,
+    score: f64,
+    terms: Terms<'a>,
+    passages: Vec<PassageLine<'a>>,
+}
+
+#[derive(Serialize)]
+struct PassageLine<'a> {
+    index: usize,
+    start: usize,
+    end: usize,
+    score: f64,
+    snippet: &'a str,
+}
+
 #[derive(Serialize)]
 struct LabelScore<'a> {
     label: &'a str,
@@ -260,13 +323,15 @@ struct TermWeight<'a> {
     weight: f64,
 }
 
-const RESERVED: [&str; 6] = [
+const RESERVED: [&str; 8] = [
     "id",
     "labels",
     "scores",
     "language",
     "language_supported",
     "terms",
+    "evidence",
+    "passages",
 ];
 
 impl Serialize for Line<'_> {
@@ -279,6 +344,8 @@ impl Serialize for Line<'_> {
         map.serialize_entry("language", c.language)?;
         map.serialize_entry("language_supported", &c.language_supported)?;
         map.serialize_entry("terms", &Terms(&c.terms))?;
+        map.serialize_entry("evidence", &Evidence(&c.evidence, self.model))?;
+        map.serialize_entry("passages", &c.n_passages)?;
         for (k, v) in &d.extra {
             if !RESERVED.contains(&k.as_str()) {
                 map.serialize_entry(k, v)?;
@@ -292,7 +359,7 @@ fn round4(x: f64) -> f64 {
     (x * 10_000.0).round() / 10_000.0
 }
 
-fn table_row(d: &Document, c: &Classification, model: &dyn Scorer) -> Vec<String> {
+fn table_row(d: &Document, c: &Classification, model: &dyn Scorer, n_terms: usize) -> Vec<String> {
     let scores: Vec<String> = c
         .scores
         .iter()
@@ -303,24 +370,97 @@ fn table_row(d: &Document, c: &Classification, model: &dyn Scorer) -> Vec<String
     if !c.language_supported {
         lang.push_str(" (!)");
     }
+    // Each label with the passages that carry it (¶ numbers from 1, as a reader counts).
+    let labels: Vec<String> = c
+        .evidence
+        .iter()
+        .map(|e| {
+            let name = model.output_name(e.label);
+            if e.passages.is_empty() {
+                name.to_string()
+            } else {
+                let ps: Vec<String> = e
+                    .passages
+                    .iter()
+                    .map(|p| (p.index + 1).to_string())
+                    .collect();
+                format!("{name} ¶{}", ps.join(","))
+            }
+        })
+        .collect();
     vec![
         d.id.clone(),
-        if c.labels.is_empty() {
+        if labels.is_empty() {
             "(none)".into()
         } else {
-            c.labels
-                .iter()
-                .map(|&l| model.output_name(l))
-                .collect::<Vec<_>>()
-                .join(", ")
+            labels.join(", ")
         },
         scores.join("; "),
         lang,
         c.terms
             .iter()
-            .take(4)
+            .take(n_terms)
             .map(|(t, _)| t.as_str())
             .collect::<Vec<_>>()
             .join(", "),
     ]
+}
+
+/// The `--explain` report of one article.
+fn write_explanation(
+    out: &mut dyn Write,
+    d: &Document,
+    c: &Classification,
+    model: &dyn Scorer,
+) -> std::io::Result<()> {
+    let lang = if c.language_supported {
+        c.language.to_string()
+    } else {
+        format!("{} (not a model language: scores unreliable)", c.language)
+    };
+    writeln!(
+        out,
+        "{}  language {lang}, {} passage{}",
+        d.id,
+        c.n_passages,
+        if c.n_passages == 1 { "" } else { "s" }
+    )?;
+    if c.evidence.is_empty() {
+        let best: Vec<String> = c
+            .scores
+            .iter()
+            .take(3)
+            .map(|&(l, s)| format!("{} {}", model.output_name(l), f3(s)))
+            .collect();
+        writeln!(out, "  no label; best scores: {}", best.join("; "))?;
+    }
+    for e in &c.evidence {
+        writeln!(out, "  {}  {}", model.output_name(e.label), f3(e.score))?;
+        let terms: Vec<String> = e
+            .terms
+            .iter()
+            .map(|(t, w)| format!("{t} ({w:.3})"))
+            .collect();
+        writeln!(
+            out,
+            "    words: {}",
+            if terms.is_empty() {
+                "(none)".into()
+            } else {
+                terms.join(", ")
+            }
+        )?;
+        for p in &e.passages {
+            writeln!(
+                out,
+                "    ¶{} [chars {}..{}] {}  {}",
+                p.index + 1,
+                p.start,
+                p.end,
+                f3(p.score),
+                p.snippet
+            )?;
+        }
+    }
+    writeln!(out)
 }

@@ -72,6 +72,10 @@ pub fn run(args: InspectArgs, _g: &Global) -> anyhow::Result<()> {
             "algo": c.algo.name(),
             "nb_weight": c.nb_weight,
             "heldout_f1_estimate": c.heldout_f1,
+            "articles": {
+                "passage_margin": c.article.passage_margin,
+                "evidence_m0": c.article.evidence_m0,
+            },
             "analyzer": v.analyzer().config(),
             "stopwords": v.analyzer().stopword_lists().iter().map(|(l, w)| (l.code().to_string(), w.len())).collect::<std::collections::BTreeMap<_, _>>(),
             "tfidf": v.config(),
@@ -144,6 +148,14 @@ pub fn run(args: InspectArgs, _g: &Global) -> anyhow::Result<()> {
         "  {}: {}",
         super::train::heldout_caption(c.algo),
         f3(c.heldout_f1)
+    );
+    println!(
+        "  articles       {}; scores shrink with little evidence (m0 = {:.2} words)",
+        match c.article.passage_margin {
+            Some(m) => format!("scored as a whole and by passages (margin {m:.3})"),
+            None => "scored as a whole (passages did not help on held-out articles)".into(),
+        },
+        c.article.evidence_m0
     );
     if let Some(cv) = &meta.cv {
         println!("  {cv}");

@@ -577,6 +577,65 @@ impl Vectorizer {
         self.row_from_terms(&scratch.analyzed.terms, &mut scratch.cols, indices, data);
     }
 
+    /// Like [`Vectorizer::transform_into`] (the same row), analysing `text` by the passages
+    /// `ranges` (from [`passages`](crate::text::passages::passages)) so that
+    /// [`Vectorizer::passage_row_into`] can then give each passage's own row.
+    pub fn transform_passages_into(
+        &self,
+        text: &str,
+        ranges: &[std::ops::Range<usize>],
+        scratch: &mut Scratch<'_>,
+        indices: &mut Vec<u32>,
+        data: &mut Vec<f32>,
+    ) {
+        self.analyzer
+            .analyze_passages(text, ranges, &mut scratch.cache, &mut scratch.analyzed);
+        self.row_from_terms(&scratch.analyzed.terms, &mut scratch.cols, indices, data);
+    }
+
+    /// The TF-IDF row of passage `p` of the document last analysed by
+    /// [`Vectorizer::transform_passages_into`].
+    pub fn passage_row_into(
+        &self,
+        scratch: &mut Scratch<'_>,
+        p: usize,
+        indices: &mut Vec<u32>,
+        data: &mut Vec<f32>,
+    ) {
+        let a = &scratch.analyzed;
+        let start = if p == 0 {
+            0
+        } else {
+            a.part_ends[p - 1] as usize
+        };
+        let end = a.part_ends[p] as usize;
+        self.row_from_terms(&a.terms[start..end], &mut scratch.cols, indices, data);
+    }
+
+    /// The TF-IDF row of a sequence of term ids (as in [`Analyzed::terms`]): a fragment of
+    /// a document, or several documents read as one.
+    pub fn terms_row_into(
+        &self,
+        terms: &[u32],
+        scratch: &mut Scratch<'_>,
+        indices: &mut Vec<u32>,
+        data: &mut Vec<f32>,
+    ) {
+        self.row_from_terms(terms, &mut scratch.cols, indices, data);
+    }
+
+    /// How much evidence a row carries: its distinct known words (unigram features; every
+    /// feature for a model without unigrams).
+    pub fn evidence(&self, indices: &[u32]) -> usize {
+        if self.analyzer.config().ngram_range.0 > 1 {
+            return indices.len();
+        }
+        indices
+            .iter()
+            .filter(|&&c| self.gram_len[c as usize] == 1)
+            .count()
+    }
+
     /// Transform one text (convenience; batch work should reuse a [`Scratch`]).
     pub fn transform_one(&self, text: &str) -> (Vec<u32>, Vec<f32>) {
         let mut scratch = self.scratch();

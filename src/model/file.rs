@@ -20,7 +20,17 @@ use std::path::{Path, PathBuf};
 /// Magic bytes at the start of every model file.
 pub const MAGIC: &[u8; 8] = b"VEILLE\0\x1a";
 /// The format version this build writes and reads.
-pub const FORMAT_VERSION: u32 = 1;
+/// v2: classifiers learn how articles are scored (passages, evidence); clusterings are as in
+/// v1, which is still read for them.
+pub const FORMAT_VERSION: u32 = 2;
+/// The oldest format read for each kind.
+fn oldest_readable(kind: &str) -> u32 {
+    if kind == super::clusters::KIND {
+        1
+    } else {
+        FORMAT_VERSION
+    }
+}
 
 /// The JSON header.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -75,7 +85,7 @@ pub enum ModelFileError {
         found: u32,
     },
     /// Written by an older, unsupported format.
-    #[error("{}: model format v{found} is older than this veille reads (v{FORMAT_VERSION}): retrain the model", path.display())]
+    #[error("{}: model format v{found} is older than this veille reads (v{FORMAT_VERSION}): rebuild it with the `veille train` command that made it", path.display())]
     OlderFormat {
         /// The file.
         path: PathBuf,
@@ -191,12 +201,6 @@ pub fn decode(
             found: version,
         });
     }
-    if version < FORMAT_VERSION {
-        return Err(ModelFileError::OlderFormat {
-            path: p(),
-            found: version,
-        });
-    }
     let hlen = u32::from_le_bytes([bytes[12], bytes[13], bytes[14], bytes[15]]) as usize;
     let Some(hbytes) = bytes.get(16..16 + hlen) else {
         return Err(ModelFileError::Truncated {
@@ -236,6 +240,13 @@ pub fn decode(
         return Err(ModelFileError::Stemmer {
             path: p(),
             found: header.stemmer,
+        });
+    }
+    // The kind first: a clustering of an older format is still read, a classifier is not.
+    if version < oldest_readable(&header.kind) {
+        return Err(ModelFileError::OlderFormat {
+            path: p(),
+            found: version,
         });
     }
     if header.kind != expected_kind {

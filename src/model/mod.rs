@@ -2,12 +2,15 @@
 //! stopword lists, vocabulary and idf, the fitted estimator, label names and training
 //! metadata — in one file (see [`file`](mod@file) for the format).
 
+pub mod articles;
 pub mod clusters;
 pub mod file;
 pub mod scoring;
 
 pub use clusters::ClusterModel;
-pub use scoring::{Classification, ClassifyOptions, RowBuf, Scorer, Session};
+pub use scoring::{
+    Classification, ClassifyOptions, LabelEvidence, PassageHit, RowBuf, Scorer, Session,
+};
 
 use crate::classify::{self, Classifier, ClassifierParams, ClassifyError, Prediction, Targets};
 use crate::corpus::{Document, Labels};
@@ -196,7 +199,9 @@ impl Model {
         let texts: Vec<&str> = docs.iter().map(|d| d.text.as_str()).collect();
         let (vectorizer, x) =
             Vectorizer::fit_transform(analyzer, settings.tfidf.clone(), &texts, progress)?;
-        let classifier = classify::fit(&params, &x, &targets)?;
+        let folds = classify::heldout_folds_of(x.n_rows(), params.seed);
+        let plan = articles::plan(&vectorizer, &texts, &folds, params.seed);
+        let classifier = classify::fit_articles(&params, &x, &targets, &plan)?;
         let languages = vectorizer
             .analyzer()
             .config()
@@ -281,9 +286,29 @@ impl Model {
         self.vectorizer.transform(texts)
     }
 
-    /// Predict label ids of texts (batch path).
+    /// Predict label ids of texts (batch path): the decisions of [`Model::classify_batch`]
+    /// (articles scored with their passages as the model learned), without explanations.
     pub fn predict(&self, texts: &[&str], threshold: Option<f64>) -> Vec<Prediction> {
-        self.classifier.predict(&self.transform(texts), threshold)
+        let opts = ClassifyOptions {
+            threshold,
+            n_terms: 0,
+            n_passages: 0,
+            ..ClassifyOptions::default()
+        };
+        let k = self.labels.len();
+        self.classify_batch(texts, &opts)
+            .into_iter()
+            .map(|c| {
+                let mut probs = vec![0.0; k];
+                for (l, p) in c.scores {
+                    probs[l as usize] = p;
+                }
+                Prediction {
+                    labels: c.labels,
+                    probs,
+                }
+            })
+            .collect()
     }
 
     /// Score the model on labelled documents. Labels the model does not know count as
@@ -376,7 +401,28 @@ impl Scorer for Model {
     }
 
     fn score(&self, row: RowView<'_>, threshold: Option<f64>, scores: &mut Vec<f64>) -> Vec<u32> {
-        self.classifier.predict_into(row, threshold, scores)
+        let c = &self.classifier;
+        c.raw_into(row, scores);
+        c.finish(scores, self.vectorizer.evidence(row.indices), threshold)
+    }
+
+    fn score_article(
+        &self,
+        whole: RowView<'_>,
+        passages: &CsrMatrix,
+        threshold: Option<f64>,
+        scores: &mut Vec<f64>,
+    ) -> Vec<u32> {
+        let c = &self.classifier;
+        c.raw_into(whole, scores);
+        if let Some(margin) = c.article.passage_margin {
+            let mut passage = Vec::with_capacity(scores.len());
+            for row in passages.rows() {
+                c.raw_into(row, &mut passage);
+                crate::classify::article::max_into(scores, &passage, margin);
+            }
+        }
+        c.finish(scores, self.vectorizer.evidence(whole.indices), threshold)
     }
 
     fn weight(&self, feature: usize, output: usize) -> f32 {

@@ -3,9 +3,11 @@
 //! caches kept across batches.
 
 use super::Model;
-use crate::features::{RowView, Scratch, Vectorizer};
+use crate::features::{CsrMatrix, RowView, Scratch, Vectorizer};
 use crate::text::detect_any;
+use crate::text::passages::passages;
 use rayon::prelude::*;
+use std::ops::Range;
 use std::sync::Mutex;
 
 /// A model that turns TF-IDF rows into scores over named outputs.
@@ -14,6 +16,18 @@ pub trait Scorer: Sync {
     fn vectorizer(&self) -> &Vectorizer;
     /// Scores in [0, 1] of every output into `scores`; returns the decided outputs.
     fn score(&self, row: RowView<'_>, threshold: Option<f64>, scores: &mut Vec<f64>) -> Vec<u32>;
+    /// Scores of an article from its whole row and its passages' rows (more than one), like
+    /// [`Scorer::score`]; by default the whole row alone decides.
+    fn score_article(
+        &self,
+        whole: RowView<'_>,
+        passages: &CsrMatrix,
+        threshold: Option<f64>,
+        scores: &mut Vec<f64>,
+    ) -> Vec<u32> {
+        let _ = passages;
+        self.score(whole, threshold, scores)
+    }
     /// Weight of a feature for an output (what explanations rank terms by).
     fn weight(&self, feature: usize, output: usize) -> f32;
     /// Name of an output.
@@ -23,7 +37,8 @@ pub trait Scorer: Sync {
 /// One article's classification.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Classification {
-    /// Predicted label ids (possibly none: the model abstains); names via [`Model::label`].
+    /// Predicted label ids, best score first (possibly none: the model abstains); names via
+    /// [`Model::label`].
     pub labels: Vec<u32>,
     /// Label ids with their calibrated scores, best first.
     pub scores: Vec<(u32, f64)>,
@@ -33,18 +48,70 @@ pub struct Classification {
     pub language_supported: bool,
     /// Words that pushed the top label most, with their contribution.
     pub terms: Vec<(String, f64)>,
+    /// Why each predicted label was given, in the order of `labels`.
+    pub evidence: Vec<LabelEvidence>,
+    /// How many passages the article was cut into (see [`crate::text::passages`]).
+    pub n_passages: usize,
+}
+
+/// What supports one predicted label.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LabelEvidence {
+    /// The label.
+    pub label: u32,
+    /// Its calibrated score.
+    pub score: f64,
+    /// The words of the article that push it most, with their contribution.
+    pub terms: Vec<(String, f64)>,
+    /// The passages that carry it, best first (empty for a one-passage article).
+    pub passages: Vec<PassageHit>,
+}
+
+/// A passage that carries a label.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PassageHit {
+    /// Index of the passage in the article (from 0).
+    pub index: usize,
+    /// Character offsets (Unicode scalar values) of the passage in the text: `start..end`.
+    pub start: usize,
+    /// End offset (exclusive).
+    pub end: usize,
+    /// The label's score on the passage alone.
+    pub score: f64,
+    /// The passage's first words.
+    pub snippet: String,
 }
 
 /// Options of classification.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ClassifyOptions {
     /// Keep only the best K scores (all when `None`).
     pub top: Option<usize>,
     /// Override the decision threshold (see [`Classifier::predict_row`](crate::classify::Classifier::predict_row)).
     pub threshold: Option<f64>,
-    /// How many explaining terms to return.
+    /// How many explaining terms to return per predicted label.
     pub n_terms: usize,
+    /// Score articles by passages too (as the model learned to), and say which passages
+    /// carry each label. Off: the whole text alone, as one row.
+    pub passages: bool,
+    /// Passages reported per label.
+    pub n_passages: usize,
 }
+
+impl Default for ClassifyOptions {
+    fn default() -> Self {
+        ClassifyOptions {
+            top: None,
+            threshold: None,
+            n_terms: 5,
+            passages: true,
+            n_passages: 3,
+        }
+    }
+}
+
+/// Characters of a passage snippet.
+const SNIPPET_CHARS: usize = 100;
 
 /// Score one text with any [`Scorer`], reusing `scratch` (from [`Vectorizer::scratch`]).
 pub fn classify_with<S: Scorer + ?Sized>(
@@ -55,24 +122,95 @@ pub fn classify_with<S: Scorer + ?Sized>(
     buf: &mut RowBuf,
 ) -> Classification {
     let vectorizer = scorer.vectorizer();
-    vectorizer.transform_into(text, scratch, &mut buf.indices, &mut buf.data);
-    let row = crate::features::RowView {
+    let ranges = if opts.passages {
+        passages(text)
+    } else {
+        Vec::new()
+    };
+    let n_passages = ranges.len().max(1);
+    if ranges.len() >= 2 {
+        vectorizer.transform_passages_into(text, &ranges, scratch, &mut buf.indices, &mut buf.data);
+        buf.passages = CsrMatrix::new(vectorizer.n_features());
+        let (mut idx, mut val) = (std::mem::take(&mut buf.pidx), std::mem::take(&mut buf.pval));
+        for p in 0..ranges.len() {
+            vectorizer.passage_row_into(scratch, p, &mut idx, &mut val);
+            buf.passages.push_row(&idx, &val);
+        }
+        (buf.pidx, buf.pval) = (idx, val);
+    } else {
+        vectorizer.transform_into(text, scratch, &mut buf.indices, &mut buf.data);
+    }
+    let row = RowView {
         indices: &buf.indices,
         data: &buf.data,
     };
-    let labels = scorer.score(row, opts.threshold, &mut buf.scores);
-    let mut ranked: Vec<(u32, f64)> = buf
-        .scores
+    let mut labels = if ranges.len() >= 2 {
+        scorer.score_article(row, &buf.passages, opts.threshold, &mut buf.scores)
+    } else {
+        scorer.score(row, opts.threshold, &mut buf.scores)
+    };
+    let probs = &buf.scores;
+    labels.sort_by(|&a, &b| {
+        probs[b as usize]
+            .total_cmp(&probs[a as usize])
+            .then(a.cmp(&b))
+    });
+    let mut ranked: Vec<(u32, f64)> = probs
         .iter()
         .enumerate()
         .map(|(c, &p)| (c as u32, p))
         .collect();
     ranked.sort_unstable_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     let top = ranked.first().map_or(0, |r| r.0 as usize);
+    let terms = explain(scorer, row, top, opts.n_terms, scratch);
+    let mut evidence: Vec<LabelEvidence> = labels
+        .iter()
+        .map(|&l| LabelEvidence {
+            label: l,
+            score: probs[l as usize],
+            terms: if l as usize == top {
+                terms.clone()
+            } else {
+                explain(scorer, row, l as usize, opts.n_terms, scratch)
+            },
+            passages: Vec::new(),
+        })
+        .collect();
+    if ranges.len() >= 2 && !labels.is_empty() && opts.n_passages > 0 {
+        let mut per_passage = Vec::with_capacity(ranges.len());
+        for p in 0..ranges.len() {
+            let decided = scorer.score(buf.passages.row(p), opts.threshold, &mut buf.pscores);
+            per_passage.push((decided, buf.pscores.clone()));
+        }
+        for e in &mut evidence {
+            let l = e.label;
+            let mut hits: Vec<(usize, f64)> = per_passage
+                .iter()
+                .enumerate()
+                .filter(|(_, (d, _))| d.contains(&l))
+                .map(|(p, (_, s))| (p, s[l as usize]))
+                .collect();
+            if hits.is_empty() {
+                // The whole article carries it: show its strongest passage.
+                hits = per_passage
+                    .iter()
+                    .enumerate()
+                    .map(|(p, (_, s))| (p, s[l as usize]))
+                    .collect();
+                hits.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+                hits.truncate(1);
+            }
+            hits.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            hits.truncate(opts.n_passages);
+            e.passages = hits
+                .into_iter()
+                .map(|(p, score)| passage_hit(text, &ranges, p, score))
+                .collect();
+        }
+    }
     if let Some(k) = opts.top {
         ranked.truncate(k);
     }
-    let terms = explain(scorer, row, top, opts.n_terms, scratch);
     let a = &scratch.analyzed;
     let languages = &vectorizer.analyzer().config().languages;
     let model_lang = languages[a.language].code();
@@ -93,6 +231,36 @@ pub fn classify_with<S: Scorer + ?Sized>(
         language,
         language_supported,
         terms,
+        evidence,
+        n_passages,
+    }
+}
+
+fn passage_hit(text: &str, ranges: &[Range<usize>], p: usize, score: f64) -> PassageHit {
+    let r = &ranges[p];
+    let start = text[..r.start].chars().count();
+    let body = &text[r.clone()];
+    let mut snippet = String::new();
+    let mut n = 0;
+    for word in body.split_whitespace() {
+        let len = word.chars().count();
+        if n > 0 && n + 1 + len > SNIPPET_CHARS {
+            snippet.push('…');
+            break;
+        }
+        if n > 0 {
+            snippet.push(' ');
+            n += 1;
+        }
+        snippet.push_str(word);
+        n += len;
+    }
+    PassageHit {
+        index: p,
+        start,
+        end: start + body.chars().count(),
+        score,
+        snippet,
     }
 }
 
@@ -189,10 +357,28 @@ impl<'a, S: Scorer + ?Sized> Session<'a, S> {
     }
 }
 
-/// Reusable buffers for one row.
-#[derive(Debug, Default)]
+/// Reusable buffers for one article.
+#[derive(Debug)]
 pub struct RowBuf {
     indices: Vec<u32>,
     data: Vec<f32>,
     scores: Vec<f64>,
+    passages: CsrMatrix,
+    pidx: Vec<u32>,
+    pval: Vec<f32>,
+    pscores: Vec<f64>,
+}
+
+impl Default for RowBuf {
+    fn default() -> Self {
+        RowBuf {
+            indices: Vec::new(),
+            data: Vec::new(),
+            scores: Vec::new(),
+            passages: CsrMatrix::new(0),
+            pidx: Vec::new(),
+            pval: Vec::new(),
+            pscores: Vec::new(),
+        }
+    }
 }

@@ -257,8 +257,12 @@ pub struct Analyzed {
     pub n_tokens: usize,
     /// How many of them are stopwords of the chosen language (evidence for the language).
     pub stop_hits: u32,
+    /// Where each analysed part (passage) ends in `terms` (one entry per part; a whole text
+    /// is one part).
+    pub part_ends: Vec<u32>,
     buf: String,
     all: Vec<u32>,
+    all_ends: Vec<usize>,
 }
 
 impl Analyzer {
@@ -325,23 +329,52 @@ impl Analyzer {
     /// (ties and texts without any go to the first language): cheap, since tokens are looked up
     /// anyway, and exact for the languages a model is trained on.
     pub fn analyze<M: TermMap>(&self, text: &str, cache: &mut TokenCache<M>, out: &mut Analyzed) {
+        self.analyze_parts(std::iter::once(text), cache, out);
+    }
+
+    /// Analyse the passages `ranges` of `text` (byte ranges that cover every word of it, as
+    /// [`passages`](super::passages::passages) gives) as one document: the same terms and
+    /// language as [`Analyzer::analyze`] on the whole text, with
+    /// [`Analyzed::part_ends`] telling where each passage's kept tokens end.
+    pub fn analyze_passages<M: TermMap>(
+        &self,
+        text: &str,
+        ranges: &[std::ops::Range<usize>],
+        cache: &mut TokenCache<M>,
+        out: &mut Analyzed,
+    ) {
+        self.analyze_parts(ranges.iter().map(|r| &text[r.clone()]), cache, out);
+    }
+
+    fn analyze_parts<'t, M: TermMap>(
+        &self,
+        parts: impl Iterator<Item = &'t str>,
+        cache: &mut TokenCache<M>,
+        out: &mut Analyzed,
+    ) {
         out.terms.clear();
         out.surfaces.clear();
         out.all.clear();
-        let text = nfc(text);
+        out.part_ends.clear();
+        let mut all_ends = std::mem::take(&mut out.all_ends);
+        all_ends.clear();
         let mut buf = std::mem::take(&mut out.buf);
         let mut hits = [0u32; 8];
         let n_lang = self.config.languages.len();
-        for_each_token(&text, self.config.min_token_chars, &mut buf, |token| {
-            let id = cache.surface_id(token, self);
-            let mask = cache.stop_mask[id as usize];
-            if mask != 0 {
-                for (i, h) in hits.iter_mut().enumerate().take(n_lang) {
-                    *h += u32::from((mask >> i) & 1);
+        for part in parts {
+            let text = nfc(part);
+            for_each_token(&text, self.config.min_token_chars, &mut buf, |token| {
+                let id = cache.surface_id(token, self);
+                let mask = cache.stop_mask[id as usize];
+                if mask != 0 {
+                    for (i, h) in hits.iter_mut().enumerate().take(n_lang) {
+                        *h += u32::from((mask >> i) & 1);
+                    }
                 }
-            }
-            out.all.push(id);
-        });
+                out.all.push(id);
+            });
+            all_ends.push(out.all.len());
+        }
         out.buf = buf;
         let mut lang = 0;
         for i in 1..n_lang {
@@ -353,7 +386,12 @@ impl Analyzer {
         out.n_tokens = out.all.len();
         out.stop_hits = hits[lang];
         let stop_bit = 1u8 << lang;
-        for &s in &out.all {
+        let mut part = 0;
+        for (pos, &s) in out.all.iter().enumerate() {
+            while all_ends[part] <= pos {
+                out.part_ends.push(out.terms.len() as u32);
+                part += 1;
+            }
             if self.config.stopwords && cache.stop_mask[s as usize] & stop_bit != 0 {
                 continue;
             }
@@ -362,6 +400,10 @@ impl Analyzer {
             out.terms.push(t);
             out.surfaces.push(s);
         }
+        while out.part_ends.len() < all_ends.len() {
+            out.part_ends.push(out.terms.len() as u32);
+        }
+        out.all_ends = all_ends;
     }
 
     /// Analyse `text` into stems (strings), for inspection and tests.

@@ -4,6 +4,7 @@
 pub mod analyzer;
 pub mod language;
 pub mod normalize;
+pub mod passages;
 pub mod stem;
 pub mod stopwords;
 pub mod strtable;

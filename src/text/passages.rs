@@ -1,0 +1,192 @@
+//! Cutting an article into passages, the units an article is scored by besides its whole.
+//!
+//! The rule, on the raw text (so that offsets are exact and nothing is analysed twice):
+//! 1. every line is a paragraph (blank lines and single line breaks both end one; scraped
+//!    pages use either);
+//! 2. a paragraph longer than [`MAX_WORDS`] is cut at sentence ends into windows of about
+//!    [`WINDOW_WORDS`] words (a sentence longer than a window is a window of its own, cut at
+//!    word boundaries when it exceeds [`MAX_WORDS`]);
+//! 3. a piece shorter than [`MIN_WORDS`] is merged with the next one (the last with the one
+//!    before), so that headlines, bylines and "Read more" lines never stand alone.
+//!
+//! Words are whitespace-separated runs here: a cheap, language-free count.
+
+use std::ops::Range;
+
+/// Pieces shorter than this many words are merged with a neighbour.
+pub const MIN_WORDS: usize = 30;
+/// Paragraphs longer than this many words are cut into windows.
+pub const MAX_WORDS: usize = 150;
+/// The length windows of a long paragraph aim at.
+pub const WINDOW_WORDS: usize = 90;
+
+/// The passages of `text` as byte ranges, in order, covering every word of the text.
+/// A text with fewer than two passages' worth of words gives one passage (or none when it
+/// has no word).
+pub fn passages(text: &str) -> Vec<Range<usize>> {
+    let mut pieces: Vec<(Range<usize>, usize)> = Vec::new();
+    for line in lines(text) {
+        let words = word_spans(text, line.clone());
+        if words.is_empty() {
+            continue;
+        }
+        if words.len() <= MAX_WORDS {
+            pieces.push((words[0].start..words[words.len() - 1].end, words.len()));
+        } else {
+            windows(text, &words, &mut pieces);
+        }
+    }
+    merge_small(pieces)
+}
+
+/// Byte ranges of the lines of `text`, without their line break.
+fn lines(text: &str) -> impl Iterator<Item = Range<usize>> + '_ {
+    let mut start = 0;
+    text.split_inclusive('\n').map(move |l| {
+        let r = start..start + l.trim_end_matches(['\n', '\r']).len();
+        start += l.len();
+        r
+    })
+}
+
+/// Byte ranges of the whitespace-separated words in `text[range]`.
+fn word_spans(text: &str, range: Range<usize>) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let mut start = None;
+    for (i, c) in text[range.clone()].char_indices() {
+        let at = range.start + i;
+        match (c.is_whitespace(), start) {
+            (true, Some(s)) => {
+                out.push(s..at);
+                start = None;
+            }
+            (false, None) => start = Some(at),
+            _ => {}
+        }
+    }
+    if let Some(s) = start {
+        out.push(s..range.end);
+    }
+    out
+}
+
+/// Whether a word ends a sentence (., !, ? or …, possibly followed by closing quotes or
+/// brackets).
+fn ends_sentence(word: &str) -> bool {
+    let w = word.trim_end_matches(['"', '\'', '»', '”', '’', ')', ']']);
+    w.ends_with(['.', '!', '?', '…']) && w.chars().count() > 1
+}
+
+/// Cut one long paragraph (its words) into windows at sentence ends.
+fn windows(text: &str, words: &[Range<usize>], out: &mut Vec<(Range<usize>, usize)>) {
+    let n = words.len();
+    let n_windows = n.div_ceil(WINDOW_WORDS);
+    let target = n.div_ceil(n_windows);
+    let mut first = 0;
+    while first < n {
+        let mut last = (first + target).min(n);
+        if last < n {
+            // The sentence end nearest to the target, within half a window either way.
+            let lo = (first + target / 2).max(first + 1);
+            let hi = (first + target + target / 2).min(n);
+            if let Some(e) = (lo..hi)
+                .filter(|&e| ends_sentence(&text[words[e - 1].clone()]))
+                .min_by_key(|&e| e.abs_diff(first + target))
+            {
+                last = e;
+            }
+        }
+        if n - last < MIN_WORDS {
+            last = n;
+        }
+        out.push((words[first].start..words[last - 1].end, last - first));
+        first = last;
+    }
+}
+
+fn merge_small(pieces: Vec<(Range<usize>, usize)>) -> Vec<Range<usize>> {
+    let mut out: Vec<(Range<usize>, usize)> = Vec::with_capacity(pieces.len());
+    let mut pending: Option<(Range<usize>, usize)> = None;
+    for (r, w) in pieces {
+        let (r, w) = match pending.take() {
+            Some((p, pw)) => (p.start..r.end, pw + w),
+            None => (r, w),
+        };
+        if w < MIN_WORDS {
+            pending = Some((r, w));
+        } else {
+            out.push((r, w));
+        }
+    }
+    if let Some((r, w)) = pending {
+        match out.last_mut() {
+            Some(last) => {
+                last.0.end = r.end;
+                last.1 += w;
+            }
+            None => out.push((r, w)),
+        }
+    }
+    out.into_iter().map(|(r, _)| r).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(n: usize, tag: &str) -> String {
+        (0..n)
+            .map(|i| format!("{tag}{i}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    #[test]
+    fn paragraphs_are_passages_and_small_lines_merge_forward() {
+        let text = format!(
+            "Headline here\n\n{}\n\n{}\nRead more: something else",
+            words(40, "a"),
+            words(50, "b")
+        );
+        let p = passages(&text);
+        assert_eq!(p.len(), 2, "{p:?}");
+        assert!(text[p[0].clone()].starts_with("Headline"));
+        assert!(text[p[0].clone()].ends_with("a39"));
+        assert!(text[p[1].clone()].ends_with("something else"));
+    }
+
+    #[test]
+    fn long_paragraphs_are_cut_at_sentence_ends() {
+        let mut text = String::new();
+        for s in 0..30 {
+            text.push_str(&words(11, &format!("s{s}w")));
+            text.push_str(". ");
+        }
+        let p = passages(&text);
+        assert_eq!(p.len(), 4, "{p:?}");
+        for r in &p {
+            let t = &text[r.clone()];
+            assert!(t.ends_with('.'), "{t}");
+            let n = t.split_whitespace().count();
+            assert!((MIN_WORDS..=MAX_WORDS).contains(&n), "{n}");
+        }
+        let covered: usize = p
+            .iter()
+            .map(|r| text[r.clone()].split_whitespace().count())
+            .sum();
+        assert_eq!(covered, 330);
+    }
+
+    #[test]
+    fn short_and_empty_texts() {
+        assert!(passages("").is_empty());
+        assert!(passages(" \n\n ").is_empty());
+        assert_eq!(passages("text"), vec![0..4]);
+        let t = "é ".repeat(400);
+        let p = passages(&t);
+        assert!(p.len() >= 4);
+        assert!(p
+            .iter()
+            .all(|r| t.is_char_boundary(r.start) && t.is_char_boundary(r.end)));
+    }
+}
