@@ -1,5 +1,6 @@
 """Helpers shared by the comparison scripts (stdlib only)."""
 
+import hashlib
 import json
 import os
 import statistics
@@ -11,10 +12,48 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 OUT_DIR = os.path.join(ROOT, "target", "compare")
 SPLITS_DIR = os.path.join(OUT_DIR, "splits")
 
-CORPORA = ("20ng", "agnews", "lemonde", "reuters")
+# The corpora made from the shared data (see make_splits.py).
+BASE_CORPORA = ("20ng", "agnews", "lemonde", "lemonde1", "reuters", "thn",
+                "spam")
+# Variants of every corpus: `<c>-small` (at most about 50 training articles
+# per label, same test split) and `<c>-short` (every article cut to its
+# first sentence), see make_splits.py.
+VARIANTS = ("small", "short")
+CORPORA = tuple(name for base in BASE_CORPORA
+                for name in (base,) + tuple(f"{base}-{v}" for v in VARIANTS))
 # "single": one `label` per record; "multi": a `labels` list per record.
-KIND = {"20ng": "single", "agnews": "single",
-        "lemonde": "multi", "reuters": "multi"}
+_BASE_KIND = {"20ng": "single", "agnews": "single", "lemonde": "multi",
+              "lemonde1": "single", "reuters": "multi", "thn": "single",
+              "spam": "single"}
+# Snowball stemmer language of each corpus's texts.
+_BASE_LANGUAGE = {"lemonde": "french", "lemonde1": "french"}
+# Names --only accepts besides the corpora themselves.
+GROUPS = {
+    "all": CORPORA,
+    # The four corpora of the first comparison (run.sh's old default).
+    "classic": ("20ng", "agnews", "lemonde", "reuters"),
+    "base": BASE_CORPORA,
+    "small": tuple(f"{c}-small" for c in BASE_CORPORA),
+    "short": tuple(f"{c}-short" for c in BASE_CORPORA),
+}
+
+
+def base_of(corpus):
+    """The corpus a variant is made from (the name itself for a base)."""
+    base, _, variant = corpus.rpartition("-")
+    return base if variant in VARIANTS and base in BASE_CORPORA else corpus
+
+
+def variant_of(corpus):
+    """'small', 'short' or None."""
+    return None if base_of(corpus) == corpus else corpus.rpartition("-")[2]
+
+
+KIND = {c: _BASE_KIND[base_of(c)] for c in CORPORA}
+LANGUAGE = {c: _BASE_LANGUAGE.get(base_of(c), "english") for c in CORPORA}
+
+ONLY_HELP = ("comma-separated corpora and groups (" + ", ".join(GROUPS)
+             + "); default: all")
 
 
 def harness_args(description, default_out, unit):
@@ -23,8 +62,7 @@ def harness_args(description, default_out, unit):
     returns (args, corpora)."""
     import argparse
     parser = argparse.ArgumentParser(description=description)
-    parser.add_argument("--only", default=",".join(CORPORA),
-                        help="comma-separated corpora (default: all)")
+    parser.add_argument("--only", default="all", help=ONLY_HELP)
     parser.add_argument("--repeats", type=int, default=3,
                         help=f"runs per {unit}; times are medians")
     parser.add_argument("--splits", default=SPLITS_DIR,
@@ -44,13 +82,23 @@ def harness_args(description, default_out, unit):
 
 
 def parse_only(value, parser):
-    """Validate a comma-separated --only list; returns the names in order."""
-    names = [n.strip() for n in value.split(",") if n.strip()]
-    unknown = [n for n in names if n not in CORPORA]
+    """Validate a comma-separated --only list of corpora and group names
+    (GROUPS); returns the corpora in order, each once."""
+    names = []
+    unknown = []
+    for n in (n.strip() for n in value.split(",")):
+        if not n:
+            continue
+        if n in GROUPS:
+            names.extend(GROUPS[n])
+        elif n in CORPORA:
+            names.append(n)
+        else:
+            unknown.append(n)
     if unknown:
-        parser.error(f"unknown corpus {', '.join(unknown)}; "
-                     f"known: {', '.join(CORPORA)}")
-    return names
+        parser.error(f"unknown corpus {', '.join(unknown)}; known: "
+                     f"{', '.join(CORPORA)}; groups: {', '.join(GROUPS)}")
+    return list(dict.fromkeys(names))
 
 
 def split_path(splits_dir, corpus, part, ext="jsonl"):
@@ -74,6 +122,14 @@ def read_records(path):
 def text_bytes(path):
     """Sum of the UTF-8 byte lengths of the `text` fields of a JSONL file."""
     return sum(len(r["text"].encode("utf-8")) for r in read_records(path))
+
+
+def sha256_file(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def median(values):

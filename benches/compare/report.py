@@ -172,6 +172,11 @@ def corpus_section(corpus, sk, ft, veille):
             lines.append(cells(tool, name, r["metrics"], r["total_s"], rss,
                                speedup))
     lines.append("")
+    if any(r.get("quality_only") for r in sk):
+        lines += ["scikit-learn rows from a `--quality-only` run: one "
+                  "repeat, each vectoriser fitted once and shared by its "
+                  "classifiers, so their times and peak RSS are not those "
+                  "of a pipeline alone.", ""]
     verdicts = [v for v in (verdict(kind, veille, sk, "scikit-learn"),
                             verdict(kind, veille, ft, "fastText")) if v]
     if verdicts:

@@ -4,6 +4,11 @@
 # Usage: bash benches/compare/run.sh [--data DIR] [--only NAME,...]
 #            [--skip-veille] [--skip-sklearn] [--skip-fasttext] [--repeats N]
 #            [--veille PATH] [--bench NAME,...] [--scaling NAME,...]
+#            [--quality-only]
+#
+# --only takes corpora and groups: all (default: the 7 corpora and their
+# -small and -short variants), classic (20ng,agnews,lemonde,reuters: the
+# old default), base, small, short.
 #
 # Steps: (1) create target/compare/venv once and install the pinned
 # requirements; (2) make the splits (target/compare/splits); (3) sklearn
@@ -13,6 +18,9 @@
 # (default 20ng) and `veille bench --scaling auto` on the --scaling corpora
 # (default 20ng, 120k articles) -> target/compare/bench.json and bench-*.html;
 # (6) target/compare/report.md.
+# --quality-only: (3) in sklearn_baselines.py's --quality-only mode, no (4),
+# (5) is quality.py (veille train on every corpus against the best sklearn
+# row -> target/compare/quality.json), no (6).
 # All outputs live under target/ (git-ignored); nothing is written to the
 # source tree.
 set -euo pipefail
@@ -23,7 +31,7 @@ OUT="$ROOT/target/compare"
 VENV="$OUT/venv"
 
 DATA="$ROOT/../shared/data"
-ONLY="20ng,agnews,lemonde,reuters"
+ONLY="all"
 SKIP_VEILLE=0
 SKIP_SKLEARN=0
 SKIP_FASTTEXT=0
@@ -31,9 +39,10 @@ BENCH="20ng"
 SCALING="20ng"
 REPEATS=3
 VEILLE=""
+QUALITY_ONLY=0
 
 usage() {
-    sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
     exit "${1:-0}"
 }
 
@@ -50,6 +59,7 @@ while [ $# -gt 0 ]; do
         --skip-veille) SKIP_VEILLE=1; shift ;;
         --skip-sklearn) SKIP_SKLEARN=1; shift ;;
         --skip-fasttext) SKIP_FASTTEXT=1; shift ;;
+        --quality-only) QUALITY_ONLY=1; SKIP_FASTTEXT=1; shift ;;
         --bench) BENCH="${2?--bench needs a value}"; shift 2 ;;
         --bench=*) BENCH="${1#*=}"; shift ;;
         --scaling) SCALING="${2?--scaling needs a value}"; shift 2 ;;
@@ -80,8 +90,13 @@ echo "== splits ($ONLY) from $DATA"
 
 # --- 3. scikit-learn baselines -----------------------------------------------
 if [ "$SKIP_SKLEARN" = 0 ]; then
-    echo "== scikit-learn baselines (repeats: $REPEATS)"
-    "$PY" "$HERE/sklearn_baselines.py" --only "$ONLY" --repeats "$REPEATS"
+    if [ "$QUALITY_ONLY" = 1 ]; then
+        echo "== scikit-learn baselines (quality only)"
+        "$PY" "$HERE/sklearn_baselines.py" --only "$ONLY" --quality-only
+    else
+        echo "== scikit-learn baselines (repeats: $REPEATS)"
+        "$PY" "$HERE/sklearn_baselines.py" --only "$ONLY" --repeats "$REPEATS"
+    fi
 fi
 
 # --- 4. fastText baselines ----------------------------------------------------
@@ -99,9 +114,17 @@ if [ "$SKIP_VEILLE" = 0 ]; then
         case "$TARGET_DIR" in /*) ;; *) TARGET_DIR="$ROOT/$TARGET_DIR" ;; esac
         VEILLE="$TARGET_DIR/release/veille"
     fi
+    if [ "$QUALITY_ONLY" = 1 ]; then
+        echo "== veille quality ($VEILLE)"
+        "$PY" "$HERE/quality.py" --veille "$VEILLE" --only "$ONLY"
+        exit 0
+    fi
     echo "== veille runs ($VEILLE, repeats: $REPEATS)"
     "$PY" "$HERE/veille_runs.py" --veille "$VEILLE" --only "$ONLY" \
         --repeats "$REPEATS" --bench "$BENCH" --scaling "$SCALING"
+fi
+if [ "$QUALITY_ONLY" = 1 ]; then
+    exit 0
 fi
 
 # --- 6. report -----------------------------------------------------------------

@@ -35,7 +35,7 @@ import sys
 import tempfile
 import time
 
-from common import (CORPORA, KIND, OUT_DIR, ROOT, SPLITS_DIR, median,
+from common import (KIND, ONLY_HELP, OUT_DIR, ROOT, SPLITS_DIR, median,
                     merge_rows, now_iso, parse_only, require_splits,
                     split_path, text_bytes)
 
@@ -258,22 +258,27 @@ def run_bench(binary, splits_dir, corpus, scaling):
             "report": report, "date": now_iso()}
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def veille_parser(description, default_out):
+    """An argument parser with the options of every script that runs the
+    binary: --veille, --only, --splits, --models, --out."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--veille",
                         default=os.path.join(ROOT, "target", "release",
                                              "veille"),
                         help="path of the veille binary")
-    parser.add_argument("--only", default=",".join(CORPORA),
-                        help="comma-separated corpora (default: all)")
-    parser.add_argument("--repeats", type=int, default=3,
-                        help="runs per command; wall times are medians")
+    parser.add_argument("--only", default="all", help=ONLY_HELP)
     parser.add_argument("--splits", default=SPLITS_DIR,
                         help="folder written by make_splits.py")
     parser.add_argument("--models", default=os.path.join(OUT_DIR, "models"),
                         help="folder for the trained models")
-    parser.add_argument("--out", default=os.path.join(OUT_DIR,
-                                                      "veille.json"))
+    parser.add_argument("--out", default=os.path.join(OUT_DIR, default_out))
+    return parser
+
+
+def main(argv=None):
+    parser = veille_parser(__doc__.split("\n")[0], "veille.json")
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="runs per command; wall times are medians")
     parser.add_argument("--bench", default="",
                         help="corpora to run `veille bench` on (grid)")
     parser.add_argument("--scaling", default="",
