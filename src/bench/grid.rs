@@ -465,6 +465,11 @@ fn classify_settings(t: &Table) -> Result<TrainSettings, String> {
     }
     linfa::ParamGuard::check_ref(&p).map_err(|e| e.to_string())?;
     s.classifier = p;
+    // A configuration that sets a tuning key is measured as written; the plain default
+    // searches, as `veille train` without tuning flags does.
+    s.search = t
+        .keys()
+        .all(|k| matches!(k.as_str(), "name" | "task" | "seed" | "languages"));
     Ok(s)
 }
 

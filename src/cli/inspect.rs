@@ -2,6 +2,7 @@
 
 use super::output::{f3, table};
 use super::Global;
+use crate::classify::article::PASSAGES_OFF;
 use crate::model::file::ModelFileError;
 use crate::model::{ClusterModel, Model};
 use clap::Args;
@@ -60,6 +61,7 @@ pub fn run(args: InspectArgs, _g: &Global) -> anyhow::Result<()> {
                     "label": l,
                     "documents": meta.label_counts.get(i),
                     "threshold": c.thresholds.as_ref().map(|t| t[i]),
+                    "passage_margin": c.article.passage_margins.as_ref().and_then(|m| (m[i] < PASSAGES_OFF).then_some(m[i])),
                     "top_terms": terms[i].iter().map(|(t, w)| json!({"term": t, "weight": w})).collect::<Vec<_>>(),
                 })
             })
@@ -73,7 +75,7 @@ pub fn run(args: InspectArgs, _g: &Global) -> anyhow::Result<()> {
             "nb_weight": c.nb_weight,
             "heldout_f1_estimate": c.heldout_f1,
             "articles": {
-                "passage_margin": c.article.passage_margin,
+                "passage_margins": c.article.passage_margins.as_ref().map(|m| m.iter().map(|&v| (v < PASSAGES_OFF).then_some(v)).collect::<Vec<_>>()),
                 "evidence_m0": c.article.evidence_m0,
             },
             "analyzer": v.analyzer().config(),
@@ -151,12 +153,22 @@ pub fn run(args: InspectArgs, _g: &Global) -> anyhow::Result<()> {
     );
     println!(
         "  articles       {}; scores shrink with little evidence (m0 = {:.2} words)",
-        match c.article.passage_margin {
-            Some(m) => format!("scored as a whole and by passages (margin {m:.3})"),
+        match &c.article.passage_margins {
+            Some(m) => {
+                let on = m.iter().filter(|&&v| v < PASSAGES_OFF).count();
+                format!("scored as a whole and by passages ({on} of {} labels use passages; margins by label below)", m.len())
+            }
             None => "scored as a whole (passages did not help on held-out articles)".into(),
         },
         c.article.evidence_m0
     );
+    if let Some(sel) = &meta.selection {
+        println!("  configuration  chosen by held-out F1 on the training set:");
+        for (i, (name, f1)) in sel.candidates.iter().enumerate() {
+            let mark = if i == sel.chosen { "*" } else { " " };
+            println!("               {mark} {} {name}", f3(*f1));
+        }
+    }
     if let Some(cv) = &meta.cv {
         println!("  {cv}");
     }
@@ -172,6 +184,10 @@ pub fn run(args: InspectArgs, _g: &Global) -> anyhow::Result<()> {
                     .get(i)
                     .map_or(String::new(), |n| n.to_string()),
                 c.thresholds.as_ref().map_or("argmax".into(), |t| f3(t[i])),
+                match &c.article.passage_margins {
+                    Some(m) if m[i] < PASSAGES_OFF => f3(m[i]),
+                    _ => "off".into(),
+                },
                 terms[i]
                     .iter()
                     .map(|(t, _)| t.as_str())
@@ -182,7 +198,10 @@ pub fn run(args: InspectArgs, _g: &Global) -> anyhow::Result<()> {
         .collect();
     print!(
         "{}",
-        table(&["label", "docs", "threshold", "top terms"], &rows)
+        table(
+            &["label", "docs", "threshold", "passage margin", "top terms"],
+            &rows
+        )
     );
     Ok(())
 }

@@ -26,8 +26,14 @@ pub struct TrainArgs {
     #[arg(long, value_name = "MODEL")]
     out: PathBuf,
     /// Estimator: auto (SVM and complement NB mixed by held-out F1), svm, cnb, mnb, lsa-logreg.
+    /// With auto and none of the tuning options below, veille also tries a few text
+    /// pipelines (n-grams, min_df, tf) and keeps the best by held-out F1, on training sets of
+    /// up to 10 MB of text (`veille inspect` shows what it chose).
     #[arg(long, default_value = "auto", value_name = "NAME")]
     algo: Algo,
+    /// Use the default pipeline as it is: no configuration search.
+    #[arg(long)]
+    no_search: bool,
     /// Also report K-fold cross-validated scores (stored in the model).
     #[arg(long, value_name = "K")]
     cv: Option<usize>,
@@ -45,17 +51,17 @@ pub struct TrainArgs {
         value_name = "CODES"
     )]
     languages: Vec<Language>,
-    /// Word n-gram range, e.g. 1-2.
-    #[arg(long, default_value = "1-2", value_name = "MIN-MAX")]
-    ngrams: String,
+    /// Word n-gram range, e.g. 1-2 [default: 1-2].
+    #[arg(long, value_name = "MIN-MAX")]
+    ngrams: Option<String>,
     /// Drop terms found in fewer documents: a count, a fraction like 0.001, or auto (1 under 50
-    /// training documents, 2 under 1,000, 3 from 1,000 on).
-    #[arg(long, default_value = "auto", value_name = "N")]
-    min_df: DfBound,
+    /// training documents, 2 under 1,000, 3 from 1,000 on) [default: auto].
+    #[arg(long, value_name = "N")]
+    min_df: Option<DfBound>,
     /// Drop terms found in more documents: a count (`1` is one document), or a fraction with a
-    /// decimal point (`1.0` is all documents, `0.5` half).
-    #[arg(long, default_value = "1.0", value_name = "N")]
-    max_df: DfBound,
+    /// decimal point (`1.0` is all documents, `0.5` half) [default: 1.0].
+    #[arg(long, value_name = "N")]
+    max_df: Option<DfBound>,
     /// Keep only the N most frequent terms.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     max_features: Option<u64>,
@@ -68,15 +74,15 @@ pub struct TrainArgs {
     /// Use raw term counts instead of 1 + ln(tf).
     #[arg(long)]
     no_sublinear_tf: bool,
-    /// SVM cost parameter C.
-    #[arg(long, default_value_t = 1.0, value_name = "C")]
-    c: f64,
-    /// Naive Bayes smoothing.
-    #[arg(long, default_value_t = 0.3, value_name = "A")]
-    alpha: f64,
-    /// Class weights for unbalanced corpora: none or balanced.
-    #[arg(long, default_value = "none", value_name = "W")]
-    class_weight: ClassWeight,
+    /// SVM cost parameter C [default: 1].
+    #[arg(long, value_name = "C")]
+    c: Option<f64>,
+    /// Naive Bayes smoothing [default: 0.3].
+    #[arg(long, value_name = "A")]
+    alpha: Option<f64>,
+    /// Class weights for unbalanced corpora: none or balanced [default: none].
+    #[arg(long, value_name = "W")]
+    class_weight: Option<ClassWeight>,
     /// Dimensions of the LSA projection (lsa-logreg).
     #[arg(long, default_value_t = 200, value_name = "K")]
     lsa_dims: usize,
@@ -92,28 +98,48 @@ pub(super) fn parse_ngrams(s: &str) -> Result<(usize, usize), UsageError> {
 }
 
 impl TrainArgs {
+    /// Whether a tuning option was given (then the configuration search is off).
+    fn tuned(&self) -> bool {
+        self.ngrams.is_some()
+            || self.min_df.is_some()
+            || self.max_df.is_some()
+            || self.max_features.is_some()
+            || self.no_stem
+            || self.no_stopwords
+            || self.no_sublinear_tf
+            || self.c.is_some()
+            || self.alpha.is_some()
+            || self.class_weight.is_some()
+    }
+
     fn settings(&self) -> Result<TrainSettings, UsageError> {
+        let d = TrainSettings::default();
+        let p = d.classifier.get();
         Ok(TrainSettings {
             analyzer: AnalyzerConfig {
                 languages: self.languages.clone(),
                 stopwords: !self.no_stopwords,
                 stem: !self.no_stem,
-                ngram_range: parse_ngrams(&self.ngrams)?,
-                min_token_chars: 2,
+                ngram_range: match &self.ngrams {
+                    Some(n) => parse_ngrams(n)?,
+                    None => d.analyzer.ngram_range,
+                },
+                min_token_chars: d.analyzer.min_token_chars,
             },
             tfidf: TfidfConfig {
-                min_df: self.min_df,
-                max_df: self.max_df,
+                min_df: self.min_df.unwrap_or(d.tfidf.min_df),
+                max_df: self.max_df.unwrap_or(d.tfidf.max_df),
                 max_features: self.max_features.map(|m| m as usize),
                 sublinear_tf: !self.no_sublinear_tf,
             },
             classifier: ClassifierParams::new()
                 .algo(self.algo)
-                .c(self.c)
-                .alpha(self.alpha)
-                .class_weight(self.class_weight)
+                .c(self.c.unwrap_or(p.c))
+                .alpha(self.alpha.unwrap_or(p.alpha))
+                .class_weight(self.class_weight.unwrap_or(p.class_weight))
                 .lsa_dims(self.lsa_dims)
                 .seed(self.seed),
+            search: !self.no_search && !self.tuned(),
         })
     }
 }
@@ -238,6 +264,13 @@ fn print_human(
         train_s
     );
     println!("{}: {}", heldout_caption(c.algo), f3(c.heldout_f1));
+    if let Some(sel) = &meta.selection {
+        let (name, _) = &sel.candidates[sel.chosen];
+        println!(
+            "configuration: {name} (best of {} tried by held-out F1; `veille inspect` lists them)",
+            sel.candidates.len()
+        );
+    }
     if let Some(cv) = &meta.cv {
         println!("{cv}");
     }

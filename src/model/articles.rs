@@ -7,7 +7,7 @@
 //! passage of five pulls every threshold down. Real articles in the training data do better.
 
 use crate::classify::article::{ArticlePlan, Derived};
-use crate::features::{RowView, Vectorizer};
+use crate::features::{CsrMatrix, RowView, Vectorizer};
 use crate::text::passages::passages;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -16,36 +16,43 @@ use rayon::prelude::*;
 /// Fragment lengths, in kept tokens: from a single word to a short paragraph, as headlines,
 /// feed titles and snippets are.
 const FRAGMENT_LENGTHS: [usize; 10] = [1, 2, 3, 4, 5, 6, 8, 10, 14, 20];
-/// At most this many documents give a fragment.
-const MAX_FRAGMENTS: usize = 6_000;
+/// At most about this many documents (an evenly spread sample) give their passages and a
+/// fragment: enough to choose a margin and fit the evidence constant, and it keeps the extra
+/// cost of a large corpus to a fraction of its training time.
+const MAX_DERIVED_DOCS: usize = 4_000;
 
 /// What one document gives.
 struct DocRows {
     passages: Vec<(Vec<u32>, Vec<f32>)>,
     fragment: Option<(Vec<u32>, Vec<f32>)>,
-    evidence: u32,
 }
 
-/// Derive the rows of `texts` (the training documents, analysed by `vectorizer`), held out
-/// with `folds`.
-pub fn plan(vectorizer: &Vectorizer, texts: &[&str], folds: &[u8], seed: u64) -> ArticlePlan {
+/// Derive the rows of `texts` (the training documents, whose rows by `vectorizer` are `x`),
+/// held out with `folds`.
+pub fn plan(
+    vectorizer: &Vectorizer,
+    texts: &[&str],
+    x: &CsrMatrix,
+    folds: &[u8],
+    seed: u64,
+) -> ArticlePlan {
     let n = texts.len();
-    let step = n.div_ceil(MAX_FRAGMENTS).max(1);
-    let per_doc: Vec<DocRows> = texts
+    let step = n.div_ceil(MAX_DERIVED_DOCS).max(1);
+    // The sampled documents, analysed again by passages (the training rows do not keep them).
+    let sample: Vec<usize> = (0..n).step_by(step).collect();
+    let per_doc: Vec<(usize, DocRows)> = sample
         .par_chunks(64)
-        .enumerate()
-        .flat_map_iter(|(chunk, block)| {
+        .flat_map_iter(|block| {
             let mut scratch = vectorizer.scratch();
             let (mut idx, mut val) = (Vec::new(), Vec::new());
             let mut out = Vec::with_capacity(block.len());
-            for (j, text) in block.iter().enumerate() {
-                let i = chunk * 64 + j;
+            for &i in block {
+                let text = texts[i];
                 let ranges = passages(text);
                 vectorizer.transform_passages_into(text, &ranges, &mut scratch, &mut idx, &mut val);
                 let mut rows = DocRows {
                     passages: Vec::new(),
                     fragment: None,
-                    evidence: vectorizer.evidence(&idx) as u32,
                 };
                 if ranges.len() >= 2 {
                     for p in 0..ranges.len() {
@@ -53,23 +60,17 @@ pub fn plan(vectorizer: &Vectorizer, texts: &[&str], folds: &[u8], seed: u64) ->
                         rows.passages.push((idx.clone(), val.clone()));
                     }
                 }
-                let terms = scratch.analyzed.terms.clone();
-                if i % step == 0 {
-                    let mut rng =
-                        ChaCha8Rng::seed_from_u64(seed ^ (i as u64).wrapping_mul(0x9e37_79b9));
-                    let len = FRAGMENT_LENGTHS[rng.gen_range(0..FRAGMENT_LENGTHS.len())];
-                    if terms.len() > len {
-                        let start = rng.gen_range(0..=terms.len() - len);
-                        vectorizer.terms_row_into(
-                            &terms[start..start + len],
-                            &mut scratch,
-                            &mut idx,
-                            &mut val,
-                        );
-                        rows.fragment = Some((idx.clone(), val.clone()));
-                    }
+                let terms = &scratch.analyzed.terms;
+                let mut rng =
+                    ChaCha8Rng::seed_from_u64(seed ^ (i as u64).wrapping_mul(0x9e37_79b9));
+                let len = FRAGMENT_LENGTHS[rng.gen_range(0..FRAGMENT_LENGTHS.len())];
+                if terms.len() > len {
+                    let start = rng.gen_range(0..=terms.len() - len);
+                    let fragment = terms[start..start + len].to_vec();
+                    vectorizer.terms_row_into(&fragment, &mut scratch, &mut idx, &mut val);
+                    rows.fragment = Some((idx.clone(), val.clone()));
                 }
-                out.push(rows);
+                out.push((i, rows));
             }
             out
         })
@@ -77,7 +78,8 @@ pub fn plan(vectorizer: &Vectorizer, texts: &[&str], folds: &[u8], seed: u64) ->
 
     let mut derived = Derived::none(vectorizer.n_features());
     let mut doc_passages = Vec::new();
-    for (i, d) in per_doc.iter().enumerate() {
+    for (i, d) in &per_doc {
+        let i = *i;
         if d.passages.is_empty() {
             continue;
         }
@@ -89,7 +91,8 @@ pub fn plan(vectorizer: &Vectorizer, texts: &[&str], folds: &[u8], seed: u64) ->
     }
 
     let mut fragments = Vec::new();
-    for (i, d) in per_doc.iter().enumerate() {
+    for (i, d) in &per_doc {
+        let i = *i;
         if let Some((idx, val)) = &d.fragment {
             fragments.push((
                 i as u32,
@@ -101,7 +104,9 @@ pub fn plan(vectorizer: &Vectorizer, texts: &[&str], folds: &[u8], seed: u64) ->
         derived,
         doc_passages,
         fragments,
-        doc_evidence: per_doc.iter().map(|d| d.evidence).collect(),
+        doc_evidence: (0..n)
+            .map(|i| vectorizer.evidence(x.row(i).indices) as u32)
+            .collect(),
     }
 }
 

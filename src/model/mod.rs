@@ -6,6 +6,7 @@ pub mod articles;
 pub mod clusters;
 pub mod file;
 pub mod scoring;
+pub mod select;
 
 pub use clusters::ClusterModel;
 pub use scoring::{
@@ -27,7 +28,7 @@ use std::path::Path;
 pub const KIND: &str = "classifier";
 
 /// Everything that configures a training run.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct TrainSettings {
     /// Text analysis.
     pub analyzer: AnalyzerConfig,
@@ -35,6 +36,21 @@ pub struct TrainSettings {
     pub tfidf: TfidfConfig,
     /// Estimator and its hyperparameters.
     pub classifier: ClassifierParams,
+    /// Try the compact set of configurations of [`select`] and keep the best by held-out F1
+    /// (only with the `auto` estimator, and only on training sets of at most
+    /// [`select::SEARCH_MAX_BYTES`] of text; otherwise these settings are used as they are).
+    pub search: bool,
+}
+
+impl Default for TrainSettings {
+    fn default() -> Self {
+        TrainSettings {
+            analyzer: AnalyzerConfig::default(),
+            tfidf: TfidfConfig::default(),
+            classifier: ClassifierParams::default(),
+            search: true,
+        }
+    }
 }
 
 /// Errors of training.
@@ -110,6 +126,8 @@ pub struct TrainingMeta {
     pub params: classify::ValidClassifierParams,
     /// Cross-validated scores, when asked for.
     pub cv: Option<CvScores>,
+    /// What the configuration search tried and chose, when it ran.
+    pub selection: Option<select::Selection>,
 }
 
 /// A trained classifier with its text pipeline.
@@ -194,13 +212,16 @@ impl Model {
             return Err(TrainError::NoDocuments);
         }
         let params = settings.classifier.clone().check()?;
+        if settings.search && params.algo == classify::Algo::Auto && select::searchable(docs) {
+            return select::train_searched(docs, settings, progress);
+        }
         let (labels, targets) = targets_of(docs)?;
         let analyzer = Analyzer::new(settings.analyzer.clone())?;
         let texts: Vec<&str> = docs.iter().map(|d| d.text.as_str()).collect();
         let (vectorizer, x) =
             Vectorizer::fit_transform(analyzer, settings.tfidf.clone(), &texts, progress)?;
         let folds = classify::heldout_folds_of(x.n_rows(), params.seed);
-        let plan = articles::plan(&vectorizer, &texts, &folds, params.seed);
+        let plan = articles::plan(&vectorizer, &texts, &x, &folds, params.seed);
         let classifier = classify::fit_articles(&params, &x, &targets, &plan)?;
         let languages = vectorizer
             .analyzer()
@@ -222,6 +243,7 @@ impl Model {
             languages,
             params,
             cv: None,
+            selection: None,
         };
         Ok(Model {
             vectorizer,
@@ -254,6 +276,24 @@ impl Model {
     /// Training metadata.
     pub fn meta(&self) -> &TrainingMeta {
         &self.meta
+    }
+
+    /// The settings this model was trained with (after any configuration search).
+    pub fn settings(&self) -> TrainSettings {
+        let p = &self.meta.params;
+        TrainSettings {
+            analyzer: self.vectorizer.analyzer().config().clone(),
+            tfidf: self.vectorizer.config().clone(),
+            classifier: ClassifierParams::new()
+                .algo(p.algo)
+                .c(p.c)
+                .alpha(p.alpha)
+                .class_weight(p.class_weight)
+                .lsa_dims(p.lsa_dims)
+                .seed(p.seed)
+                .tol(p.tol),
+            search: false,
+        }
     }
 
     /// Record cross-validated scores in the metadata.
@@ -406,6 +446,10 @@ impl Scorer for Model {
         c.finish(scores, self.vectorizer.evidence(row.indices), threshold)
     }
 
+    fn uses_passages(&self) -> bool {
+        self.classifier.article.passage_margins.is_some()
+    }
+
     fn score_article(
         &self,
         whole: RowView<'_>,
@@ -415,11 +459,11 @@ impl Scorer for Model {
     ) -> Vec<u32> {
         let c = &self.classifier;
         c.raw_into(whole, scores);
-        if let Some(margin) = c.article.passage_margin {
+        if let Some(margins) = &c.article.passage_margins {
             let mut passage = Vec::with_capacity(scores.len());
             for row in passages.rows() {
                 c.raw_into(row, &mut passage);
-                crate::classify::article::max_into(scores, &passage, margin);
+                crate::classify::article::max_into(scores, &passage, margins);
             }
         }
         c.finish(scores, self.vectorizer.evidence(whole.indices), threshold)

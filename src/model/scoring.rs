@@ -28,6 +28,11 @@ pub trait Scorer: Sync {
         let _ = passages;
         self.score(whole, threshold, scores)
     }
+    /// Whether [`Scorer::score_article`] uses the passages (else the whole row decides, and
+    /// passage rows are built only to report evidence).
+    fn uses_passages(&self) -> bool {
+        false
+    }
     /// Weight of a feature for an output (what explanations rank terms by).
     fn weight(&self, feature: usize, output: usize) -> f32;
     /// Name of an output.
@@ -128,15 +133,9 @@ pub fn classify_with<S: Scorer + ?Sized>(
         Vec::new()
     };
     let n_passages = ranges.len().max(1);
-    if ranges.len() >= 2 {
+    let multi = ranges.len() >= 2;
+    if multi {
         vectorizer.transform_passages_into(text, &ranges, scratch, &mut buf.indices, &mut buf.data);
-        buf.passages = CsrMatrix::new(vectorizer.n_features());
-        let (mut idx, mut val) = (std::mem::take(&mut buf.pidx), std::mem::take(&mut buf.pval));
-        for p in 0..ranges.len() {
-            vectorizer.passage_row_into(scratch, p, &mut idx, &mut val);
-            buf.passages.push_row(&idx, &val);
-        }
-        (buf.pidx, buf.pval) = (idx, val);
     } else {
         vectorizer.transform_into(text, scratch, &mut buf.indices, &mut buf.data);
     }
@@ -144,7 +143,18 @@ pub fn classify_with<S: Scorer + ?Sized>(
         indices: &buf.indices,
         data: &buf.data,
     };
-    let mut labels = if ranges.len() >= 2 {
+    // Passage rows are built when the score or the reported evidence needs them.
+    let mut rows_built = false;
+    let mut labels = if multi && scorer.uses_passages() {
+        passage_rows(
+            vectorizer,
+            scratch,
+            ranges.len(),
+            &mut buf.passages,
+            &mut buf.pidx,
+            &mut buf.pval,
+        );
+        rows_built = true;
         scorer.score_article(row, &buf.passages, opts.threshold, &mut buf.scores)
     } else {
         scorer.score(row, opts.threshold, &mut buf.scores)
@@ -176,7 +186,17 @@ pub fn classify_with<S: Scorer + ?Sized>(
             passages: Vec::new(),
         })
         .collect();
-    if ranges.len() >= 2 && !labels.is_empty() && opts.n_passages > 0 {
+    if multi && !labels.is_empty() && opts.n_passages > 0 {
+        if !rows_built {
+            passage_rows(
+                vectorizer,
+                scratch,
+                ranges.len(),
+                &mut buf.passages,
+                &mut buf.pidx,
+                &mut buf.pval,
+            );
+        }
         let mut per_passage = Vec::with_capacity(ranges.len());
         for p in 0..ranges.len() {
             let decided = scorer.score(buf.passages.row(p), opts.threshold, &mut buf.pscores);
@@ -233,6 +253,22 @@ pub fn classify_with<S: Scorer + ?Sized>(
         terms,
         evidence,
         n_passages,
+    }
+}
+
+/// The rows of the `n` passages of the document last analysed into `scratch`.
+fn passage_rows(
+    vectorizer: &Vectorizer,
+    scratch: &mut Scratch<'_>,
+    n: usize,
+    rows: &mut CsrMatrix,
+    idx: &mut Vec<u32>,
+    val: &mut Vec<f32>,
+) {
+    *rows = CsrMatrix::new(vectorizer.n_features());
+    for p in 0..n {
+        vectorizer.passage_row_into(scratch, p, idx, val);
+        rows.push_row(idx, val);
     }
 }
 
