@@ -1,11 +1,19 @@
 //! Stopword lists. French and English ship with veille (the Snowball lists, see
-//! `data/stopwords/README.md`); a model stores the lists it was trained with.
+//! `data/stopwords/README.md`, each with a short list of fillers written for the project:
+//! numbers, modal and reporting verbs, connectives that came up among the words explaining
+//! decisions on French and English corpora); a model stores the lists it was trained with.
 
 use super::Language;
 use rustc_hash::FxHashSet;
 
-const ENGLISH: &str = include_str!("../../data/stopwords/en.txt");
-const FRENCH: &str = include_str!("../../data/stopwords/fr.txt");
+const ENGLISH: [&str; 2] = [
+    include_str!("../../data/stopwords/en.txt"),
+    include_str!("../../data/stopwords/en.filler.txt"),
+];
+const FRENCH: [&str; 2] = [
+    include_str!("../../data/stopwords/fr.txt"),
+    include_str!("../../data/stopwords/fr.filler.txt"),
+];
 
 /// The built-in stopword list of a language, if veille ships one.
 pub fn builtin(language: Language) -> Option<Vec<String>> {
@@ -15,7 +23,8 @@ pub fn builtin(language: Language) -> Option<Vec<String>> {
         _ => return None,
     };
     let mut words: Vec<String> = text
-        .lines()
+        .iter()
+        .flat_map(|t| t.lines())
         .map(str::trim)
         .filter(|w| !w.is_empty())
         .map(|w| {
@@ -70,9 +79,12 @@ mod tests {
         for w in ["the", "and", "of", "is"] {
             assert!(en.contains(w), "{w}");
         }
-        for w in ["le", "la", "les", "et", "sont", "des"] {
+        for w in [
+            "le", "la", "les", "et", "sont", "des", "deux", "entre", "pays",
+        ] {
             assert!(fr.contains(w), "{w}");
         }
+        assert!(en.contains("will") && en.contains("two"));
         assert!(!en.contains("sovereignty"));
         assert!(builtin(Language::German).is_none());
     }
