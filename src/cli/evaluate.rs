@@ -61,18 +61,39 @@ pub fn run(args: EvaluateArgs, g: &Global) -> anyhow::Result<()> {
 
 /// The report as tables.
 pub fn print_report(r: &ClassificationReport) {
-    let mut head = format!(
-        "{} documents: accuracy {}, macro-F1 {}, micro-F1 {}",
-        r.n_documents,
-        f3(r.accuracy),
-        f3(r.macro_f1),
-        f3(r.micro_f1)
-    );
-    if let (Some(s), Some(h)) = (r.subset_accuracy, r.hamming_loss) {
-        head.push_str(&format!(
-            ", subset accuracy {}, Hamming loss {:.4}",
+    // Multi-label accuracy is the subset accuracy: one line, named for what it is.
+    let mut head = match (r.subset_accuracy, r.hamming_loss) {
+        (Some(s), Some(h)) => format!(
+            "{} documents: subset accuracy (exact label set) {}, Hamming loss {:.4}, micro-F1 {}",
+            r.n_documents,
             f3(s),
-            h
+            h,
+            f3(r.micro_f1)
+        ),
+        _ => format!(
+            "{} documents: accuracy {}, micro-F1 {}",
+            r.n_documents,
+            f3(r.accuracy),
+            f3(r.micro_f1)
+        ),
+    };
+    let n_labels = r.per_label.len();
+    if r.labels_present < n_labels {
+        head.push_str(&format!(
+            "\nmacro-F1 {} over the {} labels in the data; {} over all {n_labels} labels{}",
+            f3(r.macro_f1_present),
+            r.labels_present,
+            f3(r.macro_f1),
+            if r.subset_accuracy.is_some() {
+                " (labels absent from the data count as 0)"
+            } else {
+                " (as scikit-learn: labels never predicted nor present are left out)"
+            }
+        ));
+    } else {
+        head.push_str(&format!(
+            ", macro-F1 {} (every label occurs in the data)",
+            f3(r.macro_f1)
         ));
     }
     println!("{head}\n");

@@ -28,8 +28,14 @@ pub struct ClassificationReport {
     pub n_documents: usize,
     /// Accuracy (subset accuracy for multi-label data).
     pub accuracy: f64,
-    /// Unweighted mean of per-label F1.
+    /// Unweighted mean of per-label F1: over every label of the model and of the data for
+    /// multi-label data (a label that never occurs and is never predicted scores 0), over the
+    /// labels in the truth or the predictions for single-label data (scikit-learn's rules).
     pub macro_f1: f64,
+    /// Unweighted mean of per-label F1 over the labels that occur in the evaluated data.
+    pub macro_f1_present: f64,
+    /// Labels that occur in the evaluated data.
+    pub labels_present: usize,
     /// F1 of the pooled label decisions.
     pub micro_f1: f64,
     /// Subset (exact-match) accuracy, multi-label data only.
@@ -122,6 +128,11 @@ impl ClassificationReport {
                 support: tp[c] + fneg[c],
             });
         }
+        let present_f1: Vec<f64> = per_label
+            .iter()
+            .filter(|l| l.support > 0)
+            .map(|l| l.f1)
+            .collect();
         let (stp, sfp, sfn) = (tp.iter().sum(), fp.iter().sum(), fneg.iter().sum());
         let micro = f1(stp, sfp, sfn).2;
         let accuracy = if n == 0 { 0.0 } else { exact as f64 / n as f64 };
@@ -133,6 +144,12 @@ impl ClassificationReport {
             } else {
                 macro_sum / present as f64
             },
+            macro_f1_present: if present_f1.is_empty() {
+                0.0
+            } else {
+                present_f1.iter().sum::<f64>() / present_f1.len() as f64
+            },
+            labels_present: present_f1.len(),
             micro_f1: micro,
             subset_accuracy: multilabel.then_some(accuracy),
             hamming_loss: multilabel.then(|| {
@@ -213,6 +230,17 @@ mod tests {
             ))
             .unwrap();
         assert!((f64::from(cm.accuracy()) - r.accuracy).abs() < 1e-6);
+    }
+
+    #[test]
+    fn macro_f1_over_present_labels_leaves_out_labels_absent_from_the_data() {
+        // Three model labels; l2 never occurs in the data and is never predicted.
+        let t = vec![vec![0], vec![1], vec![0, 1]];
+        let p = vec![vec![0], vec![1], vec![0, 1]];
+        let r = ClassificationReport::new(&names(3), &t, &p, true);
+        assert_eq!(r.labels_present, 2);
+        assert!((r.macro_f1_present - 1.0).abs() < 1e-12);
+        assert!((r.macro_f1 - 2.0 / 3.0).abs() < 1e-12);
     }
 
     #[test]
