@@ -63,6 +63,15 @@ impl CsrMatrix {
         }
     }
 
+    /// Remove every row, keeping the allocations (and set the number of columns).
+    pub fn clear(&mut self, n_cols: usize) {
+        self.n_cols = n_cols;
+        self.indptr.clear();
+        self.indptr.push(0);
+        self.indices.clear();
+        self.data.clear();
+    }
+
     /// Append a row given as sorted, distinct column ids and values.
     ///
     /// # Panics

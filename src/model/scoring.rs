@@ -197,30 +197,31 @@ pub fn classify_with<S: Scorer + ?Sized>(
                 &mut buf.pval,
             );
         }
-        let mut per_passage = Vec::with_capacity(ranges.len());
+        // For each passage, each predicted label's score there and whether it decides it.
+        let nl = labels.len();
+        let mut per_passage: Vec<(f64, bool)> = Vec::with_capacity(ranges.len() * nl);
         for p in 0..ranges.len() {
             let decided = scorer.score(buf.passages.row(p), opts.threshold, &mut buf.pscores);
-            per_passage.push((decided, buf.pscores.clone()));
+            per_passage.extend(
+                labels
+                    .iter()
+                    .map(|&l| (buf.pscores[l as usize], decided.contains(&l))),
+            );
         }
-        for e in &mut evidence {
-            let l = e.label;
-            let mut hits: Vec<(usize, f64)> = per_passage
-                .iter()
-                .enumerate()
-                .filter(|(_, (d, _))| d.contains(&l))
-                .map(|(p, (_, s))| (p, s[l as usize]))
+        for (j, e) in evidence.iter_mut().enumerate() {
+            let at = |p: usize| per_passage[p * nl + j];
+            let mut hits: Vec<(usize, f64)> = (0..ranges.len())
+                .filter(|&p| at(p).1)
+                .map(|p| (p, at(p).0))
                 .collect();
             if hits.is_empty() {
                 // The whole article carries it: show its strongest passage.
-                hits = per_passage
-                    .iter()
-                    .enumerate()
-                    .map(|(p, (_, s))| (p, s[l as usize]))
-                    .collect();
-                hits.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-                hits.truncate(1);
+                hits = (0..ranges.len()).map(|p| (p, at(p).0)).collect();
             }
             hits.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            if !per_passage.iter().skip(j).step_by(nl).any(|h| h.1) {
+                hits.truncate(1);
+            }
             hits.truncate(opts.n_passages);
             e.passages = hits
                 .into_iter()
@@ -265,7 +266,7 @@ fn passage_rows(
     idx: &mut Vec<u32>,
     val: &mut Vec<f32>,
 ) {
-    *rows = CsrMatrix::new(vectorizer.n_features());
+    rows.clear(vectorizer.n_features());
     for p in 0..n {
         vectorizer.passage_row_into(scratch, p, idx, val);
         rows.push_row(idx, val);

@@ -1,8 +1,9 @@
 //! Cutting an article into passages, the units an article is scored by besides its whole.
 //!
 //! The rule, on the raw text (so that offsets are exact and nothing is analysed twice):
-//! 1. every line is a paragraph (blank lines and single line breaks both end one; scraped
-//!    pages use either);
+//! 1. paragraphs are the blocks between blank lines when the text has any (a single line
+//!    break is then a wrapped line, as in e-mail), else its lines (scraped pages often put
+//!    one paragraph a line);
 //! 2. a paragraph longer than [`MAX_WORDS`] is cut at sentence ends into windows of about
 //!    [`WINDOW_WORDS`] words (a sentence longer than a window is a window of its own, cut at
 //!    word boundaries when it exceeds [`MAX_WORDS`]);
@@ -25,18 +26,52 @@ pub const WINDOW_WORDS: usize = 90;
 /// has no word).
 pub fn passages(text: &str) -> Vec<Range<usize>> {
     let mut pieces: Vec<(Range<usize>, usize)> = Vec::new();
-    for line in lines(text) {
-        let words = word_spans(text, line.clone());
-        if words.is_empty() {
-            continue;
+    let blocks = has_blank_line(text);
+    // The paragraph being gathered: its span and words.
+    let mut open: Option<(Range<usize>, usize)> = None;
+    let close = |para: Option<(Range<usize>, usize)>, pieces: &mut Vec<_>| {
+        if let Some((span, n)) = para {
+            if n <= MAX_WORDS {
+                pieces.push((span, n));
+            } else {
+                windows(text, &word_spans(text, span), pieces);
+            }
         }
-        if words.len() <= MAX_WORDS {
-            pieces.push((words[0].start..words[words.len() - 1].end, words.len()));
-        } else {
-            windows(text, &words, &mut pieces);
+    };
+    for line in lines(text) {
+        match words_of(text, line) {
+            None => close(open.take(), &mut pieces),
+            Some((span, n)) => match open.as_mut() {
+                Some((o, m)) if blocks => {
+                    o.end = span.end;
+                    *m += n;
+                }
+                _ => {
+                    close(open.take(), &mut pieces);
+                    open = Some((span, n));
+                }
+            },
         }
     }
+    close(open.take(), &mut pieces);
     merge_small(pieces)
+}
+
+/// Whether `text` has a line with nothing but whitespace between two lines.
+fn has_blank_line(text: &str) -> bool {
+    let b = text.as_bytes();
+    let mut i = 0;
+    while let Some(p) = b[i..].iter().position(|&c| c == b'\n') {
+        let mut j = i + p + 1;
+        while j < b.len() && matches!(b[j], b' ' | b'\t' | b'\r') {
+            j += 1;
+        }
+        if j < b.len() && b[j] == b'\n' {
+            return true;
+        }
+        i = i + p + 1;
+    }
+    false
 }
 
 /// Byte ranges of the lines of `text`, without their line break.
@@ -47,6 +82,40 @@ fn lines(text: &str) -> impl Iterator<Item = Range<usize>> + '_ {
         start += l.len();
         r
     })
+}
+
+/// The span from the first word's start to the last word's end in `text[range]`, and the
+/// number of words (without collecting them: most lines are short).
+fn words_of(text: &str, range: Range<usize>) -> Option<(Range<usize>, usize)> {
+    let (mut first, mut last_end, mut n, mut in_word) = (None, 0, 0, false);
+    let bytes = text.as_bytes();
+    let mut i = range.start;
+    while i < range.end {
+        // ASCII bytes are checked as bytes; other characters decoded (this runs on every
+        // article that is classified).
+        let (space, len) = match bytes[i] {
+            b if b < 0x80 => (b.is_ascii_whitespace() || b == 0x0b, 1),
+            _ => {
+                let c = text[i..].chars().next().unwrap_or(' ');
+                (c.is_whitespace(), c.len_utf8())
+            }
+        };
+        if space {
+            if in_word {
+                last_end = i;
+                in_word = false;
+            }
+        } else if !in_word {
+            in_word = true;
+            n += 1;
+            first.get_or_insert(i);
+        }
+        i += len;
+    }
+    if in_word {
+        last_end = range.end;
+    }
+    first.map(|f| (f..last_end, n))
 }
 
 /// Byte ranges of the whitespace-separated words in `text[range]`.
@@ -156,6 +225,20 @@ mod tests {
     }
 
     #[test]
+    fn wrapped_lines_of_a_paragraph_stay_together_when_blank_lines_separate_paragraphs() {
+        let para = |tag: &str| {
+            (0..4)
+                .map(|l| words(12, &format!("{tag}{l}x")))
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        let text = format!("{}\n\n{}", para("a"), para("b"));
+        let p = passages(&text);
+        assert_eq!(p.len(), 2, "{p:?}");
+        assert!(text[p[1].clone()].starts_with("b0x0"));
+    }
+
+    #[test]
     fn long_paragraphs_are_cut_at_sentence_ends() {
         let mut text = String::new();
         for s in 0..30 {
@@ -175,6 +258,20 @@ mod tests {
             .map(|r| text[r.clone()].split_whitespace().count())
             .sum();
         assert_eq!(covered, 330);
+    }
+
+    #[test]
+    fn word_counts_agree_with_char_whitespace() {
+        for t in [
+            "a b\tc\u{a0}d\u{2003}e",
+            "  é  ü\u{202f}x ",
+            "\u{b}x\u{b}y",
+            "日本 語",
+        ] {
+            let n = t.split_whitespace().count();
+            let got = words_of(t, 0..t.len()).map_or(0, |(_, n)| n);
+            assert_eq!(got, n, "{t:?}");
+        }
     }
 
     #[test]
