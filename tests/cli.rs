@@ -6,7 +6,7 @@ use serde_json::Value;
 use std::path::Path;
 
 mod common;
-use common::{fails_with, fixture, jsonl, repo, stdout_json, veille};
+use common::{fails_with, fixture, jsonl, repo, stdout_json, stdout_text, veille};
 
 fn train(data: &Path, out: &Path, extra: &[&str]) -> Value {
     let mut cmd = veille();
@@ -681,9 +681,155 @@ fn clustering_finds_the_themes_of_the_fixture_and_scores_them() {
     // Same seed, same clustering.
     let again = cluster_json(&["--data", data.to_str().unwrap(), "--k", "3", "--seed", "1"]);
     assert_eq!(v["clusters"], again["clusters"]);
-    // k auto explains its choice.
+    // k auto explains its choice; 15 articles are too few for split halves, so the
+    // silhouette decides, and says so.
     let auto = cluster_json(&["--data", data.to_str().unwrap(), "--k", "auto:2-5"]);
-    assert!(auto["k_curve"].as_array().unwrap().len() >= 2, "{auto}");
+    let k_auto = &auto["k_auto"];
+    assert_eq!(k_auto["criterion"], "silhouette", "{auto}");
+    assert!(k_auto["curve"].as_array().unwrap().len() >= 2, "{auto}");
+    assert_eq!(k_auto["chosen"], auto["k"]);
+    assert!(
+        k_auto["note"].as_str().unwrap().contains("too few"),
+        "{auto}"
+    );
+    assert!(v["k_auto"].is_null(), "a fixed k has no k_auto: {v}");
+}
+
+/// `groups` themes of `per` articles each (`groups == 0`: every article draws from one
+/// shared vocabulary, so there is no theme at all). Words are made-up, drawn by a fixed
+/// linear congruential generator: 14 from the article's theme, 4 from words every theme uses.
+fn themed_corpus(path: &Path, groups: usize, per: usize) {
+    let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = |n: usize| {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        ((state >> 33) % n as u64) as usize
+    };
+    let word = |theme: usize, i: usize| format!("w{theme}x{i}q");
+    let mut out = String::new();
+    let n = if groups == 0 { 4 * per } else { groups * per };
+    for a in 0..n {
+        let theme = if groups == 0 { 0 } else { a / per };
+        let theme_words = if groups == 0 { 240 } else { 25 };
+        let mut words: Vec<String> = (0..14)
+            .map(|_| word(theme + 1, next(theme_words)))
+            .collect();
+        words.extend((0..4).map(|_| word(0, next(10))));
+        let label = if groups == 0 {
+            "none".to_string()
+        } else {
+            format!("t{theme}")
+        };
+        out.push_str(&format!(
+            "{{\"id\": \"a{a}\", \"label\": \"{label}\", \"text\": \"{}\"}}\n",
+            words.join(" ")
+        ));
+    }
+    std::fs::write(path, out).unwrap();
+}
+
+#[test]
+fn k_auto_finds_the_themes_by_stability_and_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("themes.jsonl");
+    themed_corpus(&data, 4, 40);
+    let v = cluster_json(&["--data", data.to_str().unwrap()]);
+    let a = &v["k_auto"];
+    assert_eq!(a["criterion"], "stability", "{v}");
+    assert_eq!(v["k"], 4, "{a}");
+    assert_eq!(a["chosen"], 4);
+    assert_eq!(a["flat"], false, "{a}");
+    assert_eq!(a["sample"], 160);
+    assert!(v["nmi"].as_f64().unwrap() > 0.9, "{v}");
+    // 80 articles a half, at least 10 per cluster: the range is clamped to 3-8.
+    let ks: Vec<u64> = a["curve"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["k"].as_u64().unwrap())
+        .collect();
+    assert_eq!(ks, vec![3, 4, 5, 6, 7, 8]);
+    assert!(
+        a["note"].as_str().unwrap().contains("clamped to 3-8"),
+        "{a}"
+    );
+    for key in ["score", "flat_rule"] {
+        assert!(a[key].as_str().is_some_and(|s| !s.is_empty()), "{key}: {a}");
+    }
+    // The table says the same, with the curve.
+    let text = stdout_text(veille().args(["cluster", "--quiet", "--data"]).arg(&data));
+    assert!(text.contains("k = 4 chosen by stability"), "{text}");
+    assert!(text.contains("4* "), "{text}");
+    // The silhouette criterion is there for comparison, and unknown ones are refused.
+    let sil = cluster_json(&[
+        "--data",
+        data.to_str().unwrap(),
+        "--k-criterion",
+        "silhouette",
+        "--k",
+        "auto:2-6",
+    ]);
+    assert_eq!(sil["k_auto"]["criterion"], "silhouette");
+    fails_with(
+        veille()
+            .args(["cluster", "--k-criterion", "gap", "--data"])
+            .arg(&data),
+        "unknown k criterion 'gap'",
+    );
+}
+
+#[test]
+fn k_auto_warns_when_no_k_stands_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("noise.jsonl");
+    themed_corpus(&data, 0, 40);
+    let v = cluster_json(&["--data", data.to_str().unwrap()]);
+    assert_eq!(v["k_auto"]["flat"], true, "{v}");
+    let out = veille()
+        .args(["cluster", "--data"])
+        .arg(&data)
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("warning: no clear k"), "{err}");
+    assert!(String::from_utf8(out.stdout)
+        .unwrap()
+        .contains("flat curve"));
+    // --quiet keeps stderr quiet; the JSON still says it.
+    let quiet = veille()
+        .args(["cluster", "--quiet", "--data"])
+        .arg(&data)
+        .assert()
+        .success()
+        .get_output()
+        .stderr
+        .clone();
+    assert!(quiet.is_empty(), "{}", String::from_utf8_lossy(&quiet));
+}
+
+#[test]
+fn k_auto_gives_the_same_clustering_whatever_the_number_of_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("themes.jsonl");
+    themed_corpus(&data, 5, 30);
+    let mut files = Vec::new();
+    for threads in ["1", "2", "3"] {
+        let model = dir.path().join(format!("c{threads}.veille"));
+        veille()
+            .env("RAYON_NUM_THREADS", threads)
+            .args(["cluster", "--quiet", "--seed", "7", "--data"])
+            .arg(&data)
+            .arg("--out")
+            .arg(&model)
+            .assert()
+            .success();
+        files.push(std::fs::read(&model).unwrap());
+    }
+    assert_eq!(files[0], files[1]);
+    assert_eq!(files[0], files[2]);
 }
 
 #[test]
@@ -734,6 +880,7 @@ fn empty_and_one_document_corpora() {
     .unwrap();
     let v = cluster_json(&["--data", one.to_str().unwrap()]);
     assert_eq!(v["k"], 1);
+    assert_eq!(v["k_auto"]["chosen"], 1, "{v}");
     fails_with(
         veille().args(["cluster", "--k", "2", "--data"]).arg(&one),
         "cannot make 2 clusters",

@@ -233,6 +233,20 @@ fn inspect_clustering(args: &InspectArgs, m: &ClusterModel) -> anyhow::Result<()
     println!("veille clustering model {}", args.model.display());
     println!("  algorithm      {}", meta.algo.name());
     println!("  clusters       {} (k {})", m.k(), meta.k_choice);
+    if let Some(a) = &meta.k_auto {
+        let curve: Vec<String> = a
+            .curve
+            .iter()
+            .map(|p| format!("{} {:.3}", p.k, p.score))
+            .collect();
+        println!(
+            "  k auto         {} by {}{}: {}",
+            a.chosen,
+            a.criterion.name(),
+            if a.flat { " (flat: no clear k)" } else { "" },
+            curve.join(", ")
+        );
+    }
     println!(
         "  vocabulary     {} features from {} documents",
         v.n_features(),

@@ -75,7 +75,7 @@ pub enum LsaClusterError {
 }
 
 /// Rows scaled to unit length (zero rows stay zero).
-fn normalise(mut z: Array2<f64>) -> Array2<f64> {
+pub(crate) fn normalise(mut z: Array2<f64>) -> Array2<f64> {
     for mut r in z.axis_iter_mut(Axis(0)) {
         let n = r.dot(&r).sqrt();
         if n > 0.0 {
@@ -83,6 +83,20 @@ fn normalise(mut z: Array2<f64>) -> Array2<f64> {
         }
     }
     z
+}
+
+/// Dense rows as a CSR matrix with every entry stored (so that spherical k-means, which works
+/// on CSR rows, clusters them as they are).
+pub(crate) fn dense_rows(z: &Array2<f64>) -> CsrMatrix {
+    let idx: Vec<u32> = (0..z.ncols() as u32).collect();
+    let mut out = CsrMatrix::new(z.ncols());
+    let mut v = Vec::with_capacity(z.ncols());
+    for r in z.rows() {
+        v.clear();
+        v.extend(r.iter().map(|&a| a as f32));
+        out.push_row(&idx, &v);
+    }
+    out
 }
 
 impl LsaClustering {

@@ -1,6 +1,7 @@
 //! Clustering: discovering the themes of an unlabelled corpus. Spherical k-means on the sparse
-//! TF-IDF rows (our own, with a mini-batch mode), the choice of k by silhouette, and the
-//! description of each cluster. The saved form is [`crate::model::ClusterModel`].
+//! TF-IDF rows (our own, with a mini-batch mode), the choice of k by split-half stability
+//! ([`choose_k`]), and the description of each cluster. The saved form is
+//! [`crate::model::ClusterModel`].
 
 pub mod choose_k;
 pub mod describe;
@@ -19,7 +20,8 @@ use std::str::FromStr;
 pub enum KChoice {
     /// Exactly this many.
     Fixed(usize),
-    /// The candidate between `min` and `max` with the best sampled silhouette.
+    /// The candidate between `min` and `max` whose clustering is the most reproducible (see
+    /// [`choose_k`]).
     Auto {
         /// Smallest candidate.
         min: usize,
@@ -30,11 +32,11 @@ pub enum KChoice {
 
 impl FromStr for KChoice {
     type Err = String;
-    /// `"20"`, `"auto"` (2 to 30) or `"auto:MIN-MAX"`.
+    /// `"20"`, `"auto"` (3 to 30) or `"auto:MIN-MAX"`.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let bad = || format!("'{s}': expected a number of clusters, 'auto' or 'auto:MIN-MAX'");
         if s == "auto" {
-            return Ok(KChoice::Auto { min: 2, max: 30 });
+            return Ok(KChoice::Auto { min: 3, max: 30 });
         }
         if let Some(range) = s.strip_prefix("auto:") {
             let (a, b) = range.split_once('-').ok_or_else(bad)?;
@@ -69,7 +71,7 @@ mod tests {
     #[test]
     fn k_choices_parse() {
         assert_eq!("20".parse(), Ok(KChoice::Fixed(20)));
-        assert_eq!("auto".parse(), Ok(KChoice::Auto { min: 2, max: 30 }));
+        assert_eq!("auto".parse(), Ok(KChoice::Auto { min: 3, max: 30 }));
         assert_eq!("auto:3-8".parse(), Ok(KChoice::Auto { min: 3, max: 8 }));
         assert!("0".parse::<KChoice>().is_err());
         assert!("auto:9-3".parse::<KChoice>().is_err());

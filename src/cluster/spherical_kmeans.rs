@@ -180,17 +180,22 @@ pub enum KMeansError {
 
 /// Number of distinct non-empty rows, counted up to `cap` (all a caller checking k needs).
 pub fn distinct_rows(x: &CsrMatrix, cap: usize) -> usize {
+    first_distinct_rows(x, cap).len()
+}
+
+/// The first occurrence of each distinct non-empty row, in order, up to `cap` of them.
+pub fn first_distinct_rows(x: &CsrMatrix, cap: usize) -> Vec<usize> {
     let mut seen: rustc_hash::FxHashSet<(&[u32], Vec<u32>)> = rustc_hash::FxHashSet::default();
-    for r in x.rows() {
-        if r.nnz() == 0 {
-            continue;
-        }
-        seen.insert((r.indices, r.data.iter().map(|v| v.to_bits()).collect()));
-        if seen.len() >= cap {
+    let mut out = Vec::new();
+    for (i, r) in x.rows().enumerate() {
+        if out.len() >= cap {
             break;
         }
+        if r.nnz() > 0 && seen.insert((r.indices, r.data.iter().map(|v| v.to_bits()).collect())) {
+            out.push(i);
+        }
     }
-    seen.len()
+    out
 }
 
 /// Fit spherical k-means.

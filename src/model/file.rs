@@ -20,16 +20,12 @@ use std::path::{Path, PathBuf};
 /// Magic bytes at the start of every model file.
 pub const MAGIC: &[u8; 8] = b"VEILLE\0\x1a";
 /// The format version this build writes and reads.
-/// v2: classifiers learn how articles are scored (passages, evidence); clusterings are as in
-/// v1, which is still read for them.
+/// v2: classifiers learn how articles are scored (passages, evidence); clusterings record how
+/// `--k auto` chose k.
 pub const FORMAT_VERSION: u32 = 2;
 /// The oldest format read for each kind.
-fn oldest_readable(kind: &str) -> u32 {
-    if kind == super::clusters::KIND {
-        1
-    } else {
-        FORMAT_VERSION
-    }
+fn oldest_readable(_kind: &str) -> u32 {
+    FORMAT_VERSION
 }
 
 /// The JSON header.

@@ -44,3 +44,9 @@ pub fn stdout_json(cmd: &mut Command) -> Value {
     let out = cmd.assert().success().get_output().stdout.clone();
     serde_json::from_slice(&out).unwrap()
 }
+
+/// Run, expect success, return stdout as text.
+pub fn stdout_text(cmd: &mut Command) -> String {
+    let out = cmd.assert().success().get_output().stdout.clone();
+    String::from_utf8(out).unwrap()
+}
