@@ -601,6 +601,17 @@ impl Items {
     }
 }
 
+/// The spread of a row-major score matrix (`k` a row) within its rows: the standard deviation
+/// of scores around their row's mean, which is what decides between labels.
+fn row_spread(v: &[f64], k: usize) -> f64 {
+    let mut sum_sq = 0.0;
+    for row in v.chunks(k) {
+        let m = row.iter().sum::<f64>() / k as f64;
+        sum_sq += row.iter().map(|x| (x - m) * (x - m)).sum::<f64>();
+    }
+    (sum_sq / v.len().max(1) as f64).sqrt()
+}
+
 /// Passage margins tried, in units of the spread of the raw scores within a row.
 const PASSAGE_MARGINS: [f64; 5] = [0.0, 0.25, 0.5, 1.0, 2.0];
 
@@ -624,12 +635,7 @@ fn choose_margins(items: &Items) -> Option<Vec<f64>> {
             .collect()
     };
     // Spread of raw scores within a row, the unit of the margins.
-    let mut sum_sq = 0.0;
-    for row in items.whole.chunks(k) {
-        let m = row.iter().sum::<f64>() / k as f64;
-        sum_sq += row.iter().map(|x| (x - m) * (x - m)).sum::<f64>();
-    }
-    let sd = (sum_sq / items.whole.len().max(1) as f64).sqrt();
+    let sd = row_spread(&items.whole, k);
     // Smallest margin first: ties go to the larger margin, so passages decide only where they
     // measurably help (measured on the project's article test set: ties to the smaller
     // margin added 15 false positives).
@@ -878,12 +884,7 @@ pub fn fit_articles(
     // between labels), not between rows.
     let k = t.n_labels();
     let scale = |v: &[f64]| {
-        let mut sum_sq = 0.0;
-        for row in v.chunks(k) {
-            let m = row.iter().sum::<f64>() / k as f64;
-            sum_sq += row.iter().map(|x| (x - m) * (x - m)).sum::<f64>();
-        }
-        let sd = (sum_sq / v.len().max(1) as f64).sqrt();
+        let sd = row_spread(v, k);
         if sd > 0.0 {
             1.0 / sd
         } else {

@@ -23,10 +23,6 @@ pub const MAGIC: &[u8; 8] = b"VEILLE\0\x1a";
 /// v2: classifiers learn how articles are scored (passages, evidence); clusterings record how
 /// `--k auto` chose k.
 pub const FORMAT_VERSION: u32 = 2;
-/// The oldest format read for each kind.
-fn oldest_readable(_kind: &str) -> u32 {
-    FORMAT_VERSION
-}
 
 /// The JSON header.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -81,7 +77,7 @@ pub enum ModelFileError {
         found: u32,
     },
     /// Written by an older, unsupported format.
-    #[error("{}: model format v{found} is older than this veille reads (v{FORMAT_VERSION}): rebuild it with the `veille train` command that made it", path.display())]
+    #[error("{}: model format v{found} is older than this veille reads (v{FORMAT_VERSION}): rebuild it with the `veille train` or `veille cluster` command that made it", path.display())]
     OlderFormat {
         /// The file.
         path: PathBuf,
@@ -197,6 +193,12 @@ pub fn decode(
             found: version,
         });
     }
+    if version < FORMAT_VERSION {
+        return Err(ModelFileError::OlderFormat {
+            path: p(),
+            found: version,
+        });
+    }
     let hlen = u32::from_le_bytes([bytes[12], bytes[13], bytes[14], bytes[15]]) as usize;
     let Some(hbytes) = bytes.get(16..16 + hlen) else {
         return Err(ModelFileError::Truncated {
@@ -236,13 +238,6 @@ pub fn decode(
         return Err(ModelFileError::Stemmer {
             path: p(),
             found: header.stemmer,
-        });
-    }
-    // The kind first: a clustering of an older format is still read, a classifier is not.
-    if version < oldest_readable(&header.kind) {
-        return Err(ModelFileError::OlderFormat {
-            path: p(),
-            found: version,
         });
     }
     if header.kind != expected_kind {

@@ -278,24 +278,6 @@ impl Model {
         &self.meta
     }
 
-    /// The settings this model was trained with (after any configuration search).
-    pub fn settings(&self) -> TrainSettings {
-        let p = &self.meta.params;
-        TrainSettings {
-            analyzer: self.vectorizer.analyzer().config().clone(),
-            tfidf: self.vectorizer.config().clone(),
-            classifier: ClassifierParams::new()
-                .algo(p.algo)
-                .c(p.c)
-                .alpha(p.alpha)
-                .class_weight(p.class_weight)
-                .lsa_dims(p.lsa_dims)
-                .seed(p.seed)
-                .tol(p.tol),
-            search: false,
-        }
-    }
-
     /// Record cross-validated scores in the metadata.
     pub fn set_cv(&mut self, cv: CvScores) {
         self.meta.cv = Some(cv);

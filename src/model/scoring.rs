@@ -143,19 +143,11 @@ pub fn classify_with<S: Scorer + ?Sized>(
         indices: &buf.indices,
         data: &buf.data,
     };
-    // Passage rows are built when the score or the reported evidence needs them.
-    let mut rows_built = false;
+    // Passage rows are built when the score or the reported evidence needs them, once.
+    buf.passages.built = false;
     let mut labels = if multi && scorer.uses_passages() {
-        passage_rows(
-            vectorizer,
-            scratch,
-            ranges.len(),
-            &mut buf.passages,
-            &mut buf.pidx,
-            &mut buf.pval,
-        );
-        rows_built = true;
-        scorer.score_article(row, &buf.passages, opts.threshold, &mut buf.scores)
+        let rows = buf.passages.ensure(vectorizer, scratch, ranges.len());
+        scorer.score_article(row, rows, opts.threshold, &mut buf.scores)
     } else {
         scorer.score(row, opts.threshold, &mut buf.scores)
     };
@@ -187,21 +179,12 @@ pub fn classify_with<S: Scorer + ?Sized>(
         })
         .collect();
     if multi && !labels.is_empty() && opts.n_passages > 0 {
-        if !rows_built {
-            passage_rows(
-                vectorizer,
-                scratch,
-                ranges.len(),
-                &mut buf.passages,
-                &mut buf.pidx,
-                &mut buf.pval,
-            );
-        }
+        let rows = buf.passages.ensure(vectorizer, scratch, ranges.len());
         // For each passage, each predicted label's score there and whether it decides it.
         let nl = labels.len();
         let mut per_passage: Vec<(f64, bool)> = Vec::with_capacity(ranges.len() * nl);
         for p in 0..ranges.len() {
-            let decided = scorer.score(buf.passages.row(p), opts.threshold, &mut buf.pscores);
+            let decided = scorer.score(rows.row(p), opts.threshold, &mut buf.pscores);
             per_passage.extend(
                 labels
                     .iter()
@@ -257,19 +240,32 @@ pub fn classify_with<S: Scorer + ?Sized>(
     }
 }
 
-/// The rows of the `n` passages of the document last analysed into `scratch`.
-fn passage_rows(
-    vectorizer: &Vectorizer,
-    scratch: &mut Scratch<'_>,
-    n: usize,
-    rows: &mut CsrMatrix,
-    idx: &mut Vec<u32>,
-    val: &mut Vec<f32>,
-) {
-    rows.clear(vectorizer.n_features());
-    for p in 0..n {
-        vectorizer.passage_row_into(scratch, p, idx, val);
-        rows.push_row(idx, val);
+/// The passage rows of the article being classified, built on first use.
+#[derive(Debug)]
+struct PassageRows {
+    rows: CsrMatrix,
+    built: bool,
+    idx: Vec<u32>,
+    val: Vec<f32>,
+}
+
+impl PassageRows {
+    /// The rows of the `n` passages of the document last analysed into `scratch`.
+    fn ensure(
+        &mut self,
+        vectorizer: &Vectorizer,
+        scratch: &mut Scratch<'_>,
+        n: usize,
+    ) -> &CsrMatrix {
+        if !self.built {
+            self.rows.clear(vectorizer.n_features());
+            for p in 0..n {
+                vectorizer.passage_row_into(scratch, p, &mut self.idx, &mut self.val);
+                self.rows.push_row(&self.idx, &self.val);
+            }
+            self.built = true;
+        }
+        &self.rows
     }
 }
 
@@ -400,9 +396,7 @@ pub struct RowBuf {
     indices: Vec<u32>,
     data: Vec<f32>,
     scores: Vec<f64>,
-    passages: CsrMatrix,
-    pidx: Vec<u32>,
-    pval: Vec<f32>,
+    passages: PassageRows,
     pscores: Vec<f64>,
 }
 
@@ -412,9 +406,12 @@ impl Default for RowBuf {
             indices: Vec::new(),
             data: Vec::new(),
             scores: Vec::new(),
-            passages: CsrMatrix::new(0),
-            pidx: Vec::new(),
-            pval: Vec::new(),
+            passages: PassageRows {
+                rows: CsrMatrix::new(0),
+                built: false,
+                idx: Vec::new(),
+                val: Vec::new(),
+            },
             pscores: Vec::new(),
         }
     }
