@@ -55,7 +55,7 @@ impl LinearModel {
 
     /// Check the shape of a deserialised model.
     pub fn validate(&self) -> Result<(), String> {
-        if self.weights.len() != self.n_features * self.n_classes
+        if self.n_features.checked_mul(self.n_classes) != Some(self.weights.len())
             || self.bias.len() != self.n_classes
         {
             return Err(format!(
@@ -129,5 +129,22 @@ impl LinearModel {
             weights: mix(&self.weights, &other.weights),
             bias: mix(&self.bias, &other.bias),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn issue9_a_crafted_shape_that_overflows_is_refused_not_a_panic() {
+        let crafted = LinearModel {
+            n_features: usize::MAX / 2 + 1,
+            n_classes: 2,
+            weights: vec![],
+            bias: vec![0.0, 0.0],
+        };
+        assert!(crafted.validate().is_err());
+        assert!(LinearModel::zeros(3, 2).validate().is_ok());
     }
 }

@@ -1,7 +1,8 @@
 //! `veille bench`: compare configurations on a labelled corpus.
 
 use super::output::table;
-use super::{check_output_dir, progress, read_train_test, FieldArgs, Global, UsageError};
+use super::paths::{check_outputs, named, Named};
+use super::{progress, read_train_test, FieldArgs, Global, UsageError};
 use crate::bench::scaling::{auto_sizes, run_scaling, ScalingPlan};
 use crate::bench::{
     grid, run_config, BenchConfig, BenchReport, Machine, Metric, Protocol, Task, DEFAULT_GRID,
@@ -156,7 +157,7 @@ fn parse_sizes(spec: &str, n_train: usize) -> Result<Vec<usize>, UsageError> {
 
 pub fn run(args: BenchArgs, g: &Global) -> anyhow::Result<()> {
     if args.print_grid {
-        print!("{DEFAULT_GRID}");
+        say!("{DEFAULT_GRID}");
         return Ok(());
     }
     let configs = load_grid(args.grid.as_deref())?;
@@ -164,7 +165,23 @@ pub fn run(args: BenchArgs, g: &Global) -> anyhow::Result<()> {
         return Err(UsageError("--test-fraction must be between 0 and 1".into()).into());
     }
     if let Some(r) = &args.report {
-        check_output_dir(r)?;
+        let inputs: Vec<Named> = named("--data", &args.data)
+            .chain(args.test.iter().map(|p| Named {
+                flag: "--test",
+                path: p,
+            }))
+            .chain(args.grid.iter().map(|p| Named {
+                flag: "--grid",
+                path: p,
+            }))
+            .collect();
+        check_outputs(
+            &[Named {
+                flag: "--report",
+                path: r,
+            }],
+            &inputs,
+        )?;
     }
     let fields = args.fields.fields();
     let (docs, test) = read_train_test(
@@ -294,9 +311,9 @@ pub fn run(args: BenchArgs, g: &Global) -> anyhow::Result<()> {
             .with_context(|| format!("cannot write the report to {}", path.display()))?;
     }
     if args.json {
-        println!("{}", serde_json::to_string(&report)?);
+        sayln!("{}", serde_json::to_string(&report)?);
     } else {
-        print_human(&report, args.report.as_deref());
+        print_human(&report, args.report.as_deref())?;
     }
     if report.results.iter().all(|r| r.measures().is_none()) {
         anyhow::bail!("every configuration failed (see the table)");
@@ -304,8 +321,8 @@ pub fn run(args: BenchArgs, g: &Global) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn print_human(report: &BenchReport, html: Option<&Path>) {
-    println!(
+fn print_human(report: &BenchReport, html: Option<&Path>) -> anyhow::Result<()> {
+    sayln!(
         "{} · {} label{}{} · ranked by {}",
         report.protocol,
         report.n_labels,
@@ -317,9 +334,9 @@ fn print_human(report: &BenchReport, html: Option<&Path>) {
         },
         report.metric.name()
     );
-    println!();
-    print!("{}", table(&TABLE_HEADER, &report.table_rows()));
-    println!(
+    sayln!();
+    say!("{}", table(&TABLE_HEADER, &report.table_rows()));
+    sayln!(
         "fit s: analysis + vocabulary + estimator on the training articles{}; predict: held-out \
          articles (and MB of their text) per second, analysis included; peak MiB: heap growth \
          during fit and predict; front: no other classifier is both as good and as fast to fit.",
@@ -330,13 +347,13 @@ fn print_human(report: &BenchReport, html: Option<&Path>) {
         }
     );
     if let Some(best) = &report.best {
-        println!("\nbest classifier: {best}");
+        sayln!("\nbest classifier: {best}");
     }
     if let Some(best) = &report.best_clusterer {
-        println!("best clusterer: {best}");
+        sayln!("best clusterer: {best}");
     }
     if !report.scaling.is_empty() {
-        println!("\nscaling of the default pipeline:");
+        sayln!("\nscaling of the default pipeline:");
         let rows: Vec<Vec<String>> = report
             .scaling
             .iter()
@@ -354,7 +371,7 @@ fn print_human(report: &BenchReport, html: Option<&Path>) {
                 ]
             })
             .collect();
-        print!(
+        say!(
             "{}",
             table(
                 &[
@@ -371,11 +388,14 @@ fn print_human(report: &BenchReport, html: Option<&Path>) {
             )
         );
     }
-    println!(
+    sayln!(
         "\n{} · {} cores, {} threads",
-        report.machine.cpu, report.machine.cores, report.machine.threads
+        report.machine.cpu,
+        report.machine.cores,
+        report.machine.threads
     );
     if let Some(p) = html {
-        println!("report written to {}", p.display());
+        sayln!("report written to {}", p.display());
     }
+    Ok(())
 }

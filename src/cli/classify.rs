@@ -1,6 +1,7 @@
 //! `veille classify`: label new articles with a saved model, streaming.
 
-use super::output::{f3, table};
+use super::output::{f3, printable, StdoutError, StreamTable};
+use super::paths::Named;
 use super::{progress, warn, FieldArgs, Global, UsageError};
 use crate::corpus::{self, Batches, Document};
 use crate::model::file::ModelFileError;
@@ -42,7 +43,7 @@ pub struct ClassifyArgs {
     #[arg(long, value_name = "MODEL")]
     model: PathBuf,
     /// Articles: .jsonl / .csv files (many articles each), folders (every file under them),
-    /// other files (one article each). Standard input when none is given.
+    /// other files (one article each). Standard input when none is given, or where `-` is.
     #[arg(value_name = "PATH")]
     paths: Vec<PathBuf>,
     /// Keep only the K best scores per article.
@@ -99,20 +100,34 @@ pub fn run(args: ClassifyArgs, g: &Global) -> anyhow::Result<()> {
         Err(e) => return Err(e.into()),
     };
     let model: &dyn Scorer = loaded.as_ref();
+    let mut inputs: Vec<Named> = super::paths::named("PATH", &args.paths)
+        .filter(|n| n.path.as_os_str() != "-")
+        .collect();
+    inputs.push(Named {
+        flag: "--model",
+        path: &args.model,
+    });
+    super::paths::check_stdout_not_input(&inputs)?;
     let fields = args.fields.fields();
     // Open every input first, so that a missing file fails before any output.
     let mut sources: Vec<Batches> = Vec::new();
+    let stdin = || corpus::open_stdin_batched(args.stdin_format == StdinFormat::Jsonl, &fields);
     if args.paths.is_empty() {
-        sources.push(corpus::open_stdin_batched(
-            args.stdin_format == StdinFormat::Jsonl,
-            &fields,
-        )?);
+        sources.push(stdin()?);
+    }
+    if args.paths.iter().filter(|p| p.as_os_str() == "-").count() > 1 {
+        return Err(UsageError("`-` (standard input) given more than once".into()).into());
     }
     for p in &args.paths {
-        if !p.exists() {
+        if p.as_os_str() == "-" {
+            sources.push(stdin()?);
+            continue;
+        }
+        // The system's own reason: a missing file, a forbidden folder, a symlink loop.
+        if let Err(source) = std::fs::metadata(p) {
             return Err(corpus::CorpusError::Io {
                 path: p.clone(),
-                source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file or folder"),
+                source,
             }
             .into());
         }
@@ -137,7 +152,7 @@ pub fn run(args: ClassifyArgs, g: &Global) -> anyhow::Result<()> {
     let mut other_languages: BTreeMap<&'static str, usize> = BTreeMap::new();
     let (mut total, mut skipped) = (0usize, 0usize);
     let mut batch: Vec<Document> = Vec::with_capacity(BATCH);
-    let mut rows: Vec<Vec<String>> = Vec::new();
+    let mut rows = StreamTable::new(&["article", "labels", "scores", "lang", "terms"]);
     let session = Session::new(model);
     let mut flush = |batch: &mut Vec<Document>, out: &mut BufWriter<_>| -> anyhow::Result<()> {
         let texts: Vec<&str> = batch.iter().map(|d| d.text.as_str()).collect();
@@ -153,11 +168,15 @@ pub fn run(args: ClassifyArgs, g: &Global) -> anyhow::Result<()> {
                         result: c,
                         model,
                     };
-                    serde_json::to_writer(&mut *out, &line)?;
-                    out.write_all(b"\n")?;
+                    serde_json::to_writer(&mut *out, &line).map_err(|e| StdoutError(e.into()))?;
+                    out.write_all(b"\n").map_err(StdoutError)?;
                 }
-                Format::Explain => write_explanation(&mut *out, d, c, model)?,
-                _ => rows.push(table_row(d, c, model, opts.n_terms)),
+                Format::Explain => {
+                    write_explanation(&mut *out, d, c, model).map_err(StdoutError)?
+                }
+                _ => rows
+                    .push(table_row(d, c, model, opts.n_terms), &mut *out)
+                    .map_err(StdoutError)?,
             }
         }
         total += batch.len();
@@ -198,13 +217,9 @@ pub fn run(args: ClassifyArgs, g: &Global) -> anyhow::Result<()> {
     }
     spin.finish_and_clear();
     if format == Format::Table {
-        write!(
-            out,
-            "{}",
-            table(&["article", "labels", "scores", "lang", "terms"], &rows)
-        )?;
+        rows.finish(&mut out).map_err(StdoutError)?;
     }
-    out.flush()?;
+    out.flush().map_err(StdoutError)?;
     if let Some(e) = failure {
         return Err(e.into());
     }
@@ -435,7 +450,12 @@ fn write_explanation(
         writeln!(out, "  no label; best scores: {}", best.join("; "))?;
     }
     for e in &c.evidence {
-        writeln!(out, "  {}  {}", model.output_name(e.label), f3(e.score))?;
+        writeln!(
+            out,
+            "  {}  {}",
+            printable(model.output_name(e.label)),
+            f3(e.score)
+        )?;
         let terms: Vec<String> = e
             .terms
             .iter()

@@ -1,7 +1,8 @@
 //! `veille cluster`: discover the themes of a corpus.
 
 use super::output::f3;
-use super::{check_output_dir, progress, FieldArgs, Global, UsageError};
+use super::paths::{check_outputs, named, Named};
+use super::{progress, FieldArgs, Global, UsageError};
 use crate::cluster::choose_k::{KAuto, KCriterion};
 use crate::cluster::KChoice;
 use crate::corpus::{self, Document};
@@ -132,12 +133,15 @@ pub fn run(args: ClusterArgs, g: &Global) -> anyhow::Result<()> {
     if args.batch_size == Some(0) {
         return Err(UsageError("--batch-size must be at least 1".into()).into());
     }
-    for p in [&args.out, &args.assignments, &args.export_labels]
-        .into_iter()
-        .flatten()
-    {
-        check_output_dir(p)?;
-    }
+    let outputs: Vec<Named> = [
+        ("--out", &args.out),
+        ("--assignments", &args.assignments),
+        ("--export-labels", &args.export_labels),
+    ]
+    .into_iter()
+    .filter_map(|(flag, p)| p.as_deref().map(|path| Named { flag, path }))
+    .collect();
+    check_outputs(&outputs, &named("--data", &args.data).collect::<Vec<_>>())?;
     let fields = args.fields.fields();
     let t0 = Instant::now();
     let docs = super::read_all(
@@ -183,9 +187,9 @@ pub fn run(args: ClusterArgs, g: &Global) -> anyhow::Result<()> {
     let quality = run.score_against_labels(&docs);
     let summary = summary_json(&run, quality.as_ref(), read_s, fit_s);
     if args.json {
-        println!("{}", serde_json::to_string(&summary)?);
+        sayln!("{}", serde_json::to_string(&summary)?);
     } else {
-        print_human(&run, quality.as_ref(), fit_s, &args);
+        print_human(&run, quality.as_ref(), fit_s, &args)?;
     }
     Ok(())
 }
@@ -277,9 +281,9 @@ fn print_human(
     quality: Option<&(crate::eval::ClusterScores, usize)>,
     fit_s: f64,
     args: &ClusterArgs,
-) {
+) -> anyhow::Result<()> {
     let m = &run.model;
-    println!(
+    sayln!(
         "clustered {} articles into {} clusters ({}, {} features) in {:.2}s",
         m.meta().n_documents,
         m.k(),
@@ -288,27 +292,28 @@ fn print_human(
         fit_s
     );
     if let Some(a) = &m.meta().k_auto {
-        print!("{}", k_auto_text(a));
+        say!("{}", k_auto_text(a));
     }
     if let Some((q, n)) = quality {
-        println!(
+        sayln!(
             "against the labels of {n} single-label articles: NMI {}, ARI {}, V-measure {}",
             f3(q.nmi),
             f3(q.ari),
             f3(q.v_measure)
         );
     }
-    println!();
-    print!("{}", super::cluster_table(m.clusters(), 3, 7, "more terms"));
+    sayln!();
+    say!("{}", super::cluster_table(m.clusters(), 3, 7, "more terms"));
     for (what, p) in [
         ("clustering", &args.out),
         ("assignments", &args.assignments),
         ("labelled export", &args.export_labels),
     ] {
         if let Some(p) = p {
-            println!("{what} written to {}", p.display());
+            sayln!("{what} written to {}", p.display());
         }
     }
+    Ok(())
 }
 
 /// How `--k auto` chose, for people: the criterion, the curve (the chosen k marked), and

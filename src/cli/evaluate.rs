@@ -52,15 +52,15 @@ pub fn run(args: EvaluateArgs, g: &Global) -> anyhow::Result<()> {
         );
     }
     if args.json {
-        println!("{}", serde_json::to_string(&report)?);
+        sayln!("{}", serde_json::to_string(&report)?);
     } else {
-        print_report(&report);
+        print_report(&report)?;
     }
     Ok(())
 }
 
 /// The report as tables.
-pub fn print_report(r: &ClassificationReport) {
+pub fn print_report(r: &ClassificationReport) -> anyhow::Result<()> {
     // Multi-label accuracy is the subset accuracy: one line, named for what it is.
     let mut head = match (r.subset_accuracy, r.hamming_loss) {
         (Some(s), Some(h)) => format!(
@@ -96,7 +96,7 @@ pub fn print_report(r: &ClassificationReport) {
             f3(r.macro_f1)
         ));
     }
-    println!("{head}\n");
+    sayln!("{head}\n");
     let rows: Vec<Vec<String>> = r
         .per_label
         .iter()
@@ -110,13 +110,13 @@ pub fn print_report(r: &ClassificationReport) {
             ]
         })
         .collect();
-    print!(
+    say!(
         "{}",
         table(&["label", "precision", "recall", "f1", "support"], &rows)
     );
     if let Some(cm) = &r.confusion_matrix {
         if cm.len() <= 12 {
-            println!(
+            sayln!(
                 "\nconfusion matrix (rows: true label, columns: predicted, in label order above)"
             );
             let mut header = vec!["true \\ predicted".to_string()];
@@ -131,9 +131,10 @@ pub fn print_report(r: &ClassificationReport) {
                 })
                 .collect();
             let h: Vec<&str> = header.iter().map(String::as_str).collect();
-            print!("{}", table(&h, &rows));
+            say!("{}", table(&h, &rows));
         } else {
-            println!("\n(confusion matrix of {} labels: see --json)", cm.len());
+            sayln!("\n(confusion matrix of {} labels: see --json)", cm.len());
         }
     }
+    Ok(())
 }

@@ -83,12 +83,12 @@ pub fn run(args: InspectArgs, _g: &Global) -> anyhow::Result<()> {
             "tfidf": v.config(),
             "training": meta,
         });
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        sayln!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(());
     }
     let a = v.analyzer().config();
-    println!("veille classifier model {}", args.model.display());
-    println!(
+    sayln!("veille classifier model {}", args.model.display());
+    sayln!(
         "  algorithm      {}{}",
         c.algo.name(),
         c.nb_weight
@@ -99,7 +99,7 @@ pub fn run(args: InspectArgs, _g: &Global) -> anyhow::Result<()> {
             ))
             .unwrap_or_default()
     );
-    println!(
+    sayln!(
         "  labels         {}{}",
         model.labels().len(),
         if model.is_multilabel() {
@@ -108,12 +108,12 @@ pub fn run(args: InspectArgs, _g: &Global) -> anyhow::Result<()> {
             ""
         }
     );
-    println!(
+    sayln!(
         "  vocabulary     {} features from {} documents",
         v.n_features(),
         v.n_docs()
     );
-    println!(
+    sayln!(
         "  analysis       languages {}, stopwords {}, stemming {}, n-grams {}-{}",
         a.languages
             .iter()
@@ -125,7 +125,7 @@ pub fn run(args: InspectArgs, _g: &Global) -> anyhow::Result<()> {
         a.ngram_range.0,
         a.ngram_range.1
     );
-    println!(
+    sayln!(
         "  tf-idf         min_df {} ({} documents), max_df {}, max_features {}, sublinear tf {}",
         v.config().min_df,
         v.config().min_df.resolve(v.n_docs() as usize),
@@ -135,7 +135,7 @@ pub fn run(args: InspectArgs, _g: &Global) -> anyhow::Result<()> {
             .map_or("none".to_string(), |m| m.to_string()),
         if v.config().sublinear_tf { "on" } else { "off" }
     );
-    println!(
+    sayln!(
         "  training       {} documents ({}), veille {}, data sha256 {}…",
         meta.n_documents,
         meta.languages
@@ -146,12 +146,12 @@ pub fn run(args: InspectArgs, _g: &Global) -> anyhow::Result<()> {
         meta.crate_version,
         &meta.data_digest[..12.min(meta.data_digest.len())]
     );
-    println!(
+    sayln!(
         "  {}: {}",
         super::train::heldout_caption(c.algo),
         f3(c.heldout_f1)
     );
-    println!(
+    sayln!(
         "  articles       {}; scores shrink with little evidence (m0 = {:.2} words)",
         match &c.article.passage_margins {
             Some(m) => {
@@ -163,16 +163,16 @@ pub fn run(args: InspectArgs, _g: &Global) -> anyhow::Result<()> {
         c.article.evidence_m0
     );
     if let Some(sel) = &meta.selection {
-        println!("  configuration  chosen by held-out F1 on the training set:");
+        sayln!("  configuration  chosen by held-out F1 on the training set:");
         for (i, (name, f1)) in sel.candidates.iter().enumerate() {
             let mark = if i == sel.chosen { "*" } else { " " };
-            println!("               {mark} {} {name}", f3(*f1));
+            sayln!("               {mark} {} {name}", f3(*f1));
         }
     }
     if let Some(cv) = &meta.cv {
-        println!("  {cv}");
+        sayln!("  {cv}");
     }
-    println!();
+    sayln!();
     let rows: Vec<Vec<String>> = model
         .labels()
         .iter()
@@ -196,7 +196,7 @@ pub fn run(args: InspectArgs, _g: &Global) -> anyhow::Result<()> {
             ]
         })
         .collect();
-    print!(
+    say!(
         "{}",
         table(
             &["label", "docs", "threshold", "passage margin", "top terms"],
@@ -227,19 +227,19 @@ fn inspect_clustering(args: &InspectArgs, m: &ClusterModel) -> anyhow::Result<()
             "tfidf": v.config(),
             "run": meta,
         });
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        sayln!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(());
     }
-    println!("veille clustering model {}", args.model.display());
-    println!("  algorithm      {}", meta.algo.name());
-    println!("  clusters       {} (k {})", m.k(), meta.k_choice);
+    sayln!("veille clustering model {}", args.model.display());
+    sayln!("  algorithm      {}", meta.algo.name());
+    sayln!("  clusters       {} (k {})", m.k(), meta.k_choice);
     if let Some(a) = &meta.k_auto {
         let curve: Vec<String> = a
             .curve
             .iter()
             .map(|p| format!("{} {:.3}", p.k, p.score))
             .collect();
-        println!(
+        sayln!(
             "  k auto         {} by {}{}: {}",
             a.chosen,
             a.criterion.name(),
@@ -247,20 +247,20 @@ fn inspect_clustering(args: &InspectArgs, m: &ClusterModel) -> anyhow::Result<()
             curve.join(", ")
         );
     }
-    println!(
+    sayln!(
         "  vocabulary     {} features from {} documents",
         v.n_features(),
         v.n_docs()
     );
-    println!(
+    sayln!(
         "  run            seed {}, {} restart(s), mean similarity to centroid {}, veille {}",
         meta.seed,
         meta.n_init,
         f3(meta.objective),
         meta.crate_version
     );
-    println!();
-    print!(
+    sayln!();
+    say!(
         "{}",
         super::cluster_table(m.clusters(), 0, args.top, "top terms")
     );

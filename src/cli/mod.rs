@@ -1,14 +1,18 @@
 //! The command line: one file per command. `main.rs` only parses and reports; the library
 //! does the work.
 
+#[macro_use]
+mod output;
 mod bench;
 mod classify;
 mod cluster;
 mod evaluate;
 mod inspect;
-mod output;
+mod paths;
 mod progress;
 mod train;
+
+pub use output::{eprint_line, stderr_failed, StdoutError};
 
 use crate::corpus::{self, CorpusError, Document, Fields};
 use crate::model::file::ModelFileError;
@@ -101,16 +105,38 @@ impl FieldArgs {
 #[error("{0}")]
 pub struct UsageError(pub String);
 
+/// `--threads` above this many per core is refused: the work is CPU-bound, so more threads
+/// only cost memory, and thousands exhaust the process limits.
+pub const MAX_THREADS_PER_CORE: usize = 4;
+
+/// The largest `--threads` accepted on this machine.
+pub fn max_threads() -> usize {
+    MAX_THREADS_PER_CORE * std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
 /// Run a parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     if let Some(n) = cli.global.threads {
-        if n == 0 {
-            return Err(UsageError("--threads must be at least 1".into()).into());
+        let max = max_threads();
+        if n == 0 || n > max {
+            return Err(UsageError(format!(
+                "--threads must be between 1 and {max} ({MAX_THREADS_PER_CORE} per core), got {n}"
+            ))
+            .into());
         }
         rayon::ThreadPoolBuilder::new()
             .num_threads(n)
             .build_global()
             .map_err(|e| anyhow::anyhow!("cannot start {n} threads: {e}"))?;
+    }
+    // classify, evaluate and inspect exist for what they print: with standard output closed it
+    // would vanish. (train, cluster and bench write their product to files.)
+    let prints = matches!(
+        cli.command,
+        Command::Classify(_) | Command::Evaluate(_) | Command::Inspect(_)
+    );
+    if prints && paths::stdout_is_closed() {
+        return Err(StdoutError(std::io::Error::from_raw_os_error(libc::EBADF)).into());
     }
     match cli.command {
         Command::Train(a) => train::run(a, &cli.global),
@@ -119,7 +145,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Cluster(a) => cluster::run(a, &cli.global),
         Command::Inspect(a) => inspect::run(a, &cli.global),
         Command::Bench(a) => bench::run(a, &cli.global),
-    }
+    }?;
+    // `say!` output without a final newline is still buffered: a failure to write it counts.
+    std::io::Write::flush(&mut std::io::stdout()).map_err(StdoutError)?;
+    Ok(())
 }
 
 /// The error and its causes on one line.
@@ -176,7 +205,8 @@ pub fn exit_code(e: &anyhow::Error) -> i32 {
                 | crate::model::clusters::ClusterError::Tfidf(_)
                 | crate::model::clusters::ClusterError::KMeans(_)
                 | crate::model::clusters::ClusterError::Lsa(
-                    crate::cluster::lsa::LsaClusterError::AllNoise,
+                    crate::cluster::lsa::LsaClusterError::AllNoise
+                    | crate::cluster::lsa::LsaClusterError::GmmEmptyCluster(_),
                 ) => 2,
                 crate::model::clusters::ClusterError::Lsa(_) => 1,
             };
@@ -283,54 +313,6 @@ fn cluster_table(
 /// A warning on stderr unless `--quiet`.
 fn warn(quiet: bool, msg: &str) {
     if !quiet {
-        eprintln!("veille: warning: {msg}");
+        eprint_line(&format!("veille: warning: {msg}"));
     }
-}
-
-/// Fail early, before long work, when the folder of an output file does not exist.
-fn check_output_dir(path: &Path) -> anyhow::Result<()> {
-    if let Some(dir) = path.parent() {
-        if !dir.as_os_str().is_empty() && !dir.is_dir() {
-            return Err(UsageError(format!(
-                "{}: folder {} does not exist",
-                path.display(),
-                dir.display()
-            ))
-            .into());
-        }
-    }
-    if path.is_dir() {
-        return Err(UsageError(format!(
-            "{}: is a folder, expected a file path",
-            path.display()
-        ))
-        .into());
-    }
-    // Never replace a device, FIFO or other special file by renaming over it.
-    if let Ok(m) = std::fs::symlink_metadata(path) {
-        if !m.is_file() {
-            return Err(UsageError(format!(
-                "{}: exists and is not a regular file; refusing to replace it",
-                path.display()
-            ))
-            .into());
-        }
-    }
-    // Fail now, not after a long run, if the folder cannot be written.
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    if let Err(e) = tempfile::Builder::new()
-        .prefix(".veille-probe-")
-        .tempfile_in(dir)
-    {
-        return Err(UsageError(format!(
-            "{}: cannot write in {}: {e}",
-            path.display(),
-            dir.display()
-        ))
-        .into());
-    }
-    Ok(())
 }

@@ -1,7 +1,8 @@
 //! `veille train`: fit analyzer + vectorizer + estimator and save the model.
 
 use super::output::f3;
-use super::{check_output_dir, progress, read_train_test, FieldArgs, Global, UsageError};
+use super::paths::{check_outputs, named, Named};
+use super::{progress, read_train_test, FieldArgs, Global, UsageError};
 use crate::classify::{Algo, ClassWeight, ClassifierParams};
 use crate::eval::{cross_validate, ClassificationReport};
 use crate::features::{DfBound, TfidfConfig};
@@ -150,7 +151,19 @@ pub fn run(args: TrainArgs, g: &Global) -> anyhow::Result<()> {
         .analyzer
         .check()
         .map_err(|e| UsageError(e.to_string()))?;
-    check_output_dir(&args.out)?;
+    let inputs: Vec<Named> = named("--data", &args.data)
+        .chain(args.test.iter().map(|p| Named {
+            flag: "--test",
+            path: p,
+        }))
+        .collect();
+    check_outputs(
+        &[Named {
+            flag: "--out",
+            path: &args.out,
+        }],
+        &inputs,
+    )?;
     let fields = args.fields.fields();
     let t0 = Instant::now();
     let (docs, test) = read_train_test(
@@ -227,10 +240,10 @@ pub fn run(args: TrainArgs, g: &Global) -> anyhow::Result<()> {
         if let Value::Object(m) = summary {
             obj.extend(m);
         }
-        println!("{}", serde_json::to_string(&Value::Object(obj))?);
+        sayln!("{}", serde_json::to_string(&Value::Object(obj))?);
         return Ok(());
     }
-    print_human(&model, &args, report.as_ref(), train_s);
+    print_human(&model, &args, report.as_ref(), train_s)?;
     Ok(())
 }
 
@@ -239,7 +252,7 @@ fn print_human(
     args: &TrainArgs,
     report: Option<&ClassificationReport>,
     train_s: f64,
-) {
+) -> anyhow::Result<()> {
     let c = model.classifier();
     let meta = model.meta();
     let algo = match c.nb_weight {
@@ -250,7 +263,7 @@ fn print_human(
         ),
         None => c.algo.name().to_string(),
     };
-    println!(
+    sayln!(
         "trained {} on {} documents, {} labels{}, {} features in {:.2}s",
         algo,
         meta.n_documents,
@@ -263,22 +276,23 @@ fn print_human(
         model.vectorizer().n_features(),
         train_s
     );
-    println!("{}: {}", heldout_caption(c.algo), f3(c.heldout_f1));
+    sayln!("{}: {}", heldout_caption(c.algo), f3(c.heldout_f1));
     if let Some(sel) = &meta.selection {
         let (name, _) = &sel.candidates[sel.chosen];
-        println!(
+        sayln!(
             "configuration: {name} (best of {} tried by held-out F1; `veille inspect` lists them)",
             sel.candidates.len()
         );
     }
     if let Some(cv) = &meta.cv {
-        println!("{cv}");
+        sayln!("{cv}");
     }
     if let Some(r) = report {
-        println!();
-        super::evaluate::print_report(r);
+        sayln!();
+        super::evaluate::print_report(r)?;
     }
-    println!("model saved to {}", args.out.display());
+    sayln!("model saved to {}", args.out.display());
+    Ok(())
 }
 
 /// What the classifier's training F1 estimate is, for people.

@@ -383,7 +383,9 @@ impl SilhouetteSample {
         for &l in &lab {
             sizes[l] += 1;
         }
-        let total: f64 = (0..m)
+        // Collected, then summed in row order: a parallel sum of f64 would depend on how
+        // rayon splits the rows, so on the thread count.
+        let per_row: Vec<f64> = (0..m)
             .into_par_iter()
             .map(|a| {
                 let mut dist = vec![0f64; k];
@@ -411,8 +413,8 @@ impl SilhouetteSample {
                     0.0
                 }
             })
-            .sum();
-        total / m as f64
+            .collect();
+        per_row.iter().sum::<f64>() / m as f64
     }
 }
 

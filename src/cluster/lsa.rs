@@ -66,6 +66,9 @@ pub enum LsaClusterError {
     /// linfa's Gaussian mixture failed.
     #[error("Gaussian mixture failed: {0}")]
     Gmm(String),
+    /// A mixture component lost every article: the data cannot support k components.
+    #[error("Gaussian mixture failed: a cluster lost every article (too few articles for k full-covariance components): lower --k or --lsa-dims, or use --algo spherical-kmeans")]
+    GmmEmptyCluster(String),
     /// linfa's DBSCAN failed.
     #[error("DBSCAN failed: {0}")]
     Dbscan(String),
@@ -136,7 +139,12 @@ impl LsaClustering {
                     .max_n_iterations(100)
                     .reg_covariance(1e-3)
                     .fit(&data)
-                    .map_err(|e| LsaClusterError::Gmm(e.to_string()))?;
+                    .map_err(|e| match e {
+                        linfa_clustering::GmmError::EmptyCluster(m) => {
+                            LsaClusterError::GmmEmptyCluster(m)
+                        }
+                        e => LsaClusterError::Gmm(e.to_string()),
+                    })?;
                 let labels: Array1<usize> = m.predict(&z);
                 (Fitted::Gmm { gmm: Box::new(m) }, labels.to_vec())
             }
@@ -299,15 +307,19 @@ impl LsaClustering {
         self.lsa.dims()
     }
 
-    /// Check the shape of a deserialised clustering.
+    /// Check the shape of a deserialised clustering: every array, since ndarray panics on a
+    /// product of mismatched shapes.
     pub fn validate(&self, n_features: usize) -> Result<(), String> {
         if self.lsa.components.nrows() != n_features {
             return Err("LSA projection and vocabulary differ in size".into());
         }
+        if self.lsa.singular_values.len() != self.lsa.dims() {
+            return Err("LSA singular values and projection differ in size".into());
+        }
         let dims = self.lsa.dims();
         let ok = match &self.fitted {
             Fitted::KMeans { centers } => centers.ncols() == dims && centers.nrows() > 0,
-            Fitted::Gmm { gmm } => gmm.means().ncols() == dims && gmm.means().nrows() > 0,
+            Fitted::Gmm { gmm } => gmm_shape_ok(gmm, dims),
             Fitted::Dbscan {
                 cores,
                 labels,
@@ -324,5 +336,92 @@ impl LsaClustering {
         } else {
             Err("LSA clustering of inconsistent shape".into())
         }
+    }
+}
+
+/// The parts of linfa's Gaussian mixture, field for field as its serde derive writes them: the
+/// model exposes no getter for its Cholesky factors, so their shapes are read back this way.
+#[derive(Deserialize)]
+struct GmmParts {
+    _covar_type: linfa_clustering::GmmCovarType,
+    weights: Array1<f64>,
+    means: Array2<f64>,
+    covariances: ndarray::Array3<f64>,
+    precisions: ndarray::Array3<f64>,
+    precisions_chol: ndarray::Array3<f64>,
+}
+
+/// Whether every array of a decoded mixture fits `dims` LSA dimensions and one k.
+fn gmm_shape_ok(gmm: &GaussianMixtureModel<f64>, dims: usize) -> bool {
+    let Some(parts) = postcard::to_stdvec(gmm)
+        .ok()
+        .and_then(|b| postcard::from_bytes::<GmmParts>(&b).ok())
+    else {
+        return false;
+    };
+    let k = parts.means.nrows();
+    k > 0
+        && parts.means.ncols() == dims
+        && parts.weights.len() == k
+        && [
+            &parts.covariances,
+            &parts.precisions,
+            &parts.precisions_chol,
+        ]
+        .iter()
+        .all(|a| a.shape() == [k, dims, dims])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::Array3;
+    use serde::Serialize;
+
+    /// A Gaussian mixture decoded from parts of the given shapes, as a crafted file would hold.
+    fn crafted_gmm(k: usize, dims: usize, cov_k: usize) -> GaussianMixtureModel<f64> {
+        #[derive(Serialize)]
+        struct Parts {
+            covar_type: linfa_clustering::GmmCovarType,
+            weights: Array1<f64>,
+            means: Array2<f64>,
+            covariances: Array3<f64>,
+            precisions: Array3<f64>,
+            precisions_chol: Array3<f64>,
+        }
+        let eye = |n: usize| {
+            Array3::from_shape_fn((n, dims, dims), |(_, i, j)| if i == j { 1.0 } else { 0.0 })
+        };
+        let parts = Parts {
+            covar_type: linfa_clustering::GmmCovarType::Full,
+            weights: Array1::from_elem(k, 1.0 / k as f64),
+            means: Array2::zeros((k, dims)),
+            covariances: eye(cov_k),
+            precisions: eye(k),
+            precisions_chol: eye(k),
+        };
+        postcard::from_bytes(&postcard::to_stdvec(&parts).unwrap()).unwrap()
+    }
+
+    fn clustering(gmm: GaussianMixtureModel<f64>, dims: usize) -> LsaClustering {
+        LsaClustering {
+            lsa: Lsa {
+                components: Array2::zeros((5, dims)),
+                singular_values: Array1::ones(dims),
+            },
+            fitted: Fitted::Gmm { gmm: Box::new(gmm) },
+        }
+    }
+
+    #[test]
+    fn issue9_every_array_of_a_gmm_is_shape_checked_at_load() {
+        assert!(clustering(crafted_gmm(3, 4, 3), 4).validate(5).is_ok());
+        // Covariances for 2 components where the means have 3: ndarray would panic later.
+        let e = clustering(crafted_gmm(3, 4, 2), 4).validate(5).unwrap_err();
+        assert!(e.contains("inconsistent shape"), "{e}");
+        // Singular values that disagree with the projection.
+        let mut c = clustering(crafted_gmm(3, 4, 3), 4);
+        c.lsa.singular_values = Array1::ones(2);
+        assert!(c.validate(5).is_err());
     }
 }

@@ -46,7 +46,7 @@ impl Centroids {
 
     /// Check the shape of deserialised centroids.
     pub fn validate(&self) -> Result<(), String> {
-        if self.k == 0 || self.values.len() != self.k * self.n_features {
+        if self.k == 0 || self.k.checked_mul(self.n_features) != Some(self.values.len()) {
             return Err(format!(
                 "{} centroid values for {} × {}",
                 self.values.len(),
@@ -581,5 +581,15 @@ mod tests {
             KMeansError::TooManyClusters { k: 3, distinct: 2 }
         );
         assert_eq!(fit(&x, &params(0)).unwrap_err(), KMeansError::ZeroK);
+    }
+
+    #[test]
+    fn issue9_a_crafted_shape_that_overflows_is_refused_not_a_panic() {
+        let crafted = Centroids {
+            k: usize::MAX / 2 + 1,
+            n_features: 2,
+            values: vec![],
+        };
+        assert!(crafted.validate().is_err());
     }
 }

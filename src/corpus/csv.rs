@@ -1,35 +1,128 @@
 //! CSV reader: a header row, then one record per row, streamed.
 
-use super::fields::{document_from_object, Fields};
+use super::fields::{document_from_object, Fields, LabelUse};
 use super::{CorpusError, Document};
 use serde_json::{Map, Value};
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+/// Largest CSV record accepted, as for a JSON Lines line: a stray quote or a binary file must
+/// not be read into memory as one field.
+pub const MAX_RECORD_BYTES: usize = super::MAX_LINE_BYTES;
+
+/// Where the CSV grammar stands at the end of the bytes read so far.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Quote {
+    /// At the start of a field.
+    Start,
+    /// In an unquoted field (a quote there is a literal character).
+    Bare,
+    /// Inside a quoted field.
+    Quoted,
+    /// Just after a quote inside a quoted field: the field's end or an escaped quote.
+    Closing,
+}
+
+/// What [`Tracked`] has seen, shared with the reader that owns it.
+#[derive(Debug)]
+struct Scan {
+    state: Quote,
+    line: u64,
+    quote_line: u64,
+    record_bytes: usize,
+    eof: bool,
+    too_long_at: Option<u64>,
+}
+
+/// The csv crate reads an unterminated quoted field to the end of the file without an error
+/// (BurntSushi/rust-csv#252), and reads a record of any size. This wrapper follows the same
+/// grammar over the raw bytes, so that the reader can say where a quote was left open, and
+/// stops a record beyond [`MAX_RECORD_BYTES`].
+struct Tracked<R> {
+    inner: R,
+    scan: Arc<Mutex<Scan>>,
+}
+
+impl<R: Read> Read for Tracked<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let mut scan = self.scan.lock().unwrap_or_else(|p| p.into_inner());
+        if n == 0 {
+            scan.eof = true;
+        }
+        for &b in &buf[..n] {
+            let end_of_record = b == b'\n';
+            scan.state = match (scan.state, b) {
+                (Quote::Start, b'"') => {
+                    scan.quote_line = scan.line + 1;
+                    Quote::Quoted
+                }
+                (Quote::Quoted, b'"') => Quote::Closing,
+                (Quote::Quoted, _) => Quote::Quoted,
+                (Quote::Closing, b'"') => Quote::Quoted,
+                (_, b',' | b'\n' | b'\r') => Quote::Start,
+                _ => Quote::Bare,
+            };
+            if end_of_record {
+                scan.line += 1;
+            }
+            if end_of_record && scan.state == Quote::Start {
+                scan.record_bytes = 0;
+            } else {
+                scan.record_bytes += 1;
+                if scan.record_bytes > MAX_RECORD_BYTES {
+                    scan.too_long_at = Some(scan.line + 1);
+                    return Err(std::io::Error::other("record too long"));
+                }
+            }
+        }
+        Ok(n)
+    }
+}
 
 /// Streams documents from CSV with a header row. A `labels` column holds labels separated
 /// by `|`; all other columns beyond id, text and label(s) pass through as extra fields.
 pub struct CsvReader<R: Read> {
-    reader: csv::Reader<R>,
+    reader: csv::Reader<Tracked<R>>,
+    scan: Arc<Mutex<Scan>>,
     path: PathBuf,
     fields: Fields,
     headers: Vec<String>,
     record: csv::ByteRecord,
     failed: bool,
-    require_labels: bool,
+    labels: LabelUse,
 }
 
 impl<R: Read> CsvReader<R> {
     /// Read CSV from `reader`; `path` names it in errors. Fails if the header row is
     /// unreadable or has no text column.
     pub fn new(reader: R, path: &Path, fields: Fields) -> Result<Self, CorpusError> {
+        let scan = Arc::new(Mutex::new(Scan {
+            state: Quote::Start,
+            line: 0,
+            quote_line: 0,
+            record_bytes: 0,
+            eof: false,
+            too_long_at: None,
+        }));
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(true)
             .flexible(false)
-            .from_reader(reader);
-        let headers = reader
-            .byte_headers()
-            .map_err(|e| csv_error(path, 1, &e))?
-            .clone();
+            .from_reader(Tracked {
+                inner: reader,
+                scan: Arc::clone(&scan),
+            });
+        let headers = match reader.byte_headers() {
+            Ok(h) => h.clone(),
+            Err(e) => return Err(scan_error(&scan, path).unwrap_or_else(|| csv_error(path, 1, &e))),
+        };
+        if super::error::looks_like_utf16(headers.as_slice()) {
+            return Err(CorpusError::Utf16 {
+                path: path.to_path_buf(),
+                line: 1,
+            });
+        }
         let mut names = Vec::with_capacity(headers.len());
         for h in headers.iter() {
             let mut h = h;
@@ -73,20 +166,44 @@ impl<R: Read> CsvReader<R> {
         }
         Ok(CsvReader {
             reader,
+            scan,
             path: path.to_path_buf(),
             fields,
             headers: names,
             record: csv::ByteRecord::new(),
             failed: false,
-            require_labels: false,
+            labels: LabelUse::Optional,
         })
     }
 
-    /// Make a row without a label an error (for training and evaluation).
-    pub fn require_labels(mut self, yes: bool) -> Self {
-        self.require_labels = yes;
+    /// What to do with the label columns (by default, read them when present).
+    pub fn labels(mut self, use_labels: LabelUse) -> Self {
+        self.labels = use_labels;
         self
     }
+}
+
+/// The error [`Tracked`] found, if any: a record too long, or (at the end of the input) a
+/// quoted field never closed.
+fn scan_error(scan: &Mutex<Scan>, path: &Path) -> Option<CorpusError> {
+    let scan = scan.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(line) = scan.too_long_at {
+        return Some(CorpusError::Csv {
+            path: path.to_path_buf(),
+            line,
+            message: format!(
+                "record longer than {MAX_RECORD_BYTES} bytes (a quote left open, or not a CSV file?)"
+            ),
+        });
+    }
+    if scan.eof && scan.state == Quote::Quoted {
+        return Some(CorpusError::Csv {
+            path: path.to_path_buf(),
+            line: scan.quote_line,
+            message: "quoted field never closed: the quote opened on this line runs to the end of the file".into(),
+        });
+    }
+    None
 }
 
 fn csv_error(path: &Path, fallback_line: u64, e: &csv::Error) -> CorpusError {
@@ -113,7 +230,13 @@ impl<R: Read> Iterator for CsvReader<R> {
         if self.failed {
             return None;
         }
-        match self.reader.read_byte_record(&mut self.record) {
+        let read = self.reader.read_byte_record(&mut self.record);
+        // An open quote swallows everything after it: nothing can be read past it.
+        if let Some(e) = scan_error(&self.scan, &self.path) {
+            self.failed = true;
+            return Some(Err(e));
+        }
+        match read {
             Ok(false) => None,
             Err(e) => {
                 // An I/O error ends the stream; a malformed row can be skipped.
@@ -143,7 +266,7 @@ impl<R: Read> Iterator for CsvReader<R> {
                     &self.path,
                     line,
                     true,
-                    self.require_labels,
+                    self.labels,
                 ))
             }
         }
@@ -193,5 +316,34 @@ mod tests {
         .collect();
         let e = rows[1].as_ref().unwrap_err().to_string();
         assert!(e.starts_with("t.csv:3: malformed CSV"), "{e}");
+    }
+
+    fn rows_of(input: &str) -> Vec<Result<Document, CorpusError>> {
+        CsvReader::new(input.as_bytes(), Path::new("t.csv"), Fields::default())
+            .unwrap()
+            .collect()
+    }
+
+    #[test]
+    fn an_unterminated_quote_names_its_line() {
+        let rows = rows_of("text,label\nx,a\n\"open,b\ny,a\nz,a\n");
+        assert!(rows[0].is_ok());
+        assert_eq!(rows.len(), 2, "nothing is read past the open quote");
+        let e = rows[1].as_ref().unwrap_err().to_string();
+        assert!(
+            e.starts_with("t.csv:3: malformed CSV: quoted field never closed"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn quotes_escaped_or_inside_bare_fields_are_not_open_quotes() {
+        let rows =
+            rows_of("text,label\n\"a \"\"quoted\"\" word\",x\n5\" screen,y\n\"multi\nline\",z\n");
+        let docs: Vec<Document> = rows.into_iter().collect::<Result<_, _>>().unwrap();
+        assert_eq!(docs.len(), 3);
+        assert_eq!(docs[0].text, "a \"quoted\" word");
+        assert_eq!(docs[1].text, "5\" screen");
+        assert_eq!(docs[2].text, "multi\nline");
     }
 }

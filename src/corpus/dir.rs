@@ -97,6 +97,12 @@ pub(crate) fn text_document(
     bytes: Vec<u8>,
     path: &Path,
 ) -> Result<Document, CorpusError> {
+    if super::error::looks_like_utf16(&bytes) {
+        return Err(CorpusError::Utf16 {
+            path: path.to_path_buf(),
+            line: 1,
+        });
+    }
     let mut text = String::from_utf8(bytes).map_err(|e| {
         let valid = e.utf8_error().valid_up_to();
         let bytes = e.as_bytes();
@@ -147,7 +153,7 @@ pub fn labelled_folder(
     let root = root.to_path_buf();
     Ok(files.into_iter().map(move |(label, f)| {
         let id = f.strip_prefix(&root).unwrap_or(&f).display().to_string();
-        let mut d = read_text_file(&f)?;
+        let mut d = super::in_folder(read_text_file(&f))?;
         d.id = id;
         d.labels = Some(Labels::Single(label));
         Ok(d)

@@ -23,6 +23,14 @@ pub enum CorpusError {
         /// Byte offset of the first invalid byte in the line.
         offset: usize,
     },
+    /// Text in UTF-16 (NUL bytes between the characters, or a UTF-16 byte-order mark).
+    #[error("{}:{line}: looks like UTF-16 text, not UTF-8: convert the file (for example `iconv -f UTF-16 -t UTF-8`)", path.display())]
+    Utf16 {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line (or record) number.
+        line: u64,
+    },
     /// A JSON line that does not parse, or is not an object.
     #[error("{}:{line}: malformed JSON line: {message}", path.display())]
     Json {
@@ -93,6 +101,14 @@ pub enum CorpusError {
         /// The limit in bytes.
         limit: usize,
     },
+    /// A file inside a folder of articles that cannot be read.
+    #[error("{}: cannot read: {reason}", path.display())]
+    Unreadable {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
     /// The input holds no document at all.
     #[error("{}: no documents found", path.display())]
     Empty {
@@ -109,6 +125,30 @@ pub enum CorpusError {
     },
 }
 
+/// Whether bytes look like UTF-16: a UTF-16 byte-order mark, or NUL bytes in at least a
+/// third of the odd (UTF-16LE) or even (UTF-16BE) positions and almost none in the others, as
+/// UTF-16 of Latin text has (UTF-8 text has no NUL at all; a binary file has them anywhere).
+pub(crate) fn looks_like_utf16(bytes: &[u8]) -> bool {
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return true;
+    }
+    let sample = &bytes[..bytes.len().min(4096)];
+    if sample.len() < 4 {
+        return false;
+    }
+    let zeros_at = |parity: usize| {
+        sample
+            .iter()
+            .skip(parity)
+            .step_by(2)
+            .filter(|&&b| b == 0)
+            .count()
+    };
+    let half = sample.len() / 2;
+    let (even, odd) = (zeros_at(0), zeros_at(1));
+    (odd * 3 >= half && even * 20 <= half) || (even * 3 >= half && odd * 20 <= half)
+}
+
 impl CorpusError {
     /// Whether this error concerns one record only, so that `--skip-bad` may skip it and go on.
     pub fn is_record_error(&self) -> bool {
@@ -121,6 +161,7 @@ impl CorpusError {
                 | CorpusError::FieldType { .. }
                 | CorpusError::Invalid { .. }
                 | CorpusError::EmptyText { .. }
+                | CorpusError::Unreadable { .. }
         )
     }
 }

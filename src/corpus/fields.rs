@@ -28,6 +28,18 @@ impl Default for Fields {
     }
 }
 
+/// What a reader does with the label fields of its records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LabelUse {
+    /// Every record must carry labels (training, evaluation).
+    Required,
+    /// Labels are read when present (clustering scores itself against them).
+    #[default]
+    Optional,
+    /// Labels are not read: the fields pass through like any other (classification).
+    Ignored,
+}
+
 /// Build a document from a JSON object (JSON Lines record, or a CSV row turned into one).
 pub(crate) fn document_from_object(
     mut obj: Map<String, Value>,
@@ -35,7 +47,7 @@ pub(crate) fn document_from_object(
     path: &Path,
     line: u64,
     labels_as_text: bool,
-    require_labels: bool,
+    use_labels: LabelUse,
 ) -> Result<Document, CorpusError> {
     let field_type = |field: &str, expected| CorpusError::FieldType {
         path: path.to_path_buf(),
@@ -66,6 +78,14 @@ pub(crate) fn document_from_object(
         Some(Value::Null) | None => format!("{}:{line}", path.display()),
         Some(_) => return Err(field_type(&fields.id, "a string or a number")),
     };
+    if use_labels == LabelUse::Ignored {
+        return Ok(Document {
+            id,
+            text,
+            labels: None,
+            extra: obj,
+        });
+    }
     let labels = match obj.remove(&fields.labels) {
         Some(Value::Array(items)) => {
             let mut ls = Vec::with_capacity(items.len());
@@ -98,7 +118,8 @@ pub(crate) fn document_from_object(
             Some(Labels::Single(s.trim().to_string()))
         }
         Some(Value::Number(n)) => Some(Labels::Single(n.to_string())),
-        Some(Value::Null) | None => None,
+        // An empty label is no label (a blank CSV cell, an unlabelled record).
+        Some(Value::String(_) | Value::Null) | None => None,
         Some(_) => return Err(field_type(&fields.label, "a non-empty string")),
     };
     if labels.is_some() && label.is_some() {
@@ -112,7 +133,7 @@ pub(crate) fn document_from_object(
         });
     }
     let labels = labels.or(label);
-    if require_labels && labels.is_none() {
+    if use_labels == LabelUse::Required && labels.is_none() {
         return Err(CorpusError::MissingField {
             path: path.to_path_buf(),
             line,

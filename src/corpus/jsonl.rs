@@ -1,6 +1,6 @@
 //! JSON Lines reader: one record per line, streamed.
 
-use super::fields::{document_from_object, Fields};
+use super::fields::{document_from_object, Fields, LabelUse};
 use super::{CorpusError, Document};
 use serde_json::{Map, Value};
 use std::io::{BufRead, Read};
@@ -24,7 +24,7 @@ pub struct JsonlReader<R> {
 pub struct JsonlParser {
     path: PathBuf,
     fields: Fields,
-    require_labels: bool,
+    labels: LabelUse,
 }
 
 impl<R: BufRead> JsonlReader<R> {
@@ -35,7 +35,7 @@ impl<R: BufRead> JsonlReader<R> {
             parser: JsonlParser {
                 path: path.to_path_buf(),
                 fields,
-                require_labels: false,
+                labels: LabelUse::Optional,
             },
             path: path.to_path_buf(),
             line: 0,
@@ -44,9 +44,9 @@ impl<R: BufRead> JsonlReader<R> {
         }
     }
 
-    /// Make a record without `label` / `labels` an error (for training and evaluation).
-    pub fn require_labels(mut self, yes: bool) -> Self {
-        self.parser.require_labels = yes;
+    /// What to do with the label fields (by default, read them when present).
+    pub fn labels(mut self, use_labels: LabelUse) -> Self {
+        self.parser.labels = use_labels;
         self
     }
 
@@ -71,34 +71,56 @@ impl JsonlParser {
         if line == 1 && bytes.starts_with(b"\xEF\xBB\xBF") {
             bytes = &bytes[3..];
         }
+        if super::error::looks_like_utf16(bytes) {
+            return Err(CorpusError::Utf16 {
+                path: self.path.clone(),
+                line,
+            });
+        }
         let text = std::str::from_utf8(bytes).map_err(|e| CorpusError::Utf8 {
             path: self.path.clone(),
             line,
             offset: e.valid_up_to(),
         })?;
-        let value: Value = serde_json::from_str(text).map_err(|e| CorpusError::Json {
+        let Record(obj) = serde_json::from_str(text).map_err(|e| CorpusError::Json {
             path: self.path.clone(),
             line,
             message: e.to_string(),
         })?;
-        let obj: Map<String, Value> = match value {
-            Value::Object(o) => o,
-            _ => {
-                return Err(CorpusError::Json {
-                    path: self.path.clone(),
-                    line,
-                    message: "expected a JSON object".into(),
-                })
+        document_from_object(obj, &self.fields, &self.path, line, false, self.labels)
+    }
+}
+
+/// A record: a JSON object whose keys are all different. serde_json's own map keeps the last
+/// of two equal keys without a word; a record that says `text` twice is refused instead.
+struct Record(Map<String, Value>);
+
+impl<'de> serde::Deserialize<'de> for Record {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Keys;
+        impl<'de> serde::de::Visitor<'de> for Keys {
+            type Value = Record;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
             }
-        };
-        document_from_object(
-            obj,
-            &self.fields,
-            &self.path,
-            line,
-            false,
-            self.require_labels,
-        )
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Record, A::Error> {
+                let mut obj = Map::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    if obj.contains_key(&key) {
+                        return Err(serde::de::Error::custom(format!(
+                            "key \"{key}\" appears twice in the record"
+                        )));
+                    }
+                    let value: Value = map.next_value()?;
+                    obj.insert(key, value);
+                }
+                Ok(Record(obj))
+            }
+        }
+        d.deserialize_map(Keys)
     }
 }
 
@@ -207,6 +229,20 @@ mod tests {
         assert_eq!(msgs[1], "t.jsonl:3: missing field \"text\"");
         assert_eq!(msgs[2], "t.jsonl:4: empty text");
         assert!(msgs[3].contains("expected a JSON object"));
+    }
+
+    #[test]
+    fn duplicate_keys_are_refused_and_big_numbers_kept_as_written() {
+        let docs = read("{\"text\": \"a\", \"text\": \"b\"}\n{\"id\": 123456789012345678901234567890, \"label\": 98765432109876543210987, \"text\": \"x\", \"n\": 1.50}\n");
+        let e = docs[0].as_ref().unwrap_err().to_string();
+        assert!(e.contains("key \"text\" appears twice"), "{e}");
+        let d = docs[1].as_ref().unwrap();
+        assert_eq!(d.id, "123456789012345678901234567890");
+        assert_eq!(
+            d.labels,
+            Some(Labels::Single("98765432109876543210987".into()))
+        );
+        assert_eq!(serde_json::to_string(&d.extra["n"]).unwrap(), "1.50");
     }
 
     #[test]

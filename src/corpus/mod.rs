@@ -11,7 +11,7 @@ mod jsonl;
 pub use self::csv::CsvReader;
 pub use document::{Document, Labels};
 pub use error::CorpusError;
-pub use fields::Fields;
+pub use fields::{Fields, LabelUse};
 pub use jsonl::{JsonlParser, JsonlReader, RawLine, MAX_LINE_BYTES};
 
 use std::fs::File;
@@ -63,13 +63,13 @@ fn open_file(path: &Path) -> Result<File, CorpusError> {
 /// Open a labelled corpus for training or evaluation: JSON Lines, CSV, or a folder with one
 /// sub-folder per label. A record without labels is an error.
 pub fn open_labelled(path: &Path, fields: &Fields) -> Result<Documents, CorpusError> {
-    open_records(path, fields, true)
+    open_records(path, fields, LabelUse::Required)
 }
 
 fn open_records(
     path: &Path,
     fields: &Fields,
-    require_labels: bool,
+    use_labels: LabelUse,
 ) -> Result<Documents, CorpusError> {
     match Format::of(path) {
         Format::Jsonl => Ok(Box::new(
@@ -78,10 +78,10 @@ fn open_records(
                 path,
                 fields.clone(),
             )
-            .require_labels(require_labels),
+            .labels(use_labels),
         )),
         Format::Csv => Ok(Box::new(
-            CsvReader::new(open_file(path)?, path, fields.clone())?.require_labels(require_labels),
+            CsvReader::new(open_file(path)?, path, fields.clone())?.labels(use_labels),
         )),
         Format::Folder => Ok(Box::new(dir::labelled_folder(path)?)),
         Format::Text => Err(CorpusError::Unsupported {
@@ -91,20 +91,29 @@ fn open_records(
     }
 }
 
-/// Open articles to classify: a `.jsonl` or `.csv` file holds many, a folder holds every file
-/// under it (each read by its own extension), any other file is one article.
+/// Open articles (to cluster: labels are read when present): a `.jsonl` or `.csv` file holds
+/// many, a folder holds every file under it (each read by its own extension), any other file
+/// is one article.
 pub fn open_articles(path: &Path, fields: &Fields) -> Result<Documents, CorpusError> {
+    open_articles_with(path, fields, LabelUse::Optional)
+}
+
+fn open_articles_with(
+    path: &Path,
+    fields: &Fields,
+    use_labels: LabelUse,
+) -> Result<Documents, CorpusError> {
     match Format::of(path) {
-        Format::Jsonl | Format::Csv => open_records(path, fields, false),
+        Format::Jsonl | Format::Csv => open_records(path, fields, use_labels),
         Format::Text => Ok(Box::new(std::iter::once(dir::read_text_file(path)))),
         Format::Folder => {
             let files = dir::files_under(path)?;
             let fields = fields.clone();
             Ok(Box::new(files.into_iter().flat_map(
                 move |f| -> Documents {
-                    match open_articles(&f, &fields) {
-                        Ok(docs) => docs,
-                        Err(e) => Box::new(std::iter::once(Err(e))),
+                    match open_articles_with(&f, &fields, use_labels) {
+                        Ok(docs) => Box::new(docs.map(in_folder)),
+                        Err(e) => Box::new(std::iter::once(in_folder(Err(e)))),
                     }
                 },
             )))
@@ -112,23 +121,50 @@ pub fn open_articles(path: &Path, fields: &Fields) -> Result<Documents, CorpusEr
     }
 }
 
-/// Read standard input as one article (`jsonl == false`) or as JSON Lines.
+/// A file of a folder that cannot be read (a permission, an oversize file) is one bad record
+/// of the folder: `--skip-bad` skips it with a warning.
+pub(crate) fn in_folder(d: Result<Document, CorpusError>) -> Result<Document, CorpusError> {
+    d.map_err(|e| match e {
+        CorpusError::Io { path, source } => CorpusError::Unreadable {
+            path,
+            reason: source.to_string(),
+        },
+        CorpusError::Unsupported { path, message } => CorpusError::Unreadable {
+            path,
+            reason: message,
+        },
+        e => e,
+    })
+}
+
+/// Read standard input as one article (`jsonl == false`, at most
+/// [`dir::MAX_ARTICLE_BYTES`]) or as JSON Lines.
 pub fn open_stdin(jsonl: bool, fields: &Fields) -> Result<Documents, CorpusError> {
     let name = Path::new("<stdin>");
     if jsonl {
-        return Ok(Box::new(JsonlReader::new(
-            BufReader::new(std::io::stdin()),
-            name,
-            fields.clone(),
-        )));
+        return Ok(Box::new(
+            JsonlReader::new(BufReader::new(std::io::stdin()), name, fields.clone())
+                .labels(LabelUse::Ignored),
+        ));
     }
     let mut bytes = Vec::new();
-    std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes).map_err(|source| {
-        CorpusError::Io {
-            path: name.to_path_buf(),
-            source,
-        }
+    std::io::Read::read_to_end(
+        &mut std::io::Read::take(std::io::stdin(), dir::MAX_ARTICLE_BYTES + 1),
+        &mut bytes,
+    )
+    .map_err(|source| CorpusError::Io {
+        path: name.to_path_buf(),
+        source,
     })?;
+    if bytes.len() as u64 > dir::MAX_ARTICLE_BYTES {
+        return Err(CorpusError::Unsupported {
+            path: name.to_path_buf(),
+            message: format!(
+                "more than {} bytes: not read as one article (for many articles, use --stdin-format jsonl)",
+                dir::MAX_ARTICLE_BYTES
+            ),
+        });
+    }
     Ok(Box::new(std::iter::once(dir::text_document(
         "stdin".into(),
         bytes,
@@ -187,29 +223,27 @@ impl Batches {
     }
 }
 
-/// Open articles to classify in batches (see [`open_articles`] for what each path means).
+/// Open articles to classify in batches, label fields not read (see [`open_articles`] for
+/// what each path means).
 pub fn open_articles_batched(path: &Path, fields: &Fields) -> Result<Batches, CorpusError> {
     if Format::of(path) == Format::Jsonl {
         let reader: Box<dyn std::io::BufRead + Send> =
             Box::new(BufReader::with_capacity(1 << 16, open_file(path)?));
-        return Ok(Batches::Jsonl(JsonlReader::new(
-            reader,
-            path,
-            fields.clone(),
-        )));
+        return Ok(Batches::Jsonl(
+            JsonlReader::new(reader, path, fields.clone()).labels(LabelUse::Ignored),
+        ));
     }
-    open_articles(path, fields).map(Batches::Documents)
+    open_articles_with(path, fields, LabelUse::Ignored).map(Batches::Documents)
 }
 
 /// Standard input in batches: one article, or JSON Lines.
 pub fn open_stdin_batched(jsonl: bool, fields: &Fields) -> Result<Batches, CorpusError> {
     if jsonl {
         let reader: Box<dyn std::io::BufRead + Send> = Box::new(BufReader::new(std::io::stdin()));
-        return Ok(Batches::Jsonl(JsonlReader::new(
-            reader,
-            Path::new("<stdin>"),
-            fields.clone(),
-        )));
+        return Ok(Batches::Jsonl(
+            JsonlReader::new(reader, Path::new("<stdin>"), fields.clone())
+                .labels(LabelUse::Ignored),
+        ));
     }
     open_stdin(false, fields).map(Batches::Documents)
 }

@@ -62,7 +62,8 @@ impl std::fmt::Display for DfBound {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             DfBound::Count(c) => write!(f, "{c}"),
-            DfBound::Fraction(x) => write!(f, "{x}"),
+            // Always with a decimal point: a fraction of 1.0 is not a count of 1.
+            DfBound::Fraction(x) => write!(f, "{x:?}"),
             DfBound::Auto => f.write_str("auto"),
         }
     }
@@ -107,8 +108,8 @@ pub enum TfidfError {
         max_df: DfBound,
     },
     /// min_df above max_df.
-    #[error("min_df ({0}) is above max_df ({1})")]
-    Bounds(DfBound, DfBound),
+    #[error("min_df {0} ({min} documents) is above max_df {1} ({max} of the {n} documents): no word can pass both", min = .2, max = .3, n = .4)]
+    Bounds(DfBound, DfBound, f64, f64, usize),
 }
 
 /// Lookup tables rebuilt from the serialised vocabulary.
@@ -295,7 +296,13 @@ impl Vectorizer {
             config.max_df.resolve(n)
         };
         if min_df > max_df {
-            return Err(TfidfError::Bounds(config.min_df, config.max_df));
+            return Err(TfidfError::Bounds(
+                config.min_df,
+                config.max_df,
+                min_df,
+                max_df,
+                n,
+            ));
         }
 
         // 1. Analyse, in contiguous parts balanced by bytes, one interner per part: one part

@@ -482,6 +482,12 @@ impl ClusterModel {
         file::load(path, KIND).map(|(_, m)| m)
     }
 
+    /// Decode the bytes of a clustering file (as [`ClusterModel::to_bytes`] writes them);
+    /// `name` stands for the file in errors.
+    pub fn from_bytes(name: &Path, bytes: &[u8]) -> Result<ClusterModel, ModelFileError> {
+        file::from_bytes(name, bytes, KIND).map(|(_, m)| m)
+    }
+
     /// A session for assigning streams of articles.
     pub fn session(&self) -> Session<'_, ClusterModel> {
         Session::new(self)

@@ -200,7 +200,7 @@ pub fn decode(
         });
     }
     let hlen = u32::from_le_bytes([bytes[12], bytes[13], bytes[14], bytes[15]]) as usize;
-    let Some(hbytes) = bytes.get(16..16 + hlen) else {
+    let Some(hbytes) = bytes.get(16..16usize.saturating_add(hlen)) else {
         return Err(ModelFileError::Truncated {
             path: p(),
             actual: bytes.len() as u64,
@@ -211,12 +211,21 @@ pub fn decode(
         path: p(),
         reason: format!("unreadable header: {e}"),
     })?;
+    if header.format_version != version {
+        return Err(ModelFileError::Corrupt {
+            path: p(),
+            reason: format!(
+                "the header says format v{} but the file starts as v{version}",
+                header.format_version
+            ),
+        });
+    }
     let body = &bytes[16 + hlen..];
     if (body.len() as u64) < header.body_len {
         return Err(ModelFileError::Truncated {
             path: p(),
             actual: bytes.len() as u64,
-            expected: (16 + hlen) as u64 + header.body_len,
+            expected: ((16 + hlen) as u64).saturating_add(header.body_len),
         });
     }
     if body.len() as u64 > header.body_len {
@@ -248,6 +257,27 @@ pub fn decode(
         });
     }
     Ok((header, body.to_vec()))
+}
+
+/// Decode a checked body as `T`: every byte must belong to it (bytes left over mean the body
+/// is not what its header says, even when the checksum was made to match).
+pub fn decode_body<T: for<'de> Deserialize<'de>>(
+    path: &Path,
+    body: &[u8],
+) -> Result<T, ModelFileError> {
+    let corrupt = |reason| ModelFileError::Corrupt {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let (value, rest) =
+        postcard::take_from_bytes(body).map_err(|e| corrupt(format!("undecodable body: {e}")))?;
+    if !rest.is_empty() {
+        return Err(corrupt(format!(
+            "{} bytes left over inside the body after its contents",
+            rest.len()
+        )));
+    }
+    Ok(value)
 }
 
 /// A model body that can check its own consistency after decoding.
@@ -286,11 +316,18 @@ pub fn load<T: for<'de> Deserialize<'de> + Validate>(
         });
     }
     let bytes = std::fs::read(path).map_err(io)?;
-    let (header, body) = decode(path, &bytes, expected_kind)?;
-    let value: T = postcard::from_bytes(&body).map_err(|e| ModelFileError::Corrupt {
-        path: path.to_path_buf(),
-        reason: format!("undecodable body: {e}"),
-    })?;
+    from_bytes(path, &bytes, expected_kind)
+}
+
+/// Decode file bytes (named `path` in errors) as `T`, then validate it: what [`load`] does
+/// once the file is read.
+pub fn from_bytes<T: for<'de> Deserialize<'de> + Validate>(
+    path: &Path,
+    bytes: &[u8],
+    expected_kind: &str,
+) -> Result<(Header, T), ModelFileError> {
+    let (header, body) = decode(path, bytes, expected_kind)?;
+    let value: T = decode_body(path, &body)?;
     value.validate().map_err(|reason| ModelFileError::Corrupt {
         path: path.to_path_buf(),
         reason: format!("inconsistent contents: {reason}"),
@@ -308,6 +345,34 @@ mod tests {
         decode(Path::new("m.veille"), &bytes, "classifier")
             .unwrap_err()
             .to_string()
+    }
+
+    #[test]
+    fn issue9_trailing_body_bytes_and_a_disagreeing_header_version_are_refused() {
+        // A body with bytes after its contents, checksum and length made to match.
+        let mut body = postcard::to_stdvec(&vec![1u32, 2, 3]).unwrap();
+        body.extend_from_slice(b"junk");
+        let original = encode("classifier", &0u8).unwrap();
+        let hlen = u32::from_le_bytes([original[12], original[13], original[14], original[15]]);
+        let mut header: Header = serde_json::from_slice(&original[16..16 + hlen as usize]).unwrap();
+        header.body_len = body.len() as u64;
+        header.body_crc32 = crc32fast::hash(&body);
+        let rebuild = |header: &Header| {
+            let h = serde_json::to_vec(header).unwrap();
+            let mut out = MAGIC.to_vec();
+            out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+            out.extend_from_slice(&(h.len() as u32).to_le_bytes());
+            out.extend_from_slice(&h);
+            out.extend_from_slice(&body);
+            out
+        };
+        let bytes = rebuild(&header);
+        let (_, checked) = decode(Path::new("m"), &bytes, "classifier").unwrap();
+        let e = decode_body::<Vec<u32>>(Path::new("m"), &checked).unwrap_err();
+        assert!(e.to_string().contains("4 bytes left over"), "{e}");
+        header.format_version = FORMAT_VERSION + 1;
+        let e = decode(Path::new("m"), &rebuild(&header), "classifier").unwrap_err();
+        assert!(e.to_string().contains("the header says format"), "{e}");
     }
 
     #[test]
@@ -330,6 +395,23 @@ mod tests {
         })
         .contains("checksum mismatch"));
         assert!(roundtrip_err(|b| b[8] = 9).contains("newer than this veille"));
+        // A header length or body length near the integer limits is a clean error.
+        assert!(
+            roundtrip_err(|b| b[12..16].copy_from_slice(&u32::MAX.to_le_bytes()))
+                .contains("truncated")
+        );
+        let huge = roundtrip_err(|b| {
+            let at = b.windows(10).position(|w| w == b"\"body_len\"").unwrap() + 11;
+            let end = at + b[at..].iter().position(|&c| c == b',').unwrap();
+            let mut patched = b[..at].to_vec();
+            patched.extend_from_slice(u64::MAX.to_string().as_bytes());
+            patched.extend_from_slice(&b[end..]);
+            let hlen =
+                u32::from_le_bytes([b[12], b[13], b[14], b[15]]) as usize + patched.len() - b.len();
+            patched[12..16].copy_from_slice(&(hlen as u32).to_le_bytes());
+            *b = patched;
+        });
+        assert!(huge.contains("truncated"), "{huge}");
         let other = roundtrip_err(|b| {
             let at = b
                 .windows(19)

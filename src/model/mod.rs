@@ -303,6 +303,12 @@ impl Model {
         file::load(path, KIND).map(|(_, m)| m)
     }
 
+    /// Decode the bytes of a model file (as [`Model::to_bytes`] writes them); `name` stands
+    /// for the file in errors.
+    pub fn from_bytes(name: &Path, bytes: &[u8]) -> Result<Model, ModelFileError> {
+        file::from_bytes(name, bytes, KIND).map(|(_, m)| m)
+    }
+
     /// TF-IDF rows of texts.
     pub fn transform(&self, texts: &[&str]) -> CsrMatrix {
         self.vectorizer.transform(texts)
