@@ -4,14 +4,10 @@ use super::output::{f3, printable, StdoutError, StreamTable};
 use super::paths::Named;
 use super::{progress, warn, FieldArgs, Global, UsageError};
 use crate::corpus::{self, Batches, Document};
-use crate::model::file::ModelFileError;
 use crate::model::{
-    Classification, ClassifyOptions, ClusterModel, LabelEvidence, Model, Scorer, Session,
+    classify_stream, AnyModel, Classification, ClassifyOptions, OnBad, Record, Scorer, StreamError,
 };
 use clap::{Args, ValueEnum};
-use serde::ser::{SerializeMap, SerializeSeq};
-use serde::{Serialize, Serializer};
-use std::collections::BTreeMap;
 use std::io::{BufWriter, IsTerminal, Write};
 use std::path::PathBuf;
 
@@ -80,8 +76,6 @@ pub struct ClassifyArgs {
     fields: FieldArgs,
 }
 
-const BATCH: usize = 4096;
-
 pub fn run(args: ClassifyArgs, g: &Global) -> anyhow::Result<()> {
     if let Some(t) = args.threshold {
         if !(0.0..=1.0).contains(&t) {
@@ -92,14 +86,8 @@ pub fn run(args: ClassifyArgs, g: &Global) -> anyhow::Result<()> {
         return Err(UsageError("--top must be at least 1".into()).into());
     }
     // A classifier labels articles; a clustering assigns them to its clusters.
-    let loaded: Box<dyn Scorer> = match Model::load(&args.model) {
-        Ok(m) => Box::new(m),
-        Err(ModelFileError::Kind { found, .. }) if found == crate::model::clusters::KIND => {
-            Box::new(ClusterModel::load(&args.model)?)
-        }
-        Err(e) => return Err(e.into()),
-    };
-    let model: &dyn Scorer = loaded.as_ref();
+    let loaded = AnyModel::load(&args.model)?;
+    let model = loaded.scorer();
     let mut inputs: Vec<Named> = super::paths::named("PATH", &args.paths)
         .filter(|n| n.path.as_os_str() != "-")
         .collect();
@@ -149,229 +137,59 @@ pub fn run(args: ClassifyArgs, g: &Global) -> anyhow::Result<()> {
     let stdout = std::io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
     let spin = progress::spinner("classifying", g.quiet);
-    let mut other_languages: BTreeMap<&'static str, usize> = BTreeMap::new();
-    let (mut total, mut skipped) = (0usize, 0usize);
-    let mut batch: Vec<Document> = Vec::with_capacity(BATCH);
     let mut rows = StreamTable::new(&["article", "labels", "scores", "lang", "terms"]);
-    let session = Session::new(model);
-    let mut flush = |batch: &mut Vec<Document>, out: &mut BufWriter<_>| -> anyhow::Result<()> {
-        let texts: Vec<&str> = batch.iter().map(|d| d.text.as_str()).collect();
-        let results = session.classify_batch(&texts, &opts);
-        for (d, c) in batch.iter().zip(&results) {
-            if !c.language_supported {
-                *other_languages.entry(c.language).or_default() += 1;
-            }
+    let mut total = 0usize;
+    let mut skip = |e: &corpus::CorpusError| warn(g.quiet, &format!("skipped: {e}"));
+    let on_bad = if args.skip_bad {
+        OnBad::Skip(&mut skip)
+    } else {
+        OnBad::Stop
+    };
+    let sink = |docs: &[Document], results: &[Classification]| -> std::io::Result<()> {
+        for (d, c) in docs.iter().zip(results) {
             match format {
                 Format::Jsonl => {
-                    let line = Line {
+                    let record = Record {
                         doc: d,
                         result: c,
                         model,
                     };
-                    serde_json::to_writer(&mut *out, &line).map_err(|e| StdoutError(e.into()))?;
-                    out.write_all(b"\n").map_err(StdoutError)?;
+                    serde_json::to_writer(&mut out, &record)?;
+                    out.write_all(b"\n")?;
                 }
-                Format::Explain => {
-                    write_explanation(&mut *out, d, c, model).map_err(StdoutError)?
-                }
-                _ => rows
-                    .push(table_row(d, c, model, opts.n_terms), &mut *out)
-                    .map_err(StdoutError)?,
+                Format::Explain => write_explanation(&mut out, d, c, model)?,
+                _ => rows.push(table_row(d, c, model, opts.n_terms), &mut out)?,
             }
         }
-        total += batch.len();
+        total += docs.len();
         spin.set_message(format!("classified {total} articles"));
-        batch.clear();
         Ok(())
     };
-    let mut read: Vec<Result<Document, corpus::CorpusError>> = Vec::with_capacity(BATCH);
-    // A bad record stops the run, but only after every article before it is written.
-    let mut failure: Option<corpus::CorpusError> = None;
-    'sources: for mut source in sources {
-        loop {
-            read.clear();
-            let more = source.next_batch(BATCH, &mut read);
-            for d in read.drain(..) {
-                match d {
-                    Ok(d) => batch.push(d),
-                    Err(e) if args.skip_bad && e.is_record_error() => {
-                        warn(g.quiet, &format!("skipped: {e}"));
-                        skipped += 1;
-                    }
-                    Err(e) => {
-                        failure = Some(e);
-                        break 'sources;
-                    }
-                }
-            }
-            if batch.len() >= BATCH {
-                flush(&mut batch, &mut out)?;
-            }
-            if !more {
-                break;
-            }
-        }
-    }
-    if !batch.is_empty() {
-        flush(&mut batch, &mut out)?;
-    }
+    let run = classify_stream(model, sources, &opts, on_bad, sink);
     spin.finish_and_clear();
+    // What was classified before a bad record is written out before the error is reported.
     if format == Format::Table {
         rows.finish(&mut out).map_err(StdoutError)?;
     }
     out.flush().map_err(StdoutError)?;
-    if let Some(e) = failure {
-        return Err(e.into());
+    let report = match run {
+        Ok(r) => r,
+        Err(StreamError::Sink(e)) => return Err(StdoutError(e).into()),
+        Err(StreamError::Input(e)) => return Err(e.into()),
+    };
+    if report.skipped > 0 {
+        warn(
+            g.quiet,
+            &format!("skipped {} bad record(s)", report.skipped),
+        );
     }
-    if skipped > 0 {
-        warn(g.quiet, &format!("skipped {skipped} bad record(s)"));
-    }
-    for (lang, n) in &other_languages {
+    for (lang, n) in &report.other_languages {
         warn(
             g.quiet,
             &format!("{n} article(s) look like language '{lang}', which the model was not trained on: their scores are unreliable"),
         );
     }
     Ok(())
-}
-
-/// The JSON Lines record of one article (shape documented in DESIGN.md), serialised straight
-/// from borrowed data: classification output is the hot path of `classify`.
-struct Line<'a> {
-    doc: &'a Document,
-    result: &'a Classification,
-    model: &'a dyn Scorer,
-}
-
-struct Scores<'a>(&'a [(u32, f64)], &'a dyn Scorer);
-struct Evidence<'a>(&'a [LabelEvidence], &'a dyn Scorer);
-struct Terms<'a>(&'a [(String, f64)]);
-struct Names<'a>(&'a [u32], &'a dyn Scorer);
-
-impl Serialize for Names<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut seq = s.serialize_seq(Some(self.0.len()))?;
-        for &l in self.0 {
-            seq.serialize_element(self.1.output_name(l))?;
-        }
-        seq.end()
-    }
-}
-
-impl Serialize for Scores<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut seq = s.serialize_seq(Some(self.0.len()))?;
-        for &(l, p) in self.0 {
-            seq.serialize_element(&LabelScore {
-                label: self.1.output_name(l),
-                score: round4(p),
-            })?;
-        }
-        seq.end()
-    }
-}
-
-impl Serialize for Terms<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut seq = s.serialize_seq(Some(self.0.len()))?;
-        for (t, w) in self.0 {
-            seq.serialize_element(&TermWeight {
-                term: t,
-                weight: round4(*w),
-            })?;
-        }
-        seq.end()
-    }
-}
-
-impl Serialize for Evidence<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut seq = s.serialize_seq(Some(self.0.len()))?;
-        for e in self.0 {
-            seq.serialize_element(&LabelEvidenceLine {
-                label: self.1.output_name(e.label),
-                score: round4(e.score),
-                terms: Terms(&e.terms),
-                passages: e
-                    .passages
-                    .iter()
-                    .map(|p| PassageLine {
-                        index: p.index,
-                        start: p.start,
-                        end: p.end,
-                        score: round4(p.score),
-                        snippet: &p.snippet,
-                    })
-                    .collect(),
-            })?;
-        }
-        seq.end()
-    }
-}
-
-#[derive(Serialize)]
-struct LabelEvidenceLine<'a> {
-    label: &'a str,
-    score: f64,
-    terms: Terms<'a>,
-    passages: Vec<PassageLine<'a>>,
-}
-
-#[derive(Serialize)]
-struct PassageLine<'a> {
-    index: usize,
-    start: usize,
-    end: usize,
-    score: f64,
-    snippet: &'a str,
-}
-
-#[derive(Serialize)]
-struct LabelScore<'a> {
-    label: &'a str,
-    score: f64,
-}
-
-#[derive(Serialize)]
-struct TermWeight<'a> {
-    term: &'a str,
-    weight: f64,
-}
-
-const RESERVED: [&str; 8] = [
-    "id",
-    "labels",
-    "scores",
-    "language",
-    "language_supported",
-    "terms",
-    "evidence",
-    "passages",
-];
-
-impl Serialize for Line<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let (d, c) = (self.doc, self.result);
-        let mut map = s.serialize_map(None)?;
-        map.serialize_entry("id", &d.id)?;
-        map.serialize_entry("labels", &Names(&c.labels, self.model))?;
-        map.serialize_entry("scores", &Scores(&c.scores, self.model))?;
-        map.serialize_entry("language", c.language)?;
-        map.serialize_entry("language_supported", &c.language_supported)?;
-        map.serialize_entry("terms", &Terms(&c.terms))?;
-        map.serialize_entry("evidence", &Evidence(&c.evidence, self.model))?;
-        map.serialize_entry("passages", &c.n_passages)?;
-        for (k, v) in &d.extra {
-            if !RESERVED.contains(&k.as_str()) {
-                map.serialize_entry(k, v)?;
-            }
-        }
-        map.end()
-    }
-}
-
-fn round4(x: f64) -> f64 {
-    (x * 10_000.0).round() / 10_000.0
 }
 
 fn table_row(d: &Document, c: &Classification, model: &dyn Scorer, n_terms: usize) -> Vec<String> {

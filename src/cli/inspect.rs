@@ -3,8 +3,7 @@
 use super::output::{f3, table};
 use super::Global;
 use crate::classify::article::PASSAGES_OFF;
-use crate::model::file::ModelFileError;
-use crate::model::{ClusterModel, Model};
+use crate::model::{AnyModel, ClusterModel, Model};
 use clap::Args;
 use serde_json::json;
 use std::path::PathBuf;
@@ -40,12 +39,9 @@ pub fn top_terms(model: &Model, n: usize) -> Vec<Vec<(String, f64)>> {
 }
 
 pub fn run(args: InspectArgs, _g: &Global) -> anyhow::Result<()> {
-    let model = match Model::load(&args.model) {
-        Ok(m) => m,
-        Err(ModelFileError::Kind { found, .. }) if found == crate::model::clusters::KIND => {
-            return inspect_clustering(&args, &ClusterModel::load(&args.model)?);
-        }
-        Err(e) => return Err(e.into()),
+    let model = match AnyModel::load(&args.model)? {
+        AnyModel::Classifier(m) => m,
+        AnyModel::Clustering(m) => return inspect_clustering(&args, &m),
     };
     let meta = model.meta();
     let v = model.vectorizer();

@@ -36,7 +36,7 @@ pub enum LabelUse {
     /// Labels are read when present (clustering scores itself against them).
     #[default]
     Optional,
-    /// Labels are not read: the fields pass through like any other (classification).
+    /// Labels are not read, and dropped (classification: its output has its own labels).
     Ignored,
 }
 
@@ -79,6 +79,10 @@ pub(crate) fn document_from_object(
         Some(_) => return Err(field_type(&fields.id, "a string or a number")),
     };
     if use_labels == LabelUse::Ignored {
+        // Not read, whatever they hold, and not passed through either (the output record has
+        // its own `labels`).
+        obj.remove(&fields.label);
+        obj.remove(&fields.labels);
         return Ok(Document {
             id,
             text,

@@ -468,8 +468,8 @@ impl ClusterModel {
     }
 
     /// Save atomically to `path`.
-    pub fn save(&self, path: &Path) -> Result<(), ModelFileError> {
-        file::write_atomic(path, &self.to_bytes()?)
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<(), ModelFileError> {
+        file::write_atomic(path.as_ref(), &self.to_bytes()?)
     }
 
     /// The file bytes of this clustering.
@@ -478,14 +478,17 @@ impl ClusterModel {
     }
 
     /// Load from `path`, checking format, checksum and stemmer.
-    pub fn load(path: &Path) -> Result<ClusterModel, ModelFileError> {
-        file::load(path, KIND).map(|(_, m)| m)
+    pub fn load(path: impl AsRef<Path>) -> Result<ClusterModel, ModelFileError> {
+        file::load(path.as_ref(), KIND).map(|(_, m)| m)
     }
 
     /// Decode the bytes of a clustering file (as [`ClusterModel::to_bytes`] writes them);
     /// `name` stands for the file in errors.
-    pub fn from_bytes(name: &Path, bytes: &[u8]) -> Result<ClusterModel, ModelFileError> {
-        file::from_bytes(name, bytes, KIND).map(|(_, m)| m)
+    pub fn from_bytes(
+        name: impl AsRef<Path>,
+        bytes: &[u8],
+    ) -> Result<ClusterModel, ModelFileError> {
+        file::from_bytes(name.as_ref(), bytes, KIND).map(|(_, m)| m)
     }
 
     /// A session for assigning streams of articles.

@@ -171,6 +171,19 @@ pub fn decode(
     bytes: &[u8],
     expected_kind: &str,
 ) -> Result<(Header, Vec<u8>), ModelFileError> {
+    let (header, body) = decode_any(path, bytes)?;
+    if header.kind != expected_kind {
+        return Err(ModelFileError::Kind {
+            path: path.to_path_buf(),
+            found: header.kind,
+            expected: expected_kind.to_string(),
+        });
+    }
+    Ok((header, body))
+}
+
+/// Like [`decode`], for a model of any kind: the caller reads the kind from the header.
+pub fn decode_any(path: &Path, bytes: &[u8]) -> Result<(Header, Vec<u8>), ModelFileError> {
     let p = || path.to_path_buf();
     if bytes.len() < 16 {
         if bytes.len() >= 8 && &bytes[..8] == MAGIC || MAGIC.starts_with(bytes) && !bytes.is_empty()
@@ -249,13 +262,6 @@ pub fn decode(
             found: header.stemmer,
         });
     }
-    if header.kind != expected_kind {
-        return Err(ModelFileError::Kind {
-            path: p(),
-            found: header.kind,
-            expected: expected_kind.to_string(),
-        });
-    }
     Ok((header, body.to_vec()))
 }
 
@@ -294,6 +300,11 @@ pub fn load<T: for<'de> Deserialize<'de> + Validate>(
     path: &Path,
     expected_kind: &str,
 ) -> Result<(Header, T), ModelFileError> {
+    from_bytes(path, &read(path)?, expected_kind)
+}
+
+/// The bytes of a model file: a regular file of at most [`MAX_MODEL_BYTES`].
+pub fn read(path: &Path) -> Result<Vec<u8>, ModelFileError> {
     let io = |source| ModelFileError::Io {
         path: path.to_path_buf(),
         source,
@@ -315,8 +326,7 @@ pub fn load<T: for<'de> Deserialize<'de> + Validate>(
             ),
         });
     }
-    let bytes = std::fs::read(path).map_err(io)?;
-    from_bytes(path, &bytes, expected_kind)
+    std::fs::read(path).map_err(io)
 }
 
 /// Decode file bytes (named `path` in errors) as `T`, then validate it: what [`load`] does
@@ -327,12 +337,20 @@ pub fn from_bytes<T: for<'de> Deserialize<'de> + Validate>(
     expected_kind: &str,
 ) -> Result<(Header, T), ModelFileError> {
     let (header, body) = decode(path, bytes, expected_kind)?;
-    let value: T = decode_body(path, &body)?;
+    Ok((header, checked_body(path, &body)?))
+}
+
+/// Decode a body already checked by [`decode`] or [`decode_any`], then validate it.
+pub fn checked_body<T: for<'de> Deserialize<'de> + Validate>(
+    path: &Path,
+    body: &[u8],
+) -> Result<T, ModelFileError> {
+    let value: T = decode_body(path, body)?;
     value.validate().map_err(|reason| ModelFileError::Corrupt {
         path: path.to_path_buf(),
         reason: format!("inconsistent contents: {reason}"),
     })?;
-    Ok((header, value))
+    Ok(value)
 }
 
 #[cfg(test)]

@@ -2,16 +2,22 @@
 //! stopword lists, vocabulary and idf, the fitted estimator, label names and training
 //! metadata — in one file (see [`file`](mod@file) for the format).
 
+pub mod any;
 pub mod articles;
 pub mod clusters;
 pub mod file;
+pub mod record;
 pub mod scoring;
 pub mod select;
+pub mod stream;
 
+pub use any::AnyModel;
 pub use clusters::ClusterModel;
+pub use record::Record;
 pub use scoring::{
     Classification, ClassifyOptions, LabelEvidence, PassageHit, RowBuf, Scorer, Session,
 };
+pub use stream::{classify_stream, OnBad, StreamError, StreamReport};
 
 use crate::classify::{self, Classifier, ClassifierParams, ClassifyError, Prediction, Targets};
 use crate::corpus::{Document, Labels};
@@ -294,19 +300,19 @@ impl Model {
     }
 
     /// Save atomically to `path`.
-    pub fn save(&self, path: &Path) -> Result<(), ModelFileError> {
-        file::write_atomic(path, &self.to_bytes()?)
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<(), ModelFileError> {
+        file::write_atomic(path.as_ref(), &self.to_bytes()?)
     }
 
     /// Load from `path`, checking format, checksum and stemmer.
-    pub fn load(path: &Path) -> Result<Model, ModelFileError> {
-        file::load(path, KIND).map(|(_, m)| m)
+    pub fn load(path: impl AsRef<Path>) -> Result<Model, ModelFileError> {
+        file::load(path.as_ref(), KIND).map(|(_, m)| m)
     }
 
     /// Decode the bytes of a model file (as [`Model::to_bytes`] writes them); `name` stands
     /// for the file in errors.
-    pub fn from_bytes(name: &Path, bytes: &[u8]) -> Result<Model, ModelFileError> {
-        file::from_bytes(name, bytes, KIND).map(|(_, m)| m)
+    pub fn from_bytes(name: impl AsRef<Path>, bytes: &[u8]) -> Result<Model, ModelFileError> {
+        file::from_bytes(name.as_ref(), bytes, KIND).map(|(_, m)| m)
     }
 
     /// TF-IDF rows of texts.
@@ -499,7 +505,7 @@ mod tests {
         assert!(Model::load(&path).is_err());
 
         std::fs::create_dir(dir.path().join("d")).unwrap();
-        let e = Model::load(&dir.path().join("d")).unwrap_err().to_string();
+        let e = Model::load(dir.path().join("d")).unwrap_err().to_string();
         assert!(e.contains("not a regular file"), "{e}");
     }
 }

@@ -1,0 +1,224 @@
+//! The output record of one classified article: one line of `veille classify --format jsonl`,
+//! and what the HTTP service returns. Its JSON shape is a contract (documented in DESIGN.md,
+//! described by `docs/record.schema.json`, pinned by a test below).
+//!
+//! ```text
+//! {"id": "a1", "labels": ["sanctions"], "scores": [{"label": "sanctions", "score": 0.93}, ...],
+//!  "language": "en", "language_supported": true, "terms": [{"term": "export", "weight": 0.07}, ...],
+//!  "evidence": [{"label": "sanctions", "score": 0.93, "terms": [...],
+//!                "passages": [{"index": 2, "start": 410, "end": 980, "score": 0.97, "snippet": "..."}]}],
+//!  "passages": 5, ...the input record's other fields, unchanged}
+//! ```
+
+use super::{Classification, LabelEvidence, Scorer};
+use crate::corpus::Document;
+use serde::ser::{SerializeMap, SerializeSeq};
+use serde::{Serialize, Serializer};
+
+/// The record of one article: the input document, what the model said of it, and the model
+/// (for label names). Serialises straight from borrowed data, since output is the hot path of
+/// a classify run.
+#[derive(Clone, Copy)]
+pub struct Record<'a> {
+    /// The article as read (its id and pass-through fields).
+    pub doc: &'a Document,
+    /// Its classification.
+    pub result: &'a Classification,
+    /// The model that classified it.
+    pub model: &'a dyn Scorer,
+}
+
+/// Fields the record writes itself: an input field of one of these names is not passed
+/// through.
+pub const RESERVED_FIELDS: [&str; 8] = [
+    "id",
+    "labels",
+    "scores",
+    "language",
+    "language_supported",
+    "terms",
+    "evidence",
+    "passages",
+];
+
+/// Scores and weights are written with 4 decimals.
+pub fn round4(x: f64) -> f64 {
+    (x * 10_000.0).round() / 10_000.0
+}
+
+impl Serialize for Record<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let (d, c) = (self.doc, self.result);
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("id", &d.id)?;
+        map.serialize_entry("labels", &Names(&c.labels, self.model))?;
+        map.serialize_entry("scores", &Scores(&c.scores, self.model))?;
+        map.serialize_entry("language", c.language)?;
+        map.serialize_entry("language_supported", &c.language_supported)?;
+        map.serialize_entry("terms", &Terms(&c.terms))?;
+        map.serialize_entry("evidence", &Evidence(&c.evidence, self.model))?;
+        map.serialize_entry("passages", &c.n_passages)?;
+        for (k, v) in &d.extra {
+            if !RESERVED_FIELDS.contains(&k.as_str()) {
+                map.serialize_entry(k, v)?;
+            }
+        }
+        map.end()
+    }
+}
+
+struct Scores<'a>(&'a [(u32, f64)], &'a dyn Scorer);
+struct Evidence<'a>(&'a [LabelEvidence], &'a dyn Scorer);
+struct Terms<'a>(&'a [(String, f64)]);
+struct Names<'a>(&'a [u32], &'a dyn Scorer);
+
+impl Serialize for Names<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        for &l in self.0 {
+            seq.serialize_element(self.1.output_name(l))?;
+        }
+        seq.end()
+    }
+}
+
+impl Serialize for Scores<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        for &(l, p) in self.0 {
+            seq.serialize_element(&LabelScore {
+                label: self.1.output_name(l),
+                score: round4(p),
+            })?;
+        }
+        seq.end()
+    }
+}
+
+impl Serialize for Terms<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        for (t, w) in self.0 {
+            seq.serialize_element(&TermWeight {
+                term: t,
+                weight: round4(*w),
+            })?;
+        }
+        seq.end()
+    }
+}
+
+impl Serialize for Evidence<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        for e in self.0 {
+            seq.serialize_element(&LabelEvidenceLine {
+                label: self.1.output_name(e.label),
+                score: round4(e.score),
+                terms: Terms(&e.terms),
+                passages: e
+                    .passages
+                    .iter()
+                    .map(|p| PassageLine {
+                        index: p.index,
+                        start: p.start,
+                        end: p.end,
+                        score: round4(p.score),
+                        snippet: &p.snippet,
+                    })
+                    .collect(),
+            })?;
+        }
+        seq.end()
+    }
+}
+
+#[derive(Serialize)]
+struct LabelEvidenceLine<'a> {
+    label: &'a str,
+    score: f64,
+    terms: Terms<'a>,
+    passages: Vec<PassageLine<'a>>,
+}
+
+#[derive(Serialize)]
+struct PassageLine<'a> {
+    index: usize,
+    start: usize,
+    end: usize,
+    score: f64,
+    snippet: &'a str,
+}
+
+#[derive(Serialize)]
+struct LabelScore<'a> {
+    label: &'a str,
+    score: f64,
+}
+
+#[derive(Serialize)]
+struct TermWeight<'a> {
+    term: &'a str,
+    weight: f64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Model, PassageHit, TrainSettings};
+
+    #[test]
+    fn the_json_shape_is_pinned() {
+        let docs: Vec<Document> = (0..6)
+            .map(|i| {
+                let (label, text) = if i % 2 == 0 {
+                    ("cyber", "ransomware attack hospital servers")
+                } else {
+                    ("sanctions", "export controls chips entity list")
+                };
+                Document::new(i.to_string(), format!("{text} {i}")).with_label(label)
+            })
+            .collect();
+        let settings = TrainSettings {
+            search: false,
+            ..TrainSettings::default()
+        };
+        let model = Model::train(&docs, &settings, &|_| {}).unwrap();
+        let mut doc = Document::new("a1", "text");
+        doc.extra
+            .insert("url".into(), "https://example.org/a".into());
+        doc.extra.insert("labels".into(), "shadowed".into());
+        let result = Classification {
+            labels: vec![1],
+            scores: vec![(1, 0.912_345), (0, 0.1)],
+            language: "en",
+            language_supported: true,
+            terms: vec![("export".into(), 0.071_23)],
+            evidence: vec![LabelEvidence {
+                label: 1,
+                score: 0.912_345,
+                terms: vec![("export".into(), 0.071_23)],
+                passages: vec![PassageHit {
+                    index: 2,
+                    start: 10,
+                    end: 40,
+                    score: 0.97,
+                    snippet: "New export controls".into(),
+                }],
+            }],
+            n_passages: 3,
+        };
+        let record = Record {
+            doc: &doc,
+            result: &result,
+            model: &model,
+        };
+        let (first, second) = (model.label(0), model.label(1));
+        assert_eq!(
+            serde_json::to_string(&record).unwrap(),
+            format!(
+                "{{\"id\":\"a1\",\"labels\":[\"{second}\"],\"scores\":[{{\"label\":\"{second}\",\"score\":0.9123}},{{\"label\":\"{first}\",\"score\":0.1}}],\"language\":\"en\",\"language_supported\":true,\"terms\":[{{\"term\":\"export\",\"weight\":0.0712}}],\"evidence\":[{{\"label\":\"{second}\",\"score\":0.9123,\"terms\":[{{\"term\":\"export\",\"weight\":0.0712}}],\"passages\":[{{\"index\":2,\"start\":10,\"end\":40,\"score\":0.97,\"snippet\":\"New export controls\"}}]}}],\"passages\":3,\"url\":\"https://example.org/a\"}}"
+            )
+        );
+    }
+}
