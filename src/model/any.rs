@@ -58,26 +58,10 @@ impl AnyModel {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::corpus::Document;
-    use crate::model::TrainSettings;
 
     #[test]
     fn either_kind_loads_and_a_foreign_kind_is_named() {
-        let docs: Vec<Document> = (0..6)
-            .map(|i| {
-                let (label, text) = if i % 2 == 0 {
-                    ("cyber", "ransomware attack hospital servers")
-                } else {
-                    ("sanctions", "export controls chips entity list")
-                };
-                Document::new(i.to_string(), format!("{text} {i}")).with_label(label)
-            })
-            .collect();
-        let settings = TrainSettings {
-            search: false,
-            ..TrainSettings::default()
-        };
-        let m = Model::train(&docs, &settings, &|_| {}).unwrap();
+        let m = crate::model::tiny_model();
         let any = AnyModel::from_bytes("m.veille", &m.to_bytes().unwrap()).unwrap();
         assert_eq!(any.kind(), "classifier");
         assert_eq!(any.scorer().output_name(0), m.label(0));

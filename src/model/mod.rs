@@ -472,6 +472,26 @@ impl Scorer for Model {
     }
 }
 
+/// A two-label model trained in milliseconds, for unit tests.
+#[cfg(test)]
+pub(crate) fn tiny_model() -> Model {
+    let docs: Vec<Document> = (0..6)
+        .map(|i| {
+            let (label, text) = if i % 2 == 0 {
+                ("cyber", "ransomware attack hospital servers")
+            } else {
+                ("sanctions", "export controls chips entity list")
+            };
+            Document::new(i.to_string(), format!("{text} {i}")).with_label(label)
+        })
+        .collect();
+    let settings = TrainSettings {
+        search: false,
+        ..TrainSettings::default()
+    };
+    Model::train(&docs, &settings, &|_| {}).expect("a tiny model trains")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -165,25 +165,11 @@ struct TermWeight<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Model, PassageHit, TrainSettings};
+    use crate::model::PassageHit;
 
     #[test]
     fn the_json_shape_is_pinned() {
-        let docs: Vec<Document> = (0..6)
-            .map(|i| {
-                let (label, text) = if i % 2 == 0 {
-                    ("cyber", "ransomware attack hospital servers")
-                } else {
-                    ("sanctions", "export controls chips entity list")
-                };
-                Document::new(i.to_string(), format!("{text} {i}")).with_label(label)
-            })
-            .collect();
-        let settings = TrainSettings {
-            search: false,
-            ..TrainSettings::default()
-        };
-        let model = Model::train(&docs, &settings, &|_| {}).unwrap();
+        let model = crate::model::tiny_model();
         let mut doc = Document::new("a1", "text");
         doc.extra
             .insert("url".into(), "https://example.org/a".into());
