@@ -45,7 +45,10 @@ pub mod classify;
 pub mod cli;
 pub mod cluster;
 pub mod corpus;
+pub mod error;
 pub mod eval;
 pub mod features;
 pub mod model;
 pub mod text;
+
+pub use error::{Error, ErrorClass};

@@ -15,8 +15,6 @@ mod train;
 pub use output::{eprint_line, stderr_failed, StdoutError};
 
 use crate::corpus::{self, CorpusError, Document, Fields};
-use crate::model::file::ModelFileError;
-use crate::model::TrainError;
 use clap::{Args, Parser, Subcommand};
 use std::path::{Path, PathBuf};
 
@@ -163,56 +161,18 @@ pub fn one_line(e: &anyhow::Error) -> String {
     parts.join(": ")
 }
 
-/// Exit code of a failure: 2 for bad usage or bad input, 1 for anything else.
+/// Exit code of a failure: 2 for bad usage or bad input, 1 for anything else. The library
+/// decides which its own errors are ([`crate::Error::class_of`]).
 pub fn exit_code(e: &anyhow::Error) -> i32 {
     for cause in e.chain() {
-        if cause.is::<UsageError>() || cause.is::<CorpusError>() {
+        if cause.is::<UsageError>() {
             return 2;
         }
-        if let Some(m) = cause.downcast_ref::<ModelFileError>() {
-            // A path that is missing, forbidden or not a file is the user's to fix; a full
-            // disk or a failing device while writing is not.
-            let user_io = |e: &std::io::Error| {
-                matches!(
-                    e.kind(),
-                    std::io::ErrorKind::NotFound
-                        | std::io::ErrorKind::PermissionDenied
-                        | std::io::ErrorKind::InvalidInput
-                        | std::io::ErrorKind::IsADirectory
-                        | std::io::ErrorKind::NotADirectory
-                        | std::io::ErrorKind::ReadOnlyFilesystem
-                )
-            };
-            return if matches!(m, ModelFileError::Encode(_))
-                || matches!(m, ModelFileError::Io { source, .. } if !user_io(source))
-            {
-                1
-            } else {
-                2
-            };
+        if cause.is::<StdoutError>() {
+            return 1;
         }
-        if let Some(t) = cause.downcast_ref::<TrainError>() {
-            return match t {
-                TrainError::Classify(crate::classify::ClassifyError::Linfa(_))
-                | TrainError::Classify(crate::classify::ClassifyError::Logistic(_)) => 1,
-                _ => 2,
-            };
-        }
-        if let Some(c) = cause.downcast_ref::<crate::model::clusters::ClusterError>() {
-            return match c {
-                crate::model::clusters::ClusterError::NoDocuments
-                | crate::model::clusters::ClusterError::Analyzer(_)
-                | crate::model::clusters::ClusterError::Tfidf(_)
-                | crate::model::clusters::ClusterError::KMeans(_)
-                | crate::model::clusters::ClusterError::Lsa(
-                    crate::cluster::lsa::LsaClusterError::AllNoise
-                    | crate::cluster::lsa::LsaClusterError::GmmEmptyCluster(_),
-                ) => 2,
-                crate::model::clusters::ClusterError::Lsa(_) => 1,
-            };
-        }
-        if cause.is::<crate::eval::CvError>() {
-            return 2;
+        if let Some(class) = crate::Error::class_of(cause) {
+            return class.exit_code();
         }
     }
     1

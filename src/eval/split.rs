@@ -1,9 +1,7 @@
-//! Splits and k-fold cross-validation of the whole pipeline (analyzer, vocabulary and
-//! estimator are refitted on each training fold, so no test text leaks into the idf).
+//! Splits: stratified folds and train/test splits of a corpus's targets (the
+//! cross-validation that uses them is [`crate::model::cv`]).
 
 use crate::classify::Targets;
-use crate::corpus::Document;
-use crate::model::{CvScores, Model, TrainError, TrainSettings};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -72,80 +70,6 @@ pub fn train_test_split(
     train.sort_unstable();
     test.sort_unstable();
     (train, test)
-}
-
-/// Errors of cross-validation.
-#[derive(Debug, thiserror::Error)]
-pub enum CvError {
-    /// Fewer documents than folds, or fewer than 2 folds.
-    #[error("cannot make {k} folds from {n} documents (need 2 <= k <= documents)")]
-    Folds {
-        /// Folds asked.
-        k: usize,
-        /// Documents.
-        n: usize,
-    },
-    /// Training a fold failed.
-    #[error("fold {fold}: {source}")]
-    Train {
-        /// 1-based fold.
-        fold: usize,
-        /// Why.
-        source: TrainError,
-    },
-}
-
-/// K-fold cross-validated accuracy, macro and micro F1 of a training configuration.
-/// `on_fold` is called after each fold with its number (1-based).
-pub fn cross_validate(
-    docs: &[Document],
-    settings: &TrainSettings,
-    k: usize,
-    seed: u64,
-    on_fold: &dyn Fn(usize),
-) -> Result<CvScores, CvError> {
-    if k < 2 || k > docs.len() {
-        return Err(CvError::Folds { k, n: docs.len() });
-    }
-    let (_, targets) =
-        crate::model::targets_of(docs).map_err(|source| CvError::Train { fold: 0, source })?;
-    let fs = folds(&targets, k, seed);
-    let mut scores = Vec::with_capacity(k);
-    for (f, test_idx) in fs.iter().enumerate() {
-        let train: Vec<Document> = fs
-            .iter()
-            .enumerate()
-            .filter(|(g, _)| *g != f)
-            .flat_map(|(_, idx)| idx.iter().map(|&i| docs[i].clone()))
-            .collect();
-        let test: Vec<Document> = test_idx.iter().map(|&i| docs[i].clone()).collect();
-        let err = |source| CvError::Train {
-            fold: f + 1,
-            source,
-        };
-        let model = Model::train(&train, settings, &|_| {}).map_err(err)?;
-        let r = model.evaluate(&test).map_err(err)?;
-        scores.push((r.accuracy, r.macro_f1, r.micro_f1));
-        on_fold(f + 1);
-    }
-    let stat = |sel: fn(&(f64, f64, f64)) -> f64| {
-        let v: Vec<f64> = scores.iter().map(sel).collect();
-        let m = v.iter().sum::<f64>() / v.len() as f64;
-        let var = v.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / v.len() as f64;
-        (m, var.sqrt())
-    };
-    let (a, a_sd) = stat(|s| s.0);
-    let (ma, ma_sd) = stat(|s| s.1);
-    let (mi, mi_sd) = stat(|s| s.2);
-    Ok(CvScores {
-        folds: k,
-        accuracy: a,
-        accuracy_std: a_sd,
-        macro_f1: ma,
-        macro_f1_std: ma_sd,
-        micro_f1: mi,
-        micro_f1_std: mi_sd,
-    })
 }
 
 #[cfg(test)]

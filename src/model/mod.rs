@@ -5,6 +5,7 @@
 pub mod any;
 pub mod articles;
 pub mod clusters;
+pub mod cv;
 pub mod file;
 pub mod record;
 pub mod scoring;
@@ -13,6 +14,7 @@ pub mod stream;
 
 pub use any::AnyModel;
 pub use clusters::ClusterModel;
+pub use cv::{cross_validate, CvError};
 pub use record::Record;
 pub use scoring::{
     Classification, ClassifyOptions, LabelEvidence, PassageHit, RowBuf, Scorer, Session,
