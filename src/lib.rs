@@ -8,8 +8,13 @@
 //!
 //! The data flow is visible in the modules: [`corpus`] → [`text`] → [`features`] →
 //! [`classify`] → [`model`] (and [`cluster`] for unlabelled corpora), with [`eval`] for
-//! metrics and cross-validation, [`bench`](mod@bench) for comparing configurations, and [`cli`] for the
-//! `veille` command.
+//! metrics and splits. The command line (`cli`) and `veille bench` (`bench`) are
+//! public for the `veille` binary only: hidden from the documentation, unstable.
+//!
+//! What other programs build on: [`model::AnyModel`] loads either kind of saved model,
+//! [`model::classify_stream`] is the streaming classify loop of `veille classify`,
+//! [`model::Record`] is its output record (one JSON Lines line), and every error converts
+//! into [`Error`], whose [`ErrorClass`] says whether the caller's input or veille failed.
 //!
 //! ```
 //! use veille::corpus::Document;
@@ -40,8 +45,12 @@
 //! ```
 #![warn(missing_docs)]
 
+// Unstable: serves the `veille` binary, may change in any release.
+#[doc(hidden)]
 pub mod bench;
 pub mod classify;
+// Unstable: the `veille` binary's command line.
+#[doc(hidden)]
 pub mod cli;
 pub mod cluster;
 pub mod corpus;
