@@ -33,7 +33,9 @@ use std::path::{Path, PathBuf};
         veille cluster --data pile.jsonl --k auto --out clusters.veille\n  \
         veille inspect --model themes.veille\n  \
         veille bench --data train.jsonl --test test.jsonl --report bench.html\n\n\
-        Exit codes: 0 success, 2 bad usage or bad input, 1 internal failure."
+        Exit codes: 0 success, 2 bad usage or bad input, 1 internal failure (a write error\n\
+        included).\n\n\
+        Limits (records, files, tokens, memory, threads, k): the README's \"Limits\" section."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -48,7 +50,7 @@ pub struct Global {
     /// No progress bars and no chatter on stderr (errors are still reported).
     #[arg(long, short, global = true)]
     pub quiet: bool,
-    /// Worker threads (default: all cores).
+    /// Worker threads (default: all cores; at most 4 per core).
     #[arg(long, global = true, value_name = "N")]
     pub threads: Option<usize>,
 }
