@@ -163,6 +163,9 @@ pub fn run(args: ClusterArgs, g: &Global) -> anyhow::Result<()> {
     })
     .context("clustering failed")?;
     bar.finish_and_clear();
+    if let Some(cut) = run.model.vectorizer().pruning() {
+        super::warn(g.quiet, &cut.to_string());
+    }
     let fit_s = t1.elapsed().as_secs_f64();
 
     if let Some(p) = &args.out {

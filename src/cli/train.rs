@@ -190,6 +190,9 @@ pub fn run(args: TrainArgs, g: &Global) -> anyhow::Result<()> {
     let mut model =
         Model::train(&docs, &settings, &|n| bar.inc(n as u64)).context("training failed")?;
     bar.finish_and_clear();
+    if let Some(cut) = model.vectorizer().pruning() {
+        super::warn(g.quiet, &cut.to_string());
+    }
     let train_s = t1.elapsed().as_secs_f64();
 
     let mut cv_s = 0.0;

@@ -214,27 +214,24 @@ pub fn fit(x: &CsrMatrix, p: &KMeansParams) -> Result<KMeansFit, KMeansError> {
         let seeds = kmeanspp(x, p.k, &mut rng);
         (seeds, rng)
     };
-    let best_of = |objectives: &[f64]| {
-        let mut best = 0;
-        for (i, &o) in objectives.iter().enumerate() {
-            if o > objectives[best] + 1e-12 {
-                best = i;
+    // Only the best restart so far is kept (memory stays that of two restarts, whatever
+    // `n_init`): a later restart replaces it only when it beats it by more than 1e-12, which
+    // picks the same restart as ranking them all at the end (ties go to the earlier).
+    let better = |o: f64, best: f64| o > best + 1e-12;
+    let n_init = p.n_init.max(1);
+    if let Some(b) = p.batch_size.filter(|&b| b < x.n_rows()) {
+        let mut best: Option<KMeansFit> = None;
+        for r in 0..n_init {
+            let (seeds, mut rng) = seeding(r);
+            let run = minibatch(x, seeds, p, b, &mut rng);
+            if best
+                .as_ref()
+                .is_none_or(|f| better(run.objective, f.objective))
+            {
+                best = Some(run);
             }
         }
-        best
-    };
-    if let Some(b) = p.batch_size.filter(|&b| b < x.n_rows()) {
-        let runs: Vec<KMeansFit> = (0..p.n_init.max(1))
-            .map(|r| {
-                let (seeds, mut rng) = seeding(r);
-                minibatch(x, seeds, p, b, &mut rng)
-            })
-            .collect();
-        let objectives: Vec<f64> = runs.iter().map(|r| r.objective).collect();
-        return Ok(runs
-            .into_iter()
-            .nth(best_of(&objectives))
-            .expect("n_init >= 1"));
+        return best.ok_or(KMeansError::ZeroK);
     }
     let mut sums = Vec::new();
     let screening = if x.n_rows() >= SCREENING_MIN_ROWS {
@@ -242,15 +239,16 @@ pub fn fit(x: &CsrMatrix, p: &KMeansParams) -> Result<KMeansFit, KMeansError> {
     } else {
         p.max_iter.max(1)
     };
-    let mut runs: Vec<Lloyd> = (0..p.n_init.max(1))
-        .map(|r| {
-            let mut run = Lloyd::start(x, &seeding(r).0);
-            run.run(x, &xt, p, screening, &mut sums);
-            run
-        })
-        .collect();
-    let objectives: Vec<f64> = runs.iter().map(Lloyd::objective).collect();
-    let mut best = runs.swap_remove(best_of(&objectives));
+    let mut best: Option<(f64, Lloyd)> = None;
+    for r in 0..n_init {
+        let mut run = Lloyd::start(x, &seeding(r).0);
+        run.run(x, &xt, p, screening, &mut sums);
+        let o = run.objective();
+        if best.as_ref().is_none_or(|(b, _)| better(o, *b)) {
+            best = Some((o, run));
+        }
+    }
+    let (_, mut best) = best.ok_or(KMeansError::ZeroK)?;
     best.run(x, &xt, p, p.max_iter.max(1), &mut sums);
     Ok(best.finish())
 }

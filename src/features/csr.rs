@@ -175,9 +175,11 @@ impl CsrMatrix {
         out
     }
 
-    /// Approximate heap size in bytes.
+    /// Heap held in bytes (the buffers' capacities: a cleared matrix keeps them).
     pub fn heap_bytes(&self) -> usize {
-        self.indptr.len() * 8 + self.indices.len() * 4 + self.data.len() * 4
+        self.indptr.capacity() * std::mem::size_of::<usize>()
+            + self.indices.capacity() * std::mem::size_of::<u32>()
+            + self.data.capacity() * std::mem::size_of::<f32>()
     }
 }
 

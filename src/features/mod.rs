@@ -5,4 +5,7 @@ pub mod lsa;
 pub mod tfidf;
 
 pub use csr::{CsrMatrix, RowView};
-pub use tfidf::{DfBound, Scratch, TfidfConfig, TfidfError, Vectorizer};
+pub use tfidf::{
+    set_vocab_memory, vocab_memory, DfBound, Scratch, TfidfConfig, TfidfError, Vectorizer,
+    VocabPruning,
+};

@@ -8,6 +8,7 @@ use crate::text::{Analyzed, Analyzer, Interner, OOV};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 /// A document-frequency bound: an absolute count of documents or a fraction of them.
@@ -110,6 +111,112 @@ pub enum TfidfError {
     /// min_df above max_df.
     #[error("min_df {0} ({min} documents) is above max_df {1} ({max} of the {n} documents): no word can pass both", min = .2, max = .3, n = .4)]
     Bounds(DfBound, DfBound, f64, f64, usize),
+    /// The distinct words of the training texts need more memory than the budget allows.
+    #[error("the training texts have too many distinct words for the vocabulary memory budget: their tables passed {limit_mib} MiB (twice the {budget_mib} MiB budget) after {words} distinct words; raise it with {VOCAB_MEMORY_ENV}=MiB, or train on fewer or cleaner texts (random tokens, encoded blobs)")]
+    TooManyWords {
+        /// The budget in MiB.
+        budget_mib: usize,
+        /// The analysis limit in MiB (twice the budget).
+        limit_mib: usize,
+        /// Distinct words (surface forms) seen when the limit was passed.
+        words: usize,
+    },
+    /// Every feature was below the document count the budget forced.
+    #[error("no feature fits the vocabulary memory budget ({budget_mib} MiB, at most {max_features} features): {before} features are in fewer than {min_df} documents each; raise it with {VOCAB_MEMORY_ENV}=MiB")]
+    BudgetEmptiesVocabulary {
+        /// The budget in MiB.
+        budget_mib: usize,
+        /// Most features allowed.
+        max_features: usize,
+        /// Features the df bounds alone kept.
+        before: u64,
+        /// The min_df the budget forced.
+        min_df: u32,
+    },
+    /// The vocabulary memory budget in the environment is not a number of MiB.
+    #[error("{VOCAB_MEMORY_ENV}='{0}' is not a whole number of MiB (at least 1)")]
+    BadBudget(String),
+}
+
+/// Default vocabulary memory budget: 256 MiB (see [`vocab_memory`]).
+pub const DEFAULT_VOCAB_MEMORY: usize = 256 << 20;
+
+/// Environment variable that sets the vocabulary memory budget, in MiB, for every fit of the
+/// process (unless [`set_vocab_memory`] was called): `VEILLE_VOCAB_MEMORY_MB=1024 veille train
+/// ...`.
+pub const VOCAB_MEMORY_ENV: &str = "VEILLE_VOCAB_MEMORY_MB";
+
+/// Bytes of counting table the budget assumes per distinct n-gram (key, counts, hash-table
+/// slack), and held by the per-thread tables and their merge at once.
+const COUNT_ENTRY_BYTES: u64 = 2 * 80;
+
+/// Bytes the budget assumes per kept feature over a whole training run: the vectorizer's own
+/// tables (n-gram, df, idf, lookup) and what scales with features after it (an estimator's
+/// weights for a few dozen labels, the rows' non-zeros). Measured on 20 Newsgroups train
+/// (20 labels) with `--min-df 1 --ngrams 1-4`: see BENCHMARKS.md ("Issue 9: memory bounds").
+pub const BYTES_PER_FEATURE: usize = 256;
+
+static VOCAB_MEMORY: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Set the vocabulary memory budget, in bytes, for the fits that follow in this process
+/// (0 goes back to the default). See [`vocab_memory`].
+pub fn set_vocab_memory(bytes: usize) {
+    VOCAB_MEMORY.store(bytes, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// The vocabulary memory budget in bytes: the value given to [`set_vocab_memory`], else
+/// [`VOCAB_MEMORY_ENV`] (MiB) when set, else [`DEFAULT_VOCAB_MEMORY`].
+///
+/// It bounds two things while fitting: the n-gram counting tables (counted in several passes
+/// over shards of the n-gram key space when one pass would not fit; the result is the same),
+/// and the number of features, `budget / BYTES_PER_FEATURE` (1,048,576 by default): when the
+/// df bounds would keep more, min_df is raised to the smallest document count that fits and
+/// [`Vectorizer::pruning`] says what was cut. With the default budget a training run stays
+/// under about 1 GB; the default pipeline (min_df 3 from 1,000 documents) never reaches it on
+/// the project's corpora.
+pub fn vocab_memory() -> Result<usize, TfidfError> {
+    match VOCAB_MEMORY.load(std::sync::atomic::Ordering::Relaxed) {
+        0 => match std::env::var(VOCAB_MEMORY_ENV) {
+            Ok(v) => match v.trim().parse::<usize>() {
+                Ok(mb) if mb >= 1 => Ok(mb.saturating_mul(1 << 20)),
+                _ => Err(TfidfError::BadBudget(v)),
+            },
+            Err(_) => Ok(DEFAULT_VOCAB_MEMORY),
+        },
+        b => Ok(b),
+    }
+}
+
+/// What the vocabulary memory budget cut from a fit (see [`vocab_memory`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct VocabPruning {
+    /// The budget in bytes.
+    pub budget_bytes: usize,
+    /// Most features the budget allows.
+    pub max_features: usize,
+    /// Features the df bounds alone would have kept.
+    pub features_before: u64,
+    /// Features removed by raising min_df (`features_before` minus what is kept).
+    pub features_cut: u64,
+    /// min_df in documents as asked (resolved for the corpus).
+    pub min_df_asked: f64,
+    /// The min_df in documents that was used instead.
+    pub min_df_used: u32,
+}
+
+impl std::fmt::Display for VocabPruning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the vocabulary memory budget ({} MiB, at most {} features) cut {} of {} features: min_df raised from {} to {} documents; raise the budget with {VOCAB_MEMORY_ENV}=MiB to keep more",
+            self.budget_bytes >> 20,
+            self.max_features,
+            self.features_cut,
+            self.features_before,
+            self.min_df_asked,
+            self.min_df_used
+        )
+    }
 }
 
 /// Lookup tables rebuilt from the serialised vocabulary.
@@ -153,6 +260,8 @@ pub struct Vectorizer {
     /// Training documents per analyzer language.
     doc_languages: Vec<u64>,
     lookup: Lookup,
+    /// What the memory budget cut at fit time (not saved: a loaded model has `None`).
+    pruning: Option<VocabPruning>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -217,6 +326,7 @@ impl TryFrom<VectorizerData> for Vectorizer {
             idf: d.idf,
             doc_languages: d.doc_languages,
             lookup: Lookup::default(),
+            pruning: None,
         };
         v.rebuild_lookup();
         Ok(v)
@@ -240,12 +350,25 @@ impl From<Vectorizer> for VectorizerData {
     }
 }
 
+/// Bytes of heap the word cache of one [`Scratch`] (surface form → term id, at transform and
+/// classify time) may hold before it starts afresh, checked before each document. Memory of
+/// a long stream of new words (random tokens, names, ids) stays flat: at most about twice this
+/// per worker thread on top of the model (a table doubles its capacity when it grows). A cache refills in a few documents of real text, and
+/// its results are the same either way (it only saves stemming again). Raise it (a constant)
+/// only for throughput on streams with an unusually large working vocabulary.
+pub const MAX_CACHE_BYTES: usize = 16 << 20;
+
+/// Per-document buffers holding more than this many bytes after a document (one very long
+/// article) are released before the next one instead of being kept for reuse.
+pub const MAX_KEPT_BUFFER_BYTES: usize = 8 << 20;
+
 /// Reusable per-worker state for transforming documents.
 pub struct Scratch<'a> {
     cache: crate::text::TokenCache<&'a FxHashMap<Box<str>, u32>>,
     /// The last analysed document.
     pub analyzed: Analyzed,
     cols: Vec<u32>,
+    cache_limit: usize,
 }
 
 impl<'a> Scratch<'a> {
@@ -257,6 +380,32 @@ impl<'a> Scratch<'a> {
     /// The surface form of a surface id of the last analysed document.
     pub fn surface(&self, surface_id: u32) -> &str {
         self.cache.surfaces.get(surface_id)
+    }
+
+    /// Lower (or raise) the word cache's bound from [`MAX_CACHE_BYTES`] (tests, tuning).
+    pub fn set_cache_limit(&mut self, bytes: usize) {
+        self.cache_limit = bytes;
+    }
+
+    /// Bytes of heap held: the word cache and the per-document buffers.
+    pub fn heap_bytes(&self) -> usize {
+        self.cache.heap_bytes()
+            + self.analyzed.heap_bytes()
+            + self.cols.capacity() * std::mem::size_of::<u32>()
+    }
+
+    /// Keep memory within the cache limit and [`MAX_KEPT_BUFFER_BYTES`] (called before
+    /// each document: the last document's surface ids are not needed any more).
+    fn bound(&mut self) {
+        if self.cache.heap_bytes() > self.cache_limit {
+            self.cache.reset();
+        }
+        if self.analyzed.heap_bytes() > MAX_KEPT_BUFFER_BYTES {
+            self.analyzed = Analyzed::default();
+        }
+        if self.cols.capacity() * std::mem::size_of::<u32>() > MAX_KEPT_BUFFER_BYTES {
+            self.cols = Vec::new();
+        }
     }
 }
 
@@ -308,11 +457,28 @@ impl Vectorizer {
         // 1. Analyse, in contiguous parts balanced by bytes, one interner per part: one part
         // per thread, since each part stems its distinct words again (measured: 12% faster
         // training on 20 Newsgroups than two parts per thread).
+        // The word tables of all parts together stay within twice the budget, else the fit is
+        // refused (where exactly it stops can vary with the number of parts, the outcome not
+        // unless the tables are within a part's share of the limit).
+        let budget = vocab_memory()?;
+        let limit = TableLimit {
+            bytes: budget.saturating_mul(2),
+            used: AtomicUsize::new(0),
+            words: AtomicUsize::new(0),
+            passed: AtomicBool::new(false),
+        };
         let parts = split_by_bytes(texts, rayon::current_num_threads().max(1));
         let analysed: Vec<PartTerms> = parts
             .par_iter()
-            .map(|range| analyse_part(&analyzer, &texts[range.clone()], progress))
+            .map(|range| analyse_part(&analyzer, &texts[range.clone()], progress, &limit))
             .collect();
+        if limit.passed.load(Ordering::Relaxed) {
+            return Err(TfidfError::TooManyWords {
+                budget_mib: budget >> 20,
+                limit_mib: limit.bytes >> 20,
+                words: limit.words.load(Ordering::Relaxed),
+            });
+        }
 
         // 2. One sorted stem list (borrowed from the parts: only kept stems are copied, at
         // step 5), and each part's local ids mapped onto it: one sort of (stem, part, local
@@ -348,43 +514,37 @@ impl Vectorizer {
             })
             .collect();
 
-        // 3. Document and term frequencies of every candidate n-gram.
+        // 3. Document and term frequencies of every candidate n-gram, counted in shards of the
+        // n-gram key space small enough for the memory budget, and 4. features selected by df
+        // bounds (min_df raised when the vocabulary would not fit the budget), then by corpus
+        // frequency if max_features is set.
         let (lo, hi) = analyzer.config().ngram_range;
         let n_stems = all_stems.len();
-        let counts: Vec<Counts> = seqs
-            .par_iter()
-            .map(|(offsets, terms)| count_part(offsets, terms, n_stems, lo, hi))
-            .collect();
-        let mut total = Counts::new(n_stems);
-        for c in counts {
-            total.merge(c);
-        }
-
-        // 4. Select features by df bounds, then by corpus frequency if max_features is set.
-        let keep = |df: u32| f64::from(df) >= min_df && f64::from(df) <= max_df;
-        let mut candidates: Vec<(Vec<u32>, u32, u64)> = Vec::new();
-        if lo == 1 {
-            for (id, (&df, &tf)) in total.uni_df.iter().zip(&total.uni_tf).enumerate() {
-                if df > 0 && keep(df) {
-                    candidates.push((vec![id as u32], df, tf));
-                }
-            }
-        }
-        for (&key, &(df, tf, _)) in &total.bigrams {
-            if keep(df) {
-                candidates.push((vec![key as u32, (key >> 32) as u32], df, tf));
-            }
-        }
-        for (&key, &(df, tf, _)) in &total.ngrams {
-            if keep(df) {
-                candidates.push((unpack(key), df, tf));
-            }
-        }
+        let windows: u64 = seqs
+            .iter()
+            .flat_map(|(offsets, _)| offsets.windows(2))
+            .map(|w| {
+                let len = (w[1] - w[0]) as u64;
+                (lo.max(2)..=hi)
+                    .map(|n| len.saturating_sub(n as u64 - 1))
+                    .sum::<u64>()
+            })
+            .sum();
+        let (mut candidates, pruning) =
+            count_and_select(&seqs, n_stems, (lo, hi), (min_df, max_df), windows, budget);
         if let Some(maxf) = config.max_features {
             if candidates.len() > maxf {
-                candidates.sort_unstable_by(|a, b| b.2.cmp(&a.2).then_with(|| a.0.cmp(&b.0)));
+                candidates.sort_unstable_by(|a, b| b.tf.cmp(&a.tf).then_with(|| a.ids.cmp(&b.ids)));
                 candidates.truncate(maxf);
             }
+        }
+        if let (true, Some(p)) = (candidates.is_empty(), &pruning) {
+            return Err(TfidfError::BudgetEmptiesVocabulary {
+                budget_mib: p.budget_bytes >> 20,
+                max_features: p.max_features,
+                before: p.features_before,
+                min_df: p.min_df_used,
+            });
         }
         if candidates.is_empty() {
             return Err(TfidfError::EmptyVocabulary {
@@ -392,12 +552,12 @@ impl Vectorizer {
                 max_df: config.max_df,
             });
         }
-        candidates.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        candidates.sort_unstable_by_key(|c| c.ids);
 
         // 5. Keep only the stems the features use, renumbered in the same (sorted) order.
         let mut used = vec![false; n_stems];
-        for (g, _, _) in &candidates {
-            for &s in g {
+        for c in &candidates {
+            for s in c.stems() {
                 used[s as usize] = true;
             }
         }
@@ -415,12 +575,14 @@ impl Vectorizer {
         let mut gram_len = Vec::new();
         let mut df = Vec::new();
         let mut idf = Vec::new();
-        for (g, d, _) in &candidates {
+        for c in &candidates {
+            let g = c.stems();
             grams.extend(g.iter().map(|&s| renum[s as usize]));
             gram_len.push(g.len() as u8);
-            df.push(*d);
-            idf.push((((1 + n) as f64 / (1 + *d) as f64).ln() + 1.0) as f32);
+            df.push(c.df);
+            idf.push((((1 + n) as f64 / (1 + c.df) as f64).ln() + 1.0) as f32);
         }
+        drop(candidates);
         let mut doc_languages = vec![0u64; analyzer.config().languages.len()];
         for p in &analysed {
             for (a, b) in doc_languages.iter_mut().zip(&p.languages) {
@@ -440,6 +602,7 @@ impl Vectorizer {
             df,
             idf,
             lookup: Lookup::default(),
+            pruning,
         };
         v.rebuild_lookup();
 
@@ -496,6 +659,12 @@ impl Vectorizer {
             start += u32::from(len);
         }
         self.lookup = lookup;
+    }
+
+    /// What the vocabulary memory budget cut when this vectorizer was fitted (`None` when
+    /// nothing was, and for a vectorizer loaded from a file: not saved).
+    pub fn pruning(&self) -> Option<&VocabPruning> {
+        self.pruning.as_ref()
     }
 
     /// Number of features (columns).
@@ -567,6 +736,7 @@ impl Vectorizer {
             cache: self.analyzer.cache(&self.lookup.stem_ids),
             analyzed: Analyzed::default(),
             cols: Vec::new(),
+            cache_limit: MAX_CACHE_BYTES,
         }
     }
 
@@ -579,6 +749,7 @@ impl Vectorizer {
         indices: &mut Vec<u32>,
         data: &mut Vec<f32>,
     ) {
+        scratch.bound();
         self.analyzer
             .analyze(text, &mut scratch.cache, &mut scratch.analyzed);
         self.row_from_terms(&scratch.analyzed.terms, &mut scratch.cols, indices, data);
@@ -595,6 +766,7 @@ impl Vectorizer {
         indices: &mut Vec<u32>,
         data: &mut Vec<f32>,
     ) {
+        scratch.bound();
         self.analyzer
             .analyze_passages(text, ranges, &mut scratch.cache, &mut scratch.analyzed);
         self.row_from_terms(&scratch.analyzed.terms, &mut scratch.cols, indices, data);
@@ -795,10 +967,19 @@ fn split_by_bytes(texts: &[&str], parts: usize) -> Vec<std::ops::Range<usize>> {
     out
 }
 
+/// The limit on the word tables of the analysis parts together.
+struct TableLimit {
+    bytes: usize,
+    used: AtomicUsize,
+    words: AtomicUsize,
+    passed: AtomicBool,
+}
+
 fn analyse_part(
     analyzer: &Analyzer,
     texts: &[&str],
     progress: &(dyn Fn(usize) + Sync),
+    limit: &TableLimit,
 ) -> PartTerms {
     let mut cache = analyzer.cache(Interner::default());
     let mut out = Analyzed::default();
@@ -806,8 +987,26 @@ fn analyse_part(
     offsets.push(0);
     let mut terms = Vec::new();
     let mut languages = vec![0u64; analyzer.config().languages.len()];
+    let (mut counted, mut counted_words) = (0usize, 0usize);
     for (i, t) in texts.iter().enumerate() {
         analyzer.analyze(t, &mut cache, &mut out);
+        // Each document adds at most MAX_ANALYSED_BYTES of new words: checked between them.
+        let bytes = cache.heap_bytes() + cache.term_map.stems.heap_bytes();
+        let words = cache.surfaces.len();
+        let used = limit.used.fetch_add(bytes - counted, Ordering::Relaxed) + bytes - counted;
+        let all_words = limit
+            .words
+            .fetch_add(words - counted_words, Ordering::Relaxed)
+            + words
+            - counted_words;
+        (counted, counted_words) = (bytes, words);
+        if used > limit.bytes {
+            limit.passed.store(true, Ordering::Relaxed);
+            limit.words.store(all_words, Ordering::Relaxed);
+        }
+        if limit.passed.load(Ordering::Relaxed) {
+            break;
+        }
         languages[out.language] += 1;
         terms.extend_from_slice(&out.terms);
         offsets.push(terms.len());
@@ -835,6 +1034,147 @@ fn analyse_part(
         surfaces,
         languages,
     }
+}
+
+/// A candidate feature: its stem ids (each plus one, zero-padded, so that the array orders
+/// as the id sequences do, shorter first), document and corpus frequency.
+#[derive(Debug, Clone, Copy)]
+struct Candidate {
+    ids: [u32; 4],
+    df: u32,
+    tf: u64,
+}
+
+impl Candidate {
+    fn new(stems: &[u32], df: u32, tf: u64) -> Self {
+        let mut ids = [0; 4];
+        for (o, &s) in ids.iter_mut().zip(stems) {
+            *o = s + 1;
+        }
+        Candidate { ids, df, tf }
+    }
+
+    /// The stem ids.
+    fn stems(&self) -> Vec<u32> {
+        self.ids
+            .iter()
+            .take_while(|&&v| v != 0)
+            .map(|&v| v - 1)
+            .collect()
+    }
+}
+
+/// Which of `shards` shards an n-gram key falls in (a fixed multiplicative hash: the same
+/// split on every run and thread count).
+fn shard_of(key: u128, shards: u64) -> u64 {
+    if shards == 1 {
+        return 0;
+    }
+    let h = (key as u64 ^ (key >> 64) as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    (h >> 32) % shards
+}
+
+/// Count the n-grams of `seqs` and select the candidates within the df bounds, within the
+/// memory `budget` (see [`vocab_memory`]); `windows` is the number of n-gram windows (n >= 2),
+/// an upper bound on the distinct n-grams.
+fn count_and_select(
+    seqs: &[(Vec<usize>, Vec<u32>)],
+    n_stems: usize,
+    (lo, hi): (usize, usize),
+    (min_df, max_df): (f64, f64),
+    windows: u64,
+    budget: usize,
+) -> (Vec<Candidate>, Option<VocabPruning>) {
+    let shards = (windows.saturating_mul(COUNT_ENTRY_BYTES) / budget.max(1) as u64 + 1).max(1);
+    let max_features = (budget / BYTES_PER_FEATURE).max(1);
+    let count = |shard: u64| {
+        let counts: Vec<Counts> = seqs
+            .par_iter()
+            .map(|(offsets, terms)| count_part(offsets, terms, n_stems, lo, hi, (shard, shards)))
+            .collect();
+        let mut total = Counts::new(if shard == 0 { n_stems } else { 0 });
+        for c in counts {
+            total.merge(c);
+        }
+        total
+    };
+    let keep = |df: u32| f64::from(df) >= min_df && f64::from(df) <= max_df;
+    // Candidates of one shard with df >= floor (unigrams with shard 0).
+    let select = |total: &Counts, floor: f64, out: &mut Vec<Candidate>| {
+        let pass = |df: u32| keep(df) && f64::from(df) >= floor;
+        if lo == 1 {
+            for (id, (&df, &tf)) in total.uni_df.iter().zip(&total.uni_tf).enumerate() {
+                if df > 0 && pass(df) {
+                    out.push(Candidate::new(&[id as u32], df, tf));
+                }
+            }
+        }
+        for (&key, &(df, tf, _)) in &total.bigrams {
+            if pass(df) {
+                out.push(Candidate::new(&[key as u32, (key >> 32) as u32], df, tf));
+            }
+        }
+        for (&key, &(df, tf, _)) in &total.ngrams {
+            if pass(df) {
+                out.push(Candidate::new(&unpack(key), df, tf));
+            }
+        }
+    };
+    // Features per df within the bounds, to find the min_df that fits.
+    let histogram = |total: &Counts, h: &mut std::collections::BTreeMap<u32, u64>| {
+        let dfs = total
+            .uni_df
+            .iter()
+            .filter(|_| lo == 1)
+            .copied()
+            .chain(total.bigrams.values().map(|e| e.0))
+            .chain(total.ngrams.values().map(|e| e.0));
+        for df in dfs {
+            if df > 0 && keep(df) {
+                *h.entry(df).or_insert(0) += 1;
+            }
+        }
+    };
+    let mut hist = std::collections::BTreeMap::new();
+    let mut candidates = Vec::new();
+    let one_pass = if shards == 1 {
+        let total = count(0);
+        histogram(&total, &mut hist);
+        Some(total)
+    } else {
+        for shard in 0..shards {
+            histogram(&count(shard), &mut hist);
+        }
+        None
+    };
+    let before: u64 = hist.values().sum();
+    // The smallest df floor that keeps at most max_features.
+    let mut floor = min_df;
+    let mut kept = before;
+    for (&df, &c) in &hist {
+        if kept <= max_features as u64 {
+            break;
+        }
+        kept -= c;
+        floor = f64::from(df) + 1.0;
+    }
+    match one_pass {
+        Some(total) => select(&total, floor, &mut candidates),
+        None => {
+            for shard in 0..shards {
+                select(&count(shard), floor, &mut candidates);
+            }
+        }
+    }
+    let pruning = (floor > min_df).then(|| VocabPruning {
+        budget_bytes: budget,
+        max_features,
+        features_before: before,
+        features_cut: before - candidates.len() as u64,
+        min_df_asked: min_df,
+        min_df_used: floor as u32,
+    });
+    (candidates, pruning)
 }
 
 /// Document and corpus frequencies of unigrams and n-grams.
@@ -895,12 +1235,22 @@ fn bump(e: &mut (u32, u64, u32), mark: u32) {
     }
 }
 
-fn count_part(offsets: &[usize], terms: &[u32], n_stems: usize, lo: usize, hi: usize) -> Counts {
-    let mut c = Counts::new(n_stems);
+/// Counts of one part's documents: unigrams with shard 0 only, n-grams of shard `shard` of
+/// `shards`.
+fn count_part(
+    offsets: &[usize],
+    terms: &[u32],
+    n_stems: usize,
+    lo: usize,
+    hi: usize,
+    (shard, shards): (u64, u64),
+) -> Counts {
+    let unigrams = lo == 1 && shard == 0;
+    let mut c = Counts::new(if unigrams { n_stems } else { 0 });
     for (d, w) in offsets.windows(2).enumerate() {
         let doc = &terms[w[0]..w[1]];
         let mark = d as u32 + 1;
-        if lo == 1 {
+        if unigrams {
             for &t in doc {
                 let t = t as usize;
                 c.uni_tf[t] += 1;
@@ -913,14 +1263,17 @@ fn count_part(offsets: &[usize], terms: &[u32], n_stems: usize, lo: usize, hi: u
         for n in lo.max(2)..=hi {
             if n == 2 {
                 for g in doc.windows(2) {
-                    bump(
-                        c.bigrams.entry(pack2(g[0], g[1])).or_insert((0, 0, 0)),
-                        mark,
-                    );
+                    let key = pack2(g[0], g[1]);
+                    if shard_of(u128::from(key), shards) == shard {
+                        bump(c.bigrams.entry(key).or_insert((0, 0, 0)), mark);
+                    }
                 }
             } else {
                 for g in doc.windows(n) {
-                    bump(c.ngrams.entry(pack(g)).or_insert((0, 0, 0)), mark);
+                    let key = pack(g);
+                    if shard_of(key, shards) == shard {
+                        bump(c.ngrams.entry(key).or_insert((0, 0, 0)), mark);
+                    }
                 }
             }
         }

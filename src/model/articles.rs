@@ -48,7 +48,7 @@ pub fn plan(
             let mut out = Vec::with_capacity(block.len());
             for &i in block {
                 let text = texts[i];
-                let ranges = passages(text);
+                let ranges = passages(crate::text::analysed_prefix(text));
                 vectorizer.transform_passages_into(text, &ranges, &mut scratch, &mut idx, &mut val);
                 let mut rows = DocRows {
                     passages: Vec::new(),

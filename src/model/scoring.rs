@@ -3,6 +3,7 @@
 //! caches kept across batches.
 
 use super::Model;
+use crate::features::tfidf::MAX_KEPT_BUFFER_BYTES;
 use crate::features::{CsrMatrix, RowView, Scratch, Vectorizer};
 use crate::text::detect_any;
 use crate::text::passages::passages;
@@ -127,8 +128,9 @@ pub fn classify_with<S: Scorer + ?Sized>(
     buf: &mut RowBuf,
 ) -> Classification {
     let vectorizer = scorer.vectorizer();
+    // Passages are cut from the part of the text that is analysed.
     let ranges = if opts.passages {
-        passages(text)
+        passages(crate::text::analysed_prefix(text))
     } else {
         Vec::new()
     };
@@ -348,10 +350,6 @@ pub struct Session<'a, S: ?Sized = Model> {
     pool: Mutex<Vec<(Scratch<'a>, RowBuf)>>,
 }
 
-/// Distinct surface forms a worker's cache may hold before it starts afresh (bounds memory on
-/// endless streams; a cache refills in a few documents).
-const MAX_CACHED_SURFACES: usize = 2_000_000;
-
 impl<'a, S: Scorer + ?Sized> Session<'a, S> {
     /// A session over `scorer`.
     pub fn new(scorer: &'a S) -> Self {
@@ -374,8 +372,10 @@ impl<'a, S: Scorer + ?Sized> Session<'a, S> {
                     .ok()
                     .and_then(|mut p| p.pop())
                     .unwrap_or_else(|| (vectorizer.scratch(), RowBuf::default()));
-                if scratch.cached_surfaces() > MAX_CACHED_SURFACES {
-                    scratch = vectorizer.scratch();
+                // The word cache bounds itself (see `MAX_CACHE_BYTES`); buffers grown by one
+                // very long article are not kept.
+                if buf.heap_bytes() > MAX_KEPT_BUFFER_BYTES {
+                    buf = RowBuf::default();
                 }
                 let out: Vec<Classification> = chunk
                     .iter()
@@ -398,6 +398,18 @@ pub struct RowBuf {
     scores: Vec<f64>,
     passages: PassageRows,
     pscores: Vec<f64>,
+}
+
+impl RowBuf {
+    /// Bytes of heap held by the buffers (they keep the capacity of the longest article).
+    pub fn heap_bytes(&self) -> usize {
+        let f = std::mem::size_of::<f32>();
+        let d = std::mem::size_of::<f64>();
+        (self.indices.capacity() + self.passages.idx.capacity()) * f
+            + (self.data.capacity() + self.passages.val.capacity()) * f
+            + (self.scores.capacity() + self.pscores.capacity()) * d
+            + self.passages.rows.heap_bytes()
+    }
 }
 
 impl Default for RowBuf {

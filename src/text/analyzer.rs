@@ -148,6 +148,31 @@ impl std::fmt::Debug for Analyzer {
     }
 }
 
+/// Bytes of an article's text that are analysed, at fit and at classify time alike: the rest
+/// of a longer text is ignored (cut at the last whitespace before the limit; see
+/// [`analysed_prefix`]). 4 MiB is a few books' worth, far beyond any news article; it bounds
+/// the work and memory one document can take (per-token buffers, its new words in the caches,
+/// its passages). A constant, not a setting: a model's rows depend on it.
+pub const MAX_ANALYSED_BYTES: usize = 4 << 20;
+
+/// The part of `text` that is analysed: all of it up to [`MAX_ANALYSED_BYTES`], else its
+/// longest prefix within that many bytes that ends at whitespace (or at a character boundary
+/// when the last 256 bytes have none).
+pub fn analysed_prefix(text: &str) -> &str {
+    if text.len() <= MAX_ANALYSED_BYTES {
+        return text;
+    }
+    let mut end = MAX_ANALYSED_BYTES;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let window = &text.as_bytes()[end.saturating_sub(256)..end];
+    if let Some(p) = window.iter().rposition(|b| b.is_ascii_whitespace()) {
+        end = end.saturating_sub(256) + p;
+    }
+    &text[..end]
+}
+
 /// Id given to a token whose stem is not in a fixed vocabulary.
 pub const OOV: u32 = u32::MAX;
 const UNSET: u32 = u32::MAX - 1;
@@ -205,6 +230,15 @@ impl<M: TermMap> TokenCache<M> {
         }
     }
 
+    /// Forget every surface form (the term map stays): frees the memo's memory. Ids handed
+    /// out before are no longer valid.
+    pub fn reset(&mut self) {
+        self.surfaces = StrTable::default();
+        self.stop_mask = Vec::new();
+        self.terms = Vec::new();
+        self.counts = Vec::new();
+    }
+
     fn surface_id(&mut self, token: &str, analyzer: &Analyzer) -> u32 {
         let (id, new) = self.surfaces.intern(token);
         if !new {
@@ -221,6 +255,14 @@ impl<M: TermMap> TokenCache<M> {
             .extend(std::iter::repeat_n(UNSET, self.n_languages));
         self.counts.extend(std::iter::repeat_n(0, self.n_languages));
         id
+    }
+
+    /// Bytes of heap the memo holds (not counting the term map): grows with the distinct
+    /// surface forms seen, about 80 bytes each.
+    pub fn heap_bytes(&self) -> usize {
+        self.surfaces.heap_bytes()
+            + self.stop_mask.capacity()
+            + (self.terms.capacity() + self.counts.capacity()) * std::mem::size_of::<u32>()
     }
 
     /// The term id already computed for `surface` in language `lang`, or [`OOV`].
@@ -263,6 +305,20 @@ pub struct Analyzed {
     buf: String,
     all: Vec<u32>,
     all_ends: Vec<usize>,
+}
+
+impl Analyzed {
+    /// Bytes of heap the buffers hold: they keep the capacity of the largest document
+    /// analysed into them.
+    pub fn heap_bytes(&self) -> usize {
+        (self.terms.capacity()
+            + self.surfaces.capacity()
+            + self.part_ends.capacity()
+            + self.all.capacity())
+            * std::mem::size_of::<u32>()
+            + self.all_ends.capacity() * std::mem::size_of::<usize>()
+            + self.buf.capacity()
+    }
 }
 
 impl Analyzer {
@@ -328,14 +384,17 @@ impl Analyzer {
     /// The document's language is the model language whose stopwords occur most often in it
     /// (ties and texts without any go to the first language): cheap, since tokens are looked up
     /// anyway, and exact for the languages a model is trained on.
+    ///
+    /// Only [`analysed_prefix`]`(text)` is analysed.
     pub fn analyze<M: TermMap>(&self, text: &str, cache: &mut TokenCache<M>, out: &mut Analyzed) {
-        self.analyze_parts(std::iter::once(text), cache, out);
+        self.analyze_parts(std::iter::once(analysed_prefix(text)), cache, out);
     }
 
     /// Analyse the passages `ranges` of `text` (byte ranges that cover every word of it, as
     /// [`passages`](super::passages::passages) gives) as one document: the same terms and
     /// language as [`Analyzer::analyze`] on the whole text, with
-    /// [`Analyzed::part_ends`] telling where each passage's kept tokens end.
+    /// [`Analyzed::part_ends`] telling where each passage's kept tokens end. Passages beyond
+    /// [`analysed_prefix`]`(text)` are clipped to it (they have no terms).
     pub fn analyze_passages<M: TermMap>(
         &self,
         text: &str,
@@ -343,7 +402,13 @@ impl Analyzer {
         cache: &mut TokenCache<M>,
         out: &mut Analyzed,
     ) {
-        self.analyze_parts(ranges.iter().map(|r| &text[r.clone()]), cache, out);
+        let end = analysed_prefix(text).len();
+        let clip = |r: &std::ops::Range<usize>| {
+            let (a, b) = (r.start.min(end), r.end.min(end));
+            // Ranges end at word boundaries of `text`; a clipped one ends where the prefix does.
+            &text[a..b.max(a)]
+        };
+        self.analyze_parts(ranges.iter().map(clip), cache, out);
     }
 
     fn analyze_parts<'t, M: TermMap>(

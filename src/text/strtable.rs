@@ -127,6 +127,14 @@ impl StrTable {
         (id, true)
     }
 
+    /// Bytes of heap this table holds (its buffers' capacities, the index's slots and
+    /// control bytes): what a cache bound is checked against.
+    pub fn heap_bytes(&self) -> usize {
+        self.bytes.capacity()
+            + self.ends.capacity() * std::mem::size_of::<usize>()
+            + self.index.capacity() * (std::mem::size_of::<Slot>() + 1)
+    }
+
     /// The strings in id order.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
         (0..self.ends.len()).map(|i| self.get(i as u32))

@@ -12,6 +12,22 @@ pub const ELISIONS: [&str; 13] = [
     "c", "d", "j", "l", "m", "n", "s", "t", "qu", "jusqu", "lorsqu", "puisqu", "quoiqu",
 ];
 
+/// Longest token, in bytes (UTF-8, after case folding and elision), that can become a feature:
+/// longer tokens are dropped, at fit and at classify time alike (the same tokenizer runs in
+/// both), like tokens shorter than the minimum length.
+///
+/// Why 64: the longest real words in the corpora under `shared/data` (AG News, 20 Newsgroups,
+/// Reuters, Le Monde, The Hacker News, HuffPost, Reddit, SpamAssassin) are under 45 bytes —
+/// German and French compounds, glued identifiers such as
+/// `restrictdriverinstallationtoadministrators` (42) — and a SHA-256 hex digest, the longest
+/// indicator a security article quotes, is exactly 64. What is longer is rule lines
+/// (`____…`), base64 and uuencoded blobs, digit runs and keyboard mashing: never evidence, and
+/// without a cap a single 1 GB "word" became a 1 GB vocabulary entry. URLs are no concern:
+/// they are split at `/`, `?`, `=` and `&` into short words. The cap is a constant, not a
+/// setting: a model's features depend on it, so raising it means changing it here and
+/// retraining.
+pub const MAX_TOKEN_BYTES: usize = 64;
+
 /// Characters mapped before word segmentation. The narrow no-break space that French
 /// typography puts before `; : ! ?`, inside « » and between digit groups is a word-joiner
 /// for UAX #29 (ExtendNumLet), so it becomes a plain space; the typographic apostrophe
@@ -31,8 +47,9 @@ fn prepare(text: &str) -> Cow<'_, str> {
     )
 }
 
-/// Call `f` with each lowercase token of `text`, in order, with elided particles removed and
-/// tokens shorter than `min_chars` characters dropped.
+/// Call `f` with each lowercase token of `text`, in order, with elided particles removed,
+/// tokens shorter than `min_chars` characters dropped and tokens longer than
+/// [`MAX_TOKEN_BYTES`] bytes dropped.
 ///
 /// `text` should already be NFC-normalised. `buf` is scratch space reused between calls.
 pub fn for_each_token(text: &str, min_chars: usize, buf: &mut String, f: impl FnMut(&str)) {
@@ -64,7 +81,7 @@ fn for_each_unicode_token(text: &str, min_chars: usize, buf: &mut String, mut f:
             } else {
                 token.chars().nth(min_chars.saturating_sub(1)).is_some()
             };
-            if long_enough && !token.is_empty() {
+            if long_enough && !token.is_empty() && token.len() <= MAX_TOKEN_BYTES {
                 f(token);
             }
         }

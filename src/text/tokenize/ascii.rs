@@ -2,7 +2,7 @@
 //! text instead of UAX #29 segmentation and case folding word by word, with the same tokens
 //! (checked against the general path by property tests in the parent module).
 
-use super::ELISIONS;
+use super::{ELISIONS, MAX_TOKEN_BYTES};
 
 const ALPHA: u8 = 1;
 const DIGIT: u8 = 2;
@@ -119,7 +119,7 @@ pub(super) fn for_each_ascii_token(
                 token = &s[q + 1..i];
             }
         }
-        if token.len() >= min_chars && !token.is_empty() {
+        if token.len() >= min_chars && !token.is_empty() && token.len() <= MAX_TOKEN_BYTES {
             f(token);
         }
     }
