@@ -66,6 +66,9 @@ impl LinearModel {
                 self.bias.len()
             ));
         }
+        if !self.weights.iter().chain(&self.bias).all(|w| w.is_finite()) {
+            return Err("a non-finite weight or bias".into());
+        }
         Ok(())
     }
 

@@ -285,6 +285,11 @@ impl Classifier {
             Calibration::Sigmoid { params } if params.len() != k => {
                 return Err(format!("{} calibrations for {k} labels", params.len()))
             }
+            Calibration::Sigmoid { params }
+                if !params.iter().all(|(a, b)| a.is_finite() && b.is_finite()) =>
+            {
+                return Err("a non-finite calibration".into())
+            }
             Calibration::Softmax { temperature }
                 if !(temperature.is_finite() && *temperature > 0.0) =>
             {
@@ -295,6 +300,9 @@ impl Classifier {
         if let Some(t) = &self.thresholds {
             if t.len() != k {
                 return Err(format!("{} thresholds for {k} labels", t.len()));
+            }
+            if t.iter().any(|x| x.is_nan()) {
+                return Err("a threshold that is not a number".into());
             }
         }
         self.article.validate(k)

@@ -278,6 +278,9 @@ struct VectorizerData {
     doc_languages: Vec<u64>,
 }
 
+/// Largest idf a saved vocabulary may hold.
+const MAX_IDF: f32 = 64.0;
+
 impl TryFrom<VectorizerData> for Vectorizer {
     type Error = String;
     /// A saved vocabulary is checked before its lookup tables are built from it: a model file
@@ -310,8 +313,10 @@ impl TryFrom<VectorizerData> for Vectorizer {
         if d.doc_languages.len() != d.analyzer.config().languages.len() {
             return Err("language counts and analyzer languages differ in number".into());
         }
-        if d.idf.iter().any(|v| !v.is_finite()) {
-            return Err("a non-finite idf".into());
+        // Smooth idf is 1 + ln((1 + n) / (1 + df)), below 46 for any document count: a larger
+        // one can only be crafted, and makes tf × idf overflow f32 (infinite, then NaN, scores).
+        if d.idf.iter().any(|v| !(0.0..=MAX_IDF).contains(v)) {
+            return Err(format!("an idf outside 0..={MAX_IDF}"));
         }
         let mut v = Vectorizer {
             analyzer: d.analyzer,
