@@ -117,16 +117,17 @@ fn refused(bytes: &[u8], needle: &str) {
     }
 }
 
-/// model_classifier_fixed: an idf of 2^127 passed the finite check, tf × idf overflowed f32 in
-/// the row, and the model scored NaN (printed as `null`) for any article with a repeated word.
+/// Found while fixing what model_classifier_fixed found (below): an idf near f32's limit
+/// passed the finite check, tf × idf overflowed f32 in the row, and the model scored NaN
+/// (printed as `null`) for any article with a known word twice.
 #[test]
 fn fuzz_an_idf_too_large_for_any_corpus_is_refused() {
     let m = model(false);
     let bytes = m.to_bytes().unwrap();
     let v = m.vectorizer();
     let idf: Vec<f32> = (0..v.n_features()).map(|j| v.idf(j)).collect();
-    let mut crafted = idf.clone();
-    crafted[0] = 1.7e38;
+    // Finite, so it passed the old check; a word twice in an article made tf × idf infinite.
+    let crafted = vec![f32::MAX; idf.len()];
     // The vocabulary is checked while decoding, where postcard keeps no message of its own.
     refused(
         &patch_body(&bytes, &f32s(idf), &f32s(crafted)),
@@ -135,7 +136,7 @@ fn fuzz_an_idf_too_large_for_any_corpus_is_refused() {
 }
 
 /// model_classifier_fixed: weights, biases and calibrations are read as raw floats, so a
-/// mutated body can make them NaN or infinite; every score was then NaN.
+/// mutated body (checksum fixed) made a weight non-finite; the model loaded and scored NaN.
 #[test]
 fn fuzz_non_finite_weights_and_calibrations_are_refused() {
     let m = model(false);
