@@ -14,15 +14,6 @@ fuzz_target!(|data: &[u8]| {
                 return;
             }
         };
-        for r in reader {
-            match r {
-                Ok(doc) => {
-                    std::hint::black_box(&doc);
-                }
-                Err(e) => {
-                    std::hint::black_box(e.to_string());
-                }
-            }
-        }
+        veille_fuzz::drain(reader);
     }
 });

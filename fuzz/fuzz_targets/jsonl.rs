@@ -9,15 +9,6 @@ fuzz_target!(|data: &[u8]| {
     for labels in [LabelUse::Optional, LabelUse::Required, LabelUse::Ignored] {
         let reader =
             JsonlReader::new(data, Path::new("fuzz.jsonl"), Fields::default()).labels(labels);
-        for r in reader {
-            match r {
-                Ok(doc) => {
-                    std::hint::black_box(&doc);
-                }
-                Err(e) => {
-                    std::hint::black_box(e.to_string());
-                }
-            }
-        }
+        veille_fuzz::drain(reader);
     }
 });

@@ -1,10 +1,26 @@
-//! What the fuzz targets share: the checksum-fixing rewrite of a model file, and the use of a
-//! model that loaded (a model that loads must also be usable without panicking).
+//! What the fuzz targets share: the checksum-fixing rewrite of a model file, the use of a
+//! model that loaded (a model that loads must also be usable without panicking), and reading
+//! every record of a corpus reader.
 
 use std::path::Path;
+use veille::corpus::{CorpusError, Document};
 use veille::model::file::{Header, MAGIC};
 use veille::model::scoring::{classify_with, ClassifyOptions, RowBuf, Scorer};
 use veille::model::{ClusterModel, Model};
+
+/// Read every record of a corpus reader, rendering errors (errors are fine, panics are not).
+pub fn drain(records: impl IntoIterator<Item = Result<Document, CorpusError>>) {
+    for r in records {
+        match r {
+            Ok(doc) => {
+                std::hint::black_box(&doc);
+            }
+            Err(e) => {
+                std::hint::black_box(e.to_string());
+            }
+        }
+    }
+}
 
 /// The name model files are given in errors.
 pub const NAME: &str = "fuzz";

@@ -104,17 +104,8 @@ impl<'h> StreamTable<'h> {
 
     fn release(&mut self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
         let held = std::mem::take(&mut self.held);
-        let width = widths(self.header, &held);
-        let header: Vec<String> = self.header.iter().map(|h| h.to_string()).collect();
-        let mut text = table_line(&width, &header);
-        let rule: Vec<String> = width.iter().map(|&w| "-".repeat(w)).collect();
-        text.push_str(&rule.join("  "));
-        text.push('\n');
-        for r in &held {
-            text.push_str(&table_line(&width, r));
-        }
-        self.width = Some(width);
-        out.write_all(text.as_bytes())
+        self.width = Some(widths(self.header, &held));
+        out.write_all(table(self.header, &held).as_bytes())
     }
 }
 

@@ -27,13 +27,9 @@ pub fn check_outputs(outputs: &[Named], inputs: &[Named]) -> anyhow::Result<()> 
         check_output_dir(o.path)?;
     }
     for (i, o) in outputs.iter().enumerate() {
-        for other in outputs[..i].iter().chain(inputs) {
+        let earlier = outputs[..i].iter().map(|x| (x, "another output"));
+        for (other, what) in earlier.chain(inputs.iter().map(|x| (x, "an input"))) {
             if same_file(o.path, other.path) || inside_folder(o.path, other.path) {
-                let what = if outputs[..i].iter().any(|x| std::ptr::eq(x, other)) {
-                    "another output"
-                } else {
-                    "an input"
-                };
                 return Err(UsageError(format!(
                     "{} {}: is {what} ({} {}); refusing to overwrite it",
                     o.flag,

@@ -5,16 +5,16 @@ use super::{CorpusError, Document};
 use serde_json::{Map, Value};
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 
 /// Largest CSV record accepted, as for a JSON Lines line: a stray quote or a binary file must
 /// not be read into memory as one field.
 pub const MAX_RECORD_BYTES: usize = super::MAX_LINE_BYTES;
 
 /// Where the CSV grammar stands at the end of the bytes read so far.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 enum Quote {
     /// At the start of a field.
+    #[default]
     Start,
     /// In an unquoted field (a quote there is a literal character).
     Bare,
@@ -25,7 +25,7 @@ enum Quote {
 }
 
 /// What [`Tracked`] has seen, shared with the reader that owns it.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 struct Scan {
     state: Quote,
     line: u64,
@@ -38,16 +38,17 @@ struct Scan {
 /// The csv crate reads an unterminated quoted field to the end of the file without an error
 /// (BurntSushi/rust-csv#252), and reads a record of any size. This wrapper follows the same
 /// grammar over the raw bytes, so that the reader can say where a quote was left open, and
-/// stops a record beyond [`MAX_RECORD_BYTES`].
+/// stops a record beyond [`MAX_RECORD_BYTES`]. The csv reader owns it; [`CsvReader`] reads
+/// its state through `csv::Reader::get_ref`.
 struct Tracked<R> {
     inner: R,
-    scan: Arc<Mutex<Scan>>,
+    scan: Scan,
 }
 
 impl<R: Read> Read for Tracked<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        let mut scan = self.scan.lock().unwrap_or_else(|p| p.into_inner());
+        let scan = &mut self.scan;
         if n == 0 {
             scan.eof = true;
         }
@@ -85,7 +86,6 @@ impl<R: Read> Read for Tracked<R> {
 /// by `|`; all other columns beyond id, text and label(s) pass through as extra fields.
 pub struct CsvReader<R: Read> {
     reader: csv::Reader<Tracked<R>>,
-    scan: Arc<Mutex<Scan>>,
     path: PathBuf,
     fields: Fields,
     headers: Vec<String>,
@@ -98,24 +98,19 @@ impl<R: Read> CsvReader<R> {
     /// Read CSV from `reader`; `path` names it in errors. Fails if the header row is
     /// unreadable or has no text column.
     pub fn new(reader: R, path: &Path, fields: Fields) -> Result<Self, CorpusError> {
-        let scan = Arc::new(Mutex::new(Scan {
-            state: Quote::Start,
-            line: 0,
-            quote_line: 0,
-            record_bytes: 0,
-            eof: false,
-            too_long_at: None,
-        }));
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(true)
             .flexible(false)
             .from_reader(Tracked {
                 inner: reader,
-                scan: Arc::clone(&scan),
+                scan: Scan::default(),
             });
         let headers = match reader.byte_headers() {
             Ok(h) => h.clone(),
-            Err(e) => return Err(scan_error(&scan, path).unwrap_or_else(|| csv_error(path, 1, &e))),
+            Err(e) => {
+                let scanned = scan_error(&reader.get_ref().scan, path);
+                return Err(scanned.unwrap_or_else(|| csv_error(path, 1, &e)));
+            }
         };
         if super::error::looks_like_utf16(headers.as_slice()) {
             return Err(CorpusError::Utf16 {
@@ -166,7 +161,6 @@ impl<R: Read> CsvReader<R> {
         }
         Ok(CsvReader {
             reader,
-            scan,
             path: path.to_path_buf(),
             fields,
             headers: names,
@@ -185,8 +179,7 @@ impl<R: Read> CsvReader<R> {
 
 /// The error [`Tracked`] found, if any: a record too long, or (at the end of the input) a
 /// quoted field never closed.
-fn scan_error(scan: &Mutex<Scan>, path: &Path) -> Option<CorpusError> {
-    let scan = scan.lock().unwrap_or_else(|p| p.into_inner());
+fn scan_error(scan: &Scan, path: &Path) -> Option<CorpusError> {
     if let Some(line) = scan.too_long_at {
         return Some(CorpusError::Csv {
             path: path.to_path_buf(),
@@ -232,7 +225,7 @@ impl<R: Read> Iterator for CsvReader<R> {
         }
         let read = self.reader.read_byte_record(&mut self.record);
         // An open quote swallows everything after it: nothing can be read past it.
-        if let Some(e) = scan_error(&self.scan, &self.path) {
+        if let Some(e) = scan_error(&self.reader.get_ref().scan, &self.path) {
             self.failed = true;
             return Some(Err(e));
         }

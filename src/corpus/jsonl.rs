@@ -71,21 +71,27 @@ impl JsonlParser {
         if line == 1 && bytes.starts_with(b"\xEF\xBB\xBF") {
             bytes = &bytes[3..];
         }
-        if super::error::looks_like_utf16(bytes) {
-            return Err(CorpusError::Utf16 {
+        // UTF-16 fails as UTF-8 (a byte-order mark) or as JSON (NUL bytes): looked for only
+        // then, off the path of every good line.
+        let utf16 = || {
+            super::error::looks_like_utf16(bytes).then(|| CorpusError::Utf16 {
                 path: self.path.clone(),
                 line,
-            });
-        }
-        let text = std::str::from_utf8(bytes).map_err(|e| CorpusError::Utf8 {
-            path: self.path.clone(),
-            line,
-            offset: e.valid_up_to(),
+            })
+        };
+        let text = std::str::from_utf8(bytes).map_err(|e| {
+            utf16().unwrap_or_else(|| CorpusError::Utf8 {
+                path: self.path.clone(),
+                line,
+                offset: e.valid_up_to(),
+            })
         })?;
-        let Record(obj) = serde_json::from_str(text).map_err(|e| CorpusError::Json {
-            path: self.path.clone(),
-            line,
-            message: e.to_string(),
+        let Record(obj) = serde_json::from_str(text).map_err(|e| {
+            utf16().unwrap_or_else(|| CorpusError::Json {
+                path: self.path.clone(),
+                line,
+                message: e.to_string(),
+            })
         })?;
         document_from_object(obj, &self.fields, &self.path, line, false, self.labels)
     }

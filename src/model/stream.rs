@@ -74,16 +74,16 @@ pub fn classify_stream<E: std::error::Error + 'static>(
             for d in read.drain(..) {
                 match d {
                     Ok(d) => batch.push(d),
-                    Err(e) if e.is_record_error() && matches!(on_bad, OnBad::Skip(_)) => {
-                        if let OnBad::Skip(f) = &mut on_bad {
+                    Err(e) => match &mut on_bad {
+                        OnBad::Skip(f) if e.is_record_error() => {
                             f(&e);
+                            report.skipped += 1;
                         }
-                        report.skipped += 1;
-                    }
-                    Err(e) => {
-                        failure = Some(e);
-                        break 'sources;
-                    }
+                        _ => {
+                            failure = Some(e);
+                            break 'sources;
+                        }
+                    },
                 }
             }
             if batch.len() >= BATCH {
