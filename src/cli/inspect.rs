@@ -3,9 +3,9 @@
 use super::output::{f3, table};
 use super::Global;
 use crate::classify::article::PASSAGES_OFF;
-use crate::model::{AnyModel, ClusterModel, Model};
+use crate::model::describe::top_terms;
+use crate::model::{AnyModel, ClusterModel};
 use clap::Args;
-use serde_json::json;
 use std::path::PathBuf;
 
 #[derive(Debug, Args)]
@@ -21,23 +21,6 @@ pub struct InspectArgs {
     json: bool,
 }
 
-/// The `n` features with the largest weight for each label, as readable words.
-pub fn top_terms(model: &Model, n: usize) -> Vec<Vec<(String, f64)>> {
-    let lm = &model.classifier().model;
-    let v = model.vectorizer();
-    (0..model.labels().len())
-        .map(|c| {
-            let mut w: Vec<(usize, f32)> =
-                (0..v.n_features()).map(|j| (j, lm.weight(j, c))).collect();
-            w.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-            w.into_iter()
-                .take(n)
-                .map(|(j, x)| (v.feature_display(j), f64::from(x)))
-                .collect()
-        })
-        .collect()
-}
-
 pub fn run(args: InspectArgs, _g: &Global) -> anyhow::Result<()> {
     let model = match AnyModel::load(&args.model)? {
         AnyModel::Classifier(m) => m,
@@ -46,42 +29,12 @@ pub fn run(args: InspectArgs, _g: &Global) -> anyhow::Result<()> {
     let meta = model.meta();
     let v = model.vectorizer();
     let c = model.classifier();
-    let terms = top_terms(&model, args.top);
     if args.json {
-        let labels: Vec<_> = model
-            .labels()
-            .iter()
-            .enumerate()
-            .map(|(i, l)| {
-                json!({
-                    "label": l,
-                    "documents": meta.label_counts.get(i),
-                    "threshold": c.thresholds.as_ref().map(|t| t[i]),
-                    "passage_margin": c.article.passage_margins.as_ref().and_then(|m| (m[i] < PASSAGES_OFF).then_some(m[i])),
-                    "top_terms": terms[i].iter().map(|(t, w)| json!({"term": t, "weight": w})).collect::<Vec<_>>(),
-                })
-            })
-            .collect();
-        let out = json!({
-            "kind": "classifier",
-            "labels": labels,
-            "multilabel": model.is_multilabel(),
-            "n_features": v.n_features(),
-            "algo": c.algo.name(),
-            "nb_weight": c.nb_weight,
-            "heldout_f1_estimate": c.heldout_f1,
-            "articles": {
-                "passage_margins": c.article.passage_margins.as_ref().map(|m| m.iter().map(|&v| (v < PASSAGES_OFF).then_some(v)).collect::<Vec<_>>()),
-                "evidence_m0": c.article.evidence_m0,
-            },
-            "analyzer": v.analyzer().config(),
-            "stopwords": v.analyzer().stopword_lists().iter().map(|(l, w)| (l.code().to_string(), w.len())).collect::<std::collections::BTreeMap<_, _>>(),
-            "tfidf": v.config(),
-            "training": meta,
-        });
+        let out = model.describe(args.top);
         sayln!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(());
     }
+    let terms = top_terms(&model, args.top);
     let a = v.analyzer().config();
     sayln!("veille classifier model {}", args.model.display());
     sayln!(
@@ -207,22 +160,7 @@ fn inspect_clustering(args: &InspectArgs, m: &ClusterModel) -> anyhow::Result<()
     let meta = m.meta();
     let v = m.vectorizer();
     if args.json {
-        let out = json!({
-            "kind": "clustering",
-            "algo": meta.algo.name(),
-            "k": m.k(),
-            "clusters": m.clusters().iter().map(|c| json!({
-                "id": c.id,
-                "name": c.name,
-                "size": c.size,
-                "top_terms": c.top_terms.iter().take(args.top).map(|(t, w)| json!({"term": t, "weight": w})).collect::<Vec<_>>(),
-                "central": c.central,
-            })).collect::<Vec<_>>(),
-            "n_features": v.n_features(),
-            "analyzer": v.analyzer().config(),
-            "tfidf": v.config(),
-            "run": meta,
-        });
+        let out = m.describe(args.top);
         sayln!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(());
     }

@@ -6,6 +6,7 @@ pub mod any;
 pub mod articles;
 pub mod clusters;
 pub mod cv;
+pub mod describe;
 pub mod file;
 pub mod record;
 pub mod scoring;
