@@ -9,6 +9,7 @@ use crate::corpus::CorpusError;
 use crate::model::clusters::ClusterError;
 use crate::model::file::ModelFileError;
 use crate::model::{CvError, TrainError};
+use crate::serve::ServeError;
 
 /// Whose failure it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +50,9 @@ pub enum Error {
     /// Cross-validation.
     #[error(transparent)]
     Cv(#[from] CvError),
+    /// The HTTP service.
+    #[error(transparent)]
+    Serve(#[from] ServeError),
 }
 
 impl Error {
@@ -60,6 +64,7 @@ impl Error {
             Error::Train(e) => e.class(),
             Error::Cluster(e) => e.class(),
             Error::Cv(e) => e.class(),
+            Error::Serve(e) => e.class(),
         }
     }
 
@@ -83,6 +88,9 @@ impl Error {
                 return Some(x.class());
             }
             if let Some(x) = e.downcast_ref::<CvError>() {
+                return Some(x.class());
+            }
+            if let Some(x) = e.downcast_ref::<ServeError>() {
                 return Some(x.class());
             }
             cur = e.source();

@@ -58,6 +58,7 @@ pub mod error;
 pub mod eval;
 pub mod features;
 pub mod model;
+pub mod serve;
 pub mod text;
 
 pub use error::{Error, ErrorClass};

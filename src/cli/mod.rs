@@ -10,6 +10,7 @@ mod evaluate;
 mod inspect;
 mod paths;
 mod progress;
+mod serve;
 mod train;
 
 pub use output::{eprint_line, stderr_failed, StdoutError};
@@ -32,7 +33,8 @@ use std::path::{Path, PathBuf};
         veille evaluate --model themes.veille --data test.jsonl --json\n  \
         veille cluster --data pile.jsonl --k auto --out clusters.veille\n  \
         veille inspect --model themes.veille\n  \
-        veille bench --data train.jsonl --test test.jsonl --report bench.html\n\n\
+        veille bench --data train.jsonl --test test.jsonl --report bench.html\n  \
+        veille serve --model themes.veille --addr 127.0.0.1:8080\n\n\
         Exit codes: 0 success, 2 bad usage or bad input, 1 internal failure (a write error\n\
         included).\n\n\
         Limits (records, files, tokens, memory, threads, k): the README's \"Limits\" section."
@@ -70,6 +72,8 @@ enum Command {
     /// Compare estimators and settings on a labelled corpus: quality, fit time, predict
     /// throughput, memory, model size; a table, JSON or an HTML report.
     Bench(bench::BenchArgs),
+    /// Serve models over HTTP: classify and assign articles, list models, metrics.
+    Serve(serve::ServeArgs),
 }
 
 /// Field names of input records.
@@ -145,6 +149,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Cluster(a) => cluster::run(a, &cli.global),
         Command::Inspect(a) => inspect::run(a, &cli.global),
         Command::Bench(a) => bench::run(a, &cli.global),
+        Command::Serve(a) => serve::run(a, &cli.global),
     }?;
     // `say!` output without a final newline is still buffered: a failure to write it counts.
     std::io::Write::flush(&mut std::io::stdout()).map_err(StdoutError)?;

@@ -99,7 +99,7 @@ impl JsonlParser {
 
 /// A record: a JSON object whose keys are all different. serde_json's own map keeps the last
 /// of two equal keys without a word; a record that says `text` twice is refused instead.
-struct Record(Map<String, Value>);
+pub(crate) struct Record(pub(crate) Map<String, Value>);
 
 impl<'de> serde::Deserialize<'de> for Record {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {

@@ -5,8 +5,8 @@ mod csv;
 pub mod dir;
 mod document;
 mod error;
-mod fields;
-mod jsonl;
+pub(crate) mod fields;
+pub(crate) mod jsonl;
 
 pub use self::csv::CsvReader;
 pub use document::{Document, Labels};

@@ -47,7 +47,7 @@ impl AnyModel {
 
     /// The model as a scorer of articles (labels for a classifier, clusters for a
     /// clustering).
-    pub fn scorer(&self) -> &dyn Scorer {
+    pub fn scorer(&self) -> &(dyn Scorer + 'static) {
         match self {
             AnyModel::Classifier(m) => m,
             AnyModel::Clustering(m) => m,
