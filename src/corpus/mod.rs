@@ -4,7 +4,7 @@
 mod csv;
 pub mod dir;
 mod document;
-mod error;
+pub(crate) mod error;
 pub(crate) mod fields;
 pub(crate) mod jsonl;
 

@@ -124,6 +124,17 @@ fn json_articles(
 ) -> Result<(Shape, Vec<Document>), ApiError> {
     let name = Path::new("request");
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if let Err(e) = std::str::from_utf8(bytes) {
+        let what = if crate::corpus::error::looks_like_utf16(bytes) {
+            "looks like UTF-16, not UTF-8".to_string()
+        } else {
+            format!("not valid UTF-8 (at byte {})", e.valid_up_to())
+        };
+        return Err(ApiError::bad_request(
+            "bad_encoding",
+            format!("request: {what}"),
+        ));
+    }
     let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
     let json_error = |e: serde_json::Error| {
         let msg = format!("request: {e}");
@@ -154,9 +165,12 @@ fn json_articles(
             let r: Record = serde_json::from_slice(bytes).map_err(json_error)?;
             Ok((Shape::One, vec![doc(0, r)?]))
         }
-        Some(_) => Err(ApiError::unprocessable(
-            "request: expected an article (a JSON object) or an array of articles",
-        )),
+        Some(_) => match serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
+            Err(e) => Err(json_error(e)),
+            Ok(_) => Err(ApiError::unprocessable(
+                "request: expected an article (a JSON object) or an array of articles",
+            )),
+        },
         None => Err(ApiError::bad_request("bad_json", "request: empty body")),
     }
 }
