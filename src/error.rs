@@ -9,6 +9,7 @@ use crate::corpus::CorpusError;
 use crate::model::clusters::ClusterError;
 use crate::model::file::ModelFileError;
 use crate::model::{CvError, TrainError};
+use crate::settings::SettingsError;
 
 /// Whose failure it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +50,9 @@ pub enum Error {
     /// Cross-validation.
     #[error(transparent)]
     Cv(#[from] CvError),
+    /// Settings that cannot be used.
+    #[error(transparent)]
+    Settings(#[from] SettingsError),
 }
 
 impl Error {
@@ -60,6 +64,7 @@ impl Error {
             Error::Train(e) => e.class(),
             Error::Cluster(e) => e.class(),
             Error::Cv(e) => e.class(),
+            Error::Settings(e) => e.class(),
         }
     }
 
@@ -83,6 +88,9 @@ impl Error {
                 return Some(x.class());
             }
             if let Some(x) = e.downcast_ref::<CvError>() {
+                return Some(x.class());
+            }
+            if let Some(x) = e.downcast_ref::<SettingsError>() {
                 return Some(x.class());
             }
             cur = e.source();
@@ -114,6 +122,13 @@ impl ModelFileError {
             }
             _ => ErrorClass::Input,
         }
+    }
+}
+
+impl SettingsError {
+    /// Settings are always the user's to fix.
+    pub fn class(&self) -> ErrorClass {
+        ErrorClass::Usage
     }
 }
 
