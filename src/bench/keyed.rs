@@ -1,6 +1,6 @@
 //! A TOML table read into a serde type, with errors that name the key: `'stem': expected a
 //! boolean, got "yes"`. (The toml crate's own deserializer names keys only with the spans of
-//! a whole document; a grid entry is a table merged from [defaults] and expanded from a
+//! a whole document; a grid entry is a table merged from `[defaults]` and expanded from a
 //! product, with no span of its own.)
 
 use serde::de::{self, DeserializeOwned, DeserializeSeed, IntoDeserializer, Visitor};
