@@ -150,9 +150,9 @@ fn pipeline(c: &mut Criterion) {
     g.sample_size(10);
     g.throughput(Throughput::Bytes(bytes(&texts)));
     g.bench_function("train (defaults)", |b| {
-        b.iter(|| Model::train(&docs, &TrainSettings::default(), &|_| {}).expect("train"))
+        b.iter(|| Model::train(&docs, &TrainSettings::default()).expect("train"))
     });
-    let model = Model::train(&docs, &TrainSettings::default(), &|_| {}).expect("train");
+    let model = Model::train(&docs, &TrainSettings::default()).expect("train");
     let opts = ClassifyOptions {
         n_terms: 5,
         ..Default::default()
@@ -198,7 +198,7 @@ fn clustering(c: &mut Criterion) {
             ..ClusterSettings::default()
         };
         g.bench_function(format!("veille cluster {} k={k}", algo.name()), |b| {
-            b.iter(|| ClusterModel::fit(&docs, &settings, &|_| {}).expect("cluster"))
+            b.iter(|| ClusterModel::fit(&docs, &settings).expect("cluster"))
         });
     }
     g.finish();

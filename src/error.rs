@@ -10,6 +10,7 @@ use crate::model::clusters::ClusterError;
 use crate::model::file::ModelFileError;
 use crate::model::{CvError, TrainError};
 use crate::serve::ServeError;
+use crate::settings::SettingsError;
 
 /// Whose failure it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,6 +54,9 @@ pub enum Error {
     /// The HTTP service.
     #[error(transparent)]
     Serve(#[from] ServeError),
+    /// Settings that cannot be used.
+    #[error(transparent)]
+    Settings(#[from] SettingsError),
 }
 
 impl Error {
@@ -65,6 +69,7 @@ impl Error {
             Error::Cluster(e) => e.class(),
             Error::Cv(e) => e.class(),
             Error::Serve(e) => e.class(),
+            Error::Settings(e) => e.class(),
         }
     }
 
@@ -91,6 +96,9 @@ impl Error {
                 return Some(x.class());
             }
             if let Some(x) = e.downcast_ref::<ServeError>() {
+                return Some(x.class());
+            }
+            if let Some(x) = e.downcast_ref::<SettingsError>() {
                 return Some(x.class());
             }
             cur = e.source();
@@ -122,6 +130,13 @@ impl ModelFileError {
             }
             _ => ErrorClass::Input,
         }
+    }
+}
+
+impl SettingsError {
+    /// Settings are always the user's to fix.
+    pub fn class(&self) -> ErrorClass {
+        ErrorClass::Usage
     }
 }
 

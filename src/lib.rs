@@ -15,10 +15,14 @@
 //! [`model::classify_stream`] is the streaming classify loop of `veille classify`,
 //! [`model::Record`] is its output record (one JSON Lines line), and every error converts
 //! into [`Error`], whose [`ErrorClass`] says whether the caller's input or veille failed.
+//! Training takes [`model::TrainSettings`] (its `Default` is the configuration `veille train`
+//! runs with no option), or [`settings::TrainOptions`], the options of `veille train` as a
+//! struct; [`model::Model::train_with_progress`] adds a progress callback.
 //!
 //! ```
 //! use veille::corpus::Document;
 //! use veille::model::{ClassifyOptions, Model, TrainSettings};
+//! use veille::settings::TrainOptions;
 //!
 //! let docs = vec![
 //!     Document::new("1", "New export controls on advanced chips and lithography tools.").with_label("sanctions"),
@@ -28,7 +32,12 @@
 //!     Document::new("5", "State hackers breach the grid operator with malware.").with_label("cyber"),
 //!     Document::new("6", "Une attaque par rançongiciel paralyse l'hôpital, les pirates publient les données.").with_label("cyber"),
 //! ];
-//! let model = Model::train(&docs, &TrainSettings::default(), &|_| {})?;
+//! let model = Model::train(&docs, &TrainSettings::default())?;
+//!
+//! // The same with options, as `veille train --algo svm --ngrams 1-1` would set them.
+//! let options = TrainOptions { algo: Some("svm".parse()?), ngrams: Some((1, 1)), ..Default::default() };
+//! let unigrams = Model::train(&docs, &options.settings()?)?;
+//! assert_eq!(unigrams.classifier().algo.name(), "svm");
 //!
 //! // Save, load, and classify one new article.
 //! let dir = tempfile::tempdir()?;
@@ -59,6 +68,7 @@ pub mod eval;
 pub mod features;
 pub mod model;
 pub mod serve;
+pub mod settings;
 pub mod text;
 
 pub use error::{Error, ErrorClass};

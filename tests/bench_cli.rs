@@ -183,6 +183,15 @@ fn grid_and_usage_mistakes_are_clear_errors() {
         "bad.toml: [[config]] #1: unknown key 'ngram'",
     );
     assert!(!html.exists(), "no report after a failure");
+    let typed = write(
+        dir.path(),
+        "typed.toml",
+        "[[config]]\nname = \"a\"\n[[product]]\nc = [0.5, 1]\nstem = \"no\"\n",
+    );
+    fails_with(
+        bench_on(&data).arg("--grid").arg(&typed),
+        "typed.toml: [[product]] #1: 'stem': expected a boolean, got \"no\"",
+    );
     let broken = write(dir.path(), "broken.toml", "[[config]\n");
     fails_with(bench_on(&data).arg("--grid").arg(&broken), "broken.toml: ");
     fails_with(

@@ -1011,3 +1011,66 @@ fn a_reader_that_goes_away_ends_the_output_quietly() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!err.contains("panicked"), "{err}");
 }
+
+/// The `[default: X]` that `veille <command> --help` shows for `flag`.
+fn help_default(command: &str, flag: &str) -> String {
+    let help = stdout_text(veille().args([command, "--help"]));
+    // An option's help runs from its flag to the next option; option lines are indented a
+    // little, their wrapped help a lot.
+    let option_line = |l: &str| l.len() - l.trim_start().len() < 10;
+    let mut lines = help
+        .lines()
+        .skip_while(|l| !(option_line(l) && l.trim_start().starts_with(&format!("{flag} "))));
+    let mut text: Vec<&str> = lines.next().into_iter().collect();
+    text.extend(lines.take_while(|l| !option_line(l) && !l.trim().is_empty()));
+    let text = text
+        .join(" ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let (_, default) = text
+        .rsplit_once("[default: ")
+        .unwrap_or_else(|| panic!("{flag}: no default in {text:?}"));
+    default.trim_end_matches(']').to_string()
+}
+
+#[test]
+fn help_shows_the_library_defaults() {
+    // One definition of each default: the settings' `Default` impls, which the help, the
+    // command line and a bench grid all read.
+    use veille::model::clusters::{ClusterAlgo, ClusterSettings};
+    use veille::model::TrainSettings;
+    let t = TrainSettings::default();
+    let p = t.classifier.get();
+    let (lo, hi) = t.analyzer.ngram_range;
+    for (flag, want) in [
+        ("--algo", p.algo.to_string()),
+        ("--ngrams", format!("{lo}-{hi}")),
+        ("--min-df", t.tfidf.min_df.to_string()),
+        ("--max-df", t.tfidf.max_df.to_string()),
+        ("--c", p.c.to_string()),
+        ("--alpha", p.alpha.to_string()),
+        ("--class-weight", p.class_weight.to_string()),
+        ("--lsa-dims", p.lsa_dims.to_string()),
+        ("--seed", p.seed.to_string()),
+        ("--languages", "fr,en".to_string()),
+    ] {
+        assert_eq!(help_default("train", flag), want, "train {flag}");
+    }
+    let c = ClusterSettings::default();
+    let (lo, hi) = c.analyzer.ngram_range;
+    for (flag, want) in [
+        ("--k", c.k.to_string()),
+        ("--algo", c.algo.name().to_string()),
+        ("--ngrams", format!("{lo}-{hi}")),
+        ("--max-df", c.tfidf.max_df.to_string()),
+        ("--lsa-dims", c.lsa_dims.to_string()),
+        ("--n-init", c.n_init.to_string()),
+        ("--seed", c.seed.to_string()),
+        ("--terms", c.n_terms.to_string()),
+        ("--eps", ClusterAlgo::DEFAULT_EPS.to_string()),
+        ("--min-points", ClusterAlgo::DEFAULT_MIN_POINTS.to_string()),
+    ] {
+        assert_eq!(help_default("cluster", flag), want, "cluster {flag}");
+    }
+}

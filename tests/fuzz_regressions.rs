@@ -52,7 +52,7 @@ fn docs(multi: bool) -> Vec<Document> {
 }
 
 fn model(multi: bool) -> Model {
-    Model::train(&docs(multi), &TrainSettings::default(), &|_| {}).unwrap()
+    Model::train(&docs(multi), &TrainSettings::default()).unwrap()
 }
 
 /// The body of a model file and where it starts.

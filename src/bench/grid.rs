@@ -18,18 +18,18 @@
 //! algo = "spherical-kmeans"  # k defaults to the number of labels
 //! ```
 //!
-//! Classifier keys: `algo`, `ngrams`, `min_df`, `max_df`, `max_features`, `stem`,
-//! `stopwords`, `sublinear_tf`, `c`, `alpha`, `class_weight`, `lsa_dims`, `seed`,
-//! `languages`. Clusterer keys: `algo`, `k`, `n_init`, `batch_size`, `lsa_dims`, `eps`,
-//! `min_points`, `ngrams`, `min_df`, `max_df`, `max_features`, `stem`, `stopwords`,
-//! `sublinear_tf`, `seed`, `languages`. Values take the command line's spellings.
+//! Besides `name` and `task`, the keys are the fields of [`TrainOptions`] (classifiers) and
+//! [`ClusterOptions`] (clusterers), read by serde: the options of `veille train` and `veille
+//! cluster` with underscores, values in the command line's spellings, switches by what they
+//! turn on (`stem = false` for `--no-stem`). A classifier entry that sets any key but `seed`
+//! and `languages` is measured as written (no configuration search, unless `search = true`).
 
-use crate::classify::{Algo, ClassWeight};
+use super::keyed::{self, KeyedError};
+use crate::cluster::lsa::LsaMethod;
 use crate::cluster::KChoice;
-use crate::features::{DfBound, TfidfConfig};
 use crate::model::clusters::{ClusterAlgo, ClusterSettings};
 use crate::model::TrainSettings;
-use crate::text::{parse_ngram_range, AnalyzerConfig, Language};
+use crate::settings::{ClusterOptions, SettingsError, TrainOptions};
 use std::path::{Path, PathBuf};
 use toml::{Table, Value};
 
@@ -88,20 +88,104 @@ impl BenchConfig {
 
 /// A grid file that cannot be used.
 #[derive(Debug, thiserror::Error)]
-#[error("{}: {message}", path.display())]
+#[error("{}: {problem}", path.display())]
 pub struct GridError {
     /// The grid file (`<default grid>` for the built-in one).
     pub path: PathBuf,
-    /// What is wrong, naming the entry and key.
-    pub message: String,
+    /// What is wrong.
+    pub problem: GridProblem,
+}
+
+/// What is wrong with a grid file.
+#[derive(Debug, thiserror::Error)]
+pub enum GridProblem {
+    /// Not TOML.
+    #[error("{at}{message}")]
+    Syntax {
+        /// `line L, column C: `, when the parser says where.
+        at: String,
+        /// The parser's message.
+        message: String,
+    },
+    /// A section other than the three.
+    #[error("unknown section '{0}' (expected [defaults], [[config]] or [[product]])")]
+    UnknownSection(String),
+    /// `defaults = 1` or the like.
+    #[error("[defaults] must be a table")]
+    DefaultsNotTable,
+    /// `[config]` instead of `[[config]]`.
+    #[error("'{0}' must be written [[{0}]]")]
+    NotAnArray(&'static str),
+    /// More than [`MAX_CONFIGS`] configurations.
+    #[error("more than {MAX_CONFIGS} configurations; split the grid")]
+    TooMany,
+    /// Nothing to run.
+    #[error("no configuration (add a [[config]] or a [[product]])")]
+    Empty,
+    /// One entry is wrong.
+    #[error("{entry}: {problem}")]
+    Entry {
+        /// `[[config]] #2`.
+        entry: String,
+        /// What is wrong with it.
+        problem: EntryProblem,
+    },
+}
+
+/// What is wrong with one `[[config]]` or `[[product]]` entry.
+#[derive(Debug, thiserror::Error)]
+pub enum EntryProblem {
+    /// `[[config]]` followed by something that is not a table.
+    #[error("must be a table")]
+    NotATable,
+    /// A product axis with no value.
+    #[error("'{0}' lists no value")]
+    EmptyAxis(String),
+    /// A product of more than [`MAX_CONFIGS`] combinations.
+    #[error("more than {MAX_CONFIGS} combinations")]
+    TooManyCombinations,
+    /// `task` that is not a string.
+    #[error("'task' must be \"classify\" or \"cluster\"")]
+    TaskNotAString,
+    /// `task` that is neither.
+    #[error("unknown task '{0}' (expected classify or cluster)")]
+    UnknownTask(String),
+    /// `name` that is not a string.
+    #[error("'name' must be a string")]
+    NameNotAString,
+    /// Two entries with one name.
+    #[error("two configurations are named '{0}'")]
+    DuplicateName(String),
+    /// A key that the task does not take.
+    #[error("unknown key '{key}' for a {task} configuration (keys: {})", known.join(", "))]
+    UnknownKey {
+        /// The key.
+        key: String,
+        /// `classify` or `cluster`.
+        task: &'static str,
+        /// The keys it takes, sorted.
+        known: Vec<&'static str>,
+    },
+    /// A value that does not read (the message names the key).
+    #[error("{0}")]
+    Value(String),
+    /// DBSCAN settings on another clusterer.
+    #[error("'eps' and 'min_points' are settings of algo = \"lsa-dbscan\"")]
+    DbscanOnly,
+    /// Settings that cannot be used together.
+    #[error(transparent)]
+    Settings(#[from] SettingsError),
 }
 
 /// Parse a grid file's text. `path` names it in errors.
 pub fn parse(text: &str, path: &Path) -> Result<Vec<BenchConfig>, GridError> {
-    let err = |message: String| GridError {
+    configs(text).map_err(|problem| GridError {
         path: path.to_path_buf(),
-        message,
-    };
+        problem,
+    })
+}
+
+fn configs(text: &str) -> Result<Vec<BenchConfig>, GridProblem> {
     let doc: Table = text.parse().map_err(|e: toml::de::Error| {
         let at = e.span().map(|span| {
             let before = &text[..span.start.min(text.len())];
@@ -109,23 +193,24 @@ pub fn parse(text: &str, path: &Path) -> Result<Vec<BenchConfig>, GridError> {
             let column = before.chars().rev().take_while(|&c| c != '\n').count() + 1;
             format!("line {line}, column {column}: ")
         });
-        err(format!(
-            "{}{}",
-            at.unwrap_or_default(),
-            e.message().trim_end()
-        ))
+        GridProblem::Syntax {
+            at: at.unwrap_or_default(),
+            message: e.message().trim_end().to_string(),
+        }
     })?;
     for key in doc.keys() {
         if !matches!(key.as_str(), "defaults" | "config" | "product") {
-            return Err(err(format!(
-                "unknown section '{key}' (expected [defaults], [[config]] or [[product]])"
-            )));
+            return Err(GridProblem::UnknownSection(key.clone()));
         }
     }
     let defaults = match doc.get("defaults") {
         None => Table::new(),
         Some(Value::Table(t)) => t.clone(),
-        Some(_) => return Err(err("[defaults] must be a table".into())),
+        Some(_) => return Err(GridProblem::DefaultsNotTable),
+    };
+    let in_entry = |entry: &str| {
+        let entry = entry.to_string();
+        move |problem| GridProblem::Entry { entry, problem }
     };
     // Entries in file order: TOML keeps [[config]] and [[product]] in separate arrays, so
     // configurations come first, then products, each in their own order.
@@ -133,42 +218,35 @@ pub fn parse(text: &str, path: &Path) -> Result<Vec<BenchConfig>, GridError> {
     for section in ["config", "product"] {
         let Some(v) = doc.get(section) else { continue };
         let Value::Array(items) = v else {
-            return Err(err(format!("'{section}' must be written [[{section}]]")));
+            return Err(GridProblem::NotAnArray(section));
         };
         for (i, item) in items.iter().enumerate() {
-            let Value::Table(t) = item else {
-                return Err(err(format!("[[{section}]] #{} must be a table", i + 1)));
-            };
             let at = format!("[[{section}]] #{}", i + 1);
+            let Value::Table(t) = item else {
+                return Err(in_entry(&at)(EntryProblem::NotATable));
+            };
             let mut merged = defaults.clone();
             merged.extend(t.clone());
             if section == "product" {
-                for combo in expand(&merged).map_err(|m| err(format!("{at}: {m}")))? {
+                for combo in expand(&merged).map_err(in_entry(&at))? {
                     entries.push((at.clone(), combo));
                 }
             } else {
                 entries.push((at, merged));
             }
             if entries.len() > MAX_CONFIGS {
-                return Err(err(format!(
-                    "more than {MAX_CONFIGS} configurations; split the grid"
-                )));
+                return Err(GridProblem::TooMany);
             }
         }
     }
     if entries.is_empty() {
-        return Err(err(
-            "no configuration (add a [[config]] or a [[product]])".into()
-        ));
+        return Err(GridProblem::Empty);
     }
     let mut out: Vec<BenchConfig> = Vec::with_capacity(entries.len());
     for (at, t) in &entries {
-        let c = config(t).map_err(|m| err(format!("{at}: {m}")))?;
+        let c = config(t).map_err(in_entry(at))?;
         if out.iter().any(|o| o.name == c.name) {
-            return Err(err(format!(
-                "{at}: two configurations are named '{}'",
-                c.name
-            )));
+            return Err(in_entry(at)(EntryProblem::DuplicateName(c.name)));
         }
         out.push(c);
     }
@@ -176,11 +254,11 @@ pub fn parse(text: &str, path: &Path) -> Result<Vec<BenchConfig>, GridError> {
 }
 
 /// The combinations of a product entry: every array value is an axis.
-fn expand(t: &Table) -> Result<Vec<Table>, String> {
+fn expand(t: &Table) -> Result<Vec<Table>, EntryProblem> {
     let mut combos = vec![Table::new()];
     for (key, value) in t {
         let values: Vec<Value> = match value {
-            Value::Array(a) if a.is_empty() => return Err(format!("'{key}' lists no value")),
+            Value::Array(a) if a.is_empty() => return Err(EntryProblem::EmptyAxis(key.clone())),
             // `languages` is a list by nature: a list of lists is its axis.
             Value::Array(a) if key == "languages" && !matches!(a[0], Value::Array(_)) => {
                 vec![value.clone()]
@@ -197,7 +275,7 @@ fn expand(t: &Table) -> Result<Vec<Table>, String> {
             }
         }
         if next.len() > MAX_CONFIGS {
-            return Err(format!("more than {MAX_CONFIGS} combinations"));
+            return Err(EntryProblem::TooManyCombinations);
         }
         combos = next;
     }
@@ -250,20 +328,42 @@ fn plain(v: &Value) -> String {
     }
 }
 
-fn config(t: &Table) -> Result<BenchConfig, String> {
+/// Keys of an entry that are not settings.
+const ENTRY_KEYS: [&str; 2] = ["name", "task"];
+
+fn config(t: &Table) -> Result<BenchConfig, EntryProblem> {
     let task = match t.get("task") {
-        None => "classify".to_string(),
-        Some(Value::String(s)) => s.clone(),
-        Some(_) => return Err("'task' must be \"classify\" or \"cluster\"".into()),
+        None => "classify",
+        Some(Value::String(s)) => s.as_str(),
+        Some(_) => return Err(EntryProblem::TaskNotAString),
     };
-    let task = match task.as_str() {
-        "classify" => Task::Classify(classify_settings(t)?),
-        "cluster" => cluster_settings(t)?,
-        other => {
-            return Err(format!(
-                "unknown task '{other}' (expected classify or cluster)"
-            ))
+    let mut options = t.clone();
+    options.retain(|k, _| !ENTRY_KEYS.contains(&k));
+    let task = match task {
+        "classify" => {
+            let mut o: TrainOptions = read(&options, "classify")?;
+            // A configuration that sets a key other than the seed and the languages is
+            // measured as written; the plain default searches, as `veille train` without
+            // tuning flags does.
+            o.search.get_or_insert(
+                options
+                    .keys()
+                    .all(|k| matches!(k.as_str(), "seed" | "languages")),
+            );
+            Task::Classify(o.settings()?)
         }
+        "cluster" => {
+            let o: ClusterOptions = read(&options, "cluster")?;
+            let dbscan = matches!(o.algo, Some(ClusterAlgo::Lsa(LsaMethod::Dbscan { .. })));
+            if o.sets_dbscan() && !dbscan {
+                return Err(EntryProblem::DbscanOnly);
+            }
+            Task::Cluster {
+                settings: o.settings()?,
+                k: o.k,
+            }
+        }
+        other => return Err(EntryProblem::UnknownTask(other.to_string())),
     };
     let name = match t.get("name") {
         Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_string(),
@@ -274,11 +374,10 @@ fn config(t: &Table) -> Result<BenchConfig, String> {
                 Task::Cluster { .. } => "spherical-kmeans".into(),
             })
         }
-        Some(_) => return Err("'name' must be a string".into()),
+        Some(_) => return Err(EntryProblem::NameNotAString),
     };
-    let written = t
+    let written = options
         .iter()
-        .filter(|(k, _)| !matches!(k.as_str(), "name" | "task"))
         .map(|(k, v)| format!("{k}={}", plain(v)))
         .collect::<Vec<_>>()
         .join(" ");
@@ -289,216 +388,19 @@ fn config(t: &Table) -> Result<BenchConfig, String> {
     })
 }
 
-const SHARED_KEYS: [&str; 11] = [
-    "name",
-    "task",
-    "ngrams",
-    "min_df",
-    "max_df",
-    "max_features",
-    "stem",
-    "stopwords",
-    "sublinear_tf",
-    "seed",
-    "languages",
-];
-const CLASSIFY_KEYS: [&str; 5] = ["algo", "c", "alpha", "class_weight", "lsa_dims"];
-const CLUSTER_KEYS: [&str; 7] = [
-    "algo",
-    "k",
-    "n_init",
-    "batch_size",
-    "lsa_dims",
-    "eps",
-    "min_points",
-];
-
-fn check_keys(t: &Table, own: &[&str], task: &str) -> Result<(), String> {
-    for k in t.keys() {
-        if !SHARED_KEYS.contains(&k.as_str()) && !own.contains(&k.as_str()) {
-            let mut valid: Vec<&str> = SHARED_KEYS.iter().chain(own).copied().collect();
-            valid.sort_unstable();
-            valid.dedup();
-            return Err(format!(
-                "unknown key '{k}' for a {task} configuration (keys: {})",
-                valid.join(", ")
-            ));
+/// The options of a `task` entry, read from its keys.
+fn read<T: serde::de::DeserializeOwned>(
+    options: &Table,
+    task: &'static str,
+) -> Result<T, EntryProblem> {
+    keyed::from_table(options).map_err(|e| match e {
+        KeyedError::UnknownKey { key, known } => {
+            let mut known: Vec<&'static str> = known.iter().chain(&ENTRY_KEYS).copied().collect();
+            known.sort_unstable();
+            EntryProblem::UnknownKey { key, task, known }
         }
-    }
-    Ok(())
-}
-
-/// Typed access to a table's values, with errors naming the key.
-struct Keys<'a>(&'a Table);
-
-impl Keys<'_> {
-    fn text(&self, key: &str) -> Result<Option<String>, String> {
-        match self.0.get(key) {
-            None => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(Value::Integer(i)) => Ok(Some(i.to_string())),
-            Some(Value::Float(f)) => Ok(Some(format!("{f:?}"))),
-            Some(v) => Err(format!("'{key}': expected a string or a number, got {v}")),
-        }
-    }
-
-    fn parsed<T: std::str::FromStr>(&self, key: &str) -> Result<Option<T>, String>
-    where
-        T::Err: std::fmt::Display,
-    {
-        match self.text(key)? {
-            None => Ok(None),
-            Some(s) => s.parse().map(Some).map_err(|e| format!("'{key}': {e}")),
-        }
-    }
-
-    fn boolean(&self, key: &str) -> Result<Option<bool>, String> {
-        match self.0.get(key) {
-            None => Ok(None),
-            Some(Value::Boolean(b)) => Ok(Some(*b)),
-            Some(v) => Err(format!("'{key}': expected true or false, got {v}")),
-        }
-    }
-
-    fn number(&self, key: &str) -> Result<Option<f64>, String> {
-        match self.0.get(key) {
-            None => Ok(None),
-            Some(Value::Float(f)) => Ok(Some(*f)),
-            Some(Value::Integer(i)) => Ok(Some(*i as f64)),
-            Some(v) => Err(format!("'{key}': expected a number, got {v}")),
-        }
-    }
-
-    fn count(&self, key: &str) -> Result<Option<usize>, String> {
-        match self.0.get(key) {
-            None => Ok(None),
-            Some(Value::Integer(i)) if *i >= 1 => Ok(Some(*i as usize)),
-            Some(v) => Err(format!("'{key}': expected a whole number >= 1, got {v}")),
-        }
-    }
-
-    fn count_or_zero(&self, key: &str) -> Result<Option<u64>, String> {
-        match self.0.get(key) {
-            None => Ok(None),
-            Some(Value::Integer(i)) if *i >= 0 => Ok(Some(*i as u64)),
-            Some(v) => Err(format!("'{key}': expected a whole number >= 0, got {v}")),
-        }
-    }
-
-    fn languages(&self) -> Result<Option<Vec<Language>>, String> {
-        let codes: Vec<String> = match self.0.get("languages") {
-            None => return Ok(None),
-            Some(Value::String(s)) => s.split(',').map(|c| c.trim().to_string()).collect(),
-            Some(Value::Array(a)) => a.iter().map(plain).collect(),
-            Some(v) => Err(format!(
-                "'languages': expected codes like \"fr,en\", got {v}"
-            ))?,
-        };
-        codes
-            .iter()
-            .map(|c| {
-                c.parse::<Language>()
-                    .map_err(|e| format!("'languages': {e}"))
-            })
-            .collect::<Result<Vec<_>, _>>()
-            .map(Some)
-    }
-
-    /// Analyzer and TF-IDF settings over `analyzer` and `tfidf`.
-    fn text_pipeline(
-        &self,
-        analyzer: &mut AnalyzerConfig,
-        tfidf: &mut TfidfConfig,
-    ) -> Result<(), String> {
-        if let Some(l) = self.languages()? {
-            analyzer.languages = l;
-        }
-        if let Some(n) = self.text("ngrams")? {
-            analyzer.ngram_range = parse_ngram_range(&n).map_err(|e| format!("'ngrams': {e}"))?;
-        }
-        if let Some(b) = self.boolean("stem")? {
-            analyzer.stem = b;
-        }
-        if let Some(b) = self.boolean("stopwords")? {
-            analyzer.stopwords = b;
-        }
-        analyzer.check().map_err(|e| e.to_string())?;
-        if let Some(d) = self.parsed::<DfBound>("min_df")? {
-            tfidf.min_df = d;
-        }
-        if let Some(d) = self.parsed::<DfBound>("max_df")? {
-            tfidf.max_df = d;
-        }
-        if let Some(m) = self.count("max_features")? {
-            tfidf.max_features = Some(m);
-        }
-        if let Some(b) = self.boolean("sublinear_tf")? {
-            tfidf.sublinear_tf = b;
-        }
-        Ok(())
-    }
-}
-
-fn classify_settings(t: &Table) -> Result<TrainSettings, String> {
-    check_keys(t, &CLASSIFY_KEYS, "classify")?;
-    let k = Keys(t);
-    let mut s = TrainSettings::default();
-    k.text_pipeline(&mut s.analyzer, &mut s.tfidf)?;
-    let mut p = s.classifier.clone();
-    if let Some(a) = k.parsed::<Algo>("algo")? {
-        p = p.algo(a);
-    }
-    if let Some(c) = k.number("c")? {
-        p = p.c(c);
-    }
-    if let Some(a) = k.number("alpha")? {
-        p = p.alpha(a);
-    }
-    if let Some(w) = k.parsed::<ClassWeight>("class_weight")? {
-        p = p.class_weight(w);
-    }
-    if let Some(d) = k.count("lsa_dims")? {
-        p = p.lsa_dims(d);
-    }
-    if let Some(seed) = k.count_or_zero("seed")? {
-        p = p.seed(seed);
-    }
-    linfa::ParamGuard::check_ref(&p).map_err(|e| e.to_string())?;
-    s.classifier = p;
-    // A configuration that sets a tuning key is measured as written; the plain default
-    // searches, as `veille train` without tuning flags does.
-    s.search = t
-        .keys()
-        .all(|k| matches!(k.as_str(), "name" | "task" | "seed" | "languages"));
-    Ok(s)
-}
-
-fn cluster_settings(t: &Table) -> Result<Task, String> {
-    check_keys(t, &CLUSTER_KEYS, "cluster")?;
-    let keys = Keys(t);
-    let mut s = ClusterSettings::default();
-    keys.text_pipeline(&mut s.analyzer, &mut s.tfidf)?;
-    let eps = keys.number("eps")?.unwrap_or(0.5);
-    let min_points = keys.count("min_points")?.unwrap_or(5);
-    let dbscan = keys.text("algo")?.as_deref() == Some("lsa-dbscan");
-    if !dbscan && (t.contains_key("eps") || t.contains_key("min_points")) {
-        return Err("'eps' and 'min_points' are settings of algo = \"lsa-dbscan\"".into());
-    }
-    if let Some(a) = keys.text("algo")? {
-        s.algo = ClusterAlgo::from_name(&a, eps, min_points).map_err(|e| format!("'algo': {e}"))?;
-    }
-    if let Some(n) = keys.count("n_init")? {
-        s.n_init = n;
-    }
-    s.batch_size = keys.count("batch_size")?.or(s.batch_size);
-    if let Some(d) = keys.count("lsa_dims")? {
-        s.lsa_dims = d;
-    }
-    if let Some(seed) = keys.count_or_zero("seed")? {
-        s.seed = seed;
-    }
-    let k = keys.parsed::<KChoice>("k")?;
-    Ok(Task::Cluster { settings: s, k })
+        other => EntryProblem::Value(other.to_string()),
+    })
 }
 
 #[cfg(test)]
@@ -560,6 +462,87 @@ mod tests {
         assert_eq!(settings.algo.name(), "lsa-kmeans");
         assert_eq!(settings.lsa_dims, 50);
         assert_eq!(*k, Some(KChoice::Fixed(5)));
+    }
+
+    #[test]
+    fn unknown_keys_and_wrong_types_name_the_file_entry_and_key() {
+        let e = grid("[[config]]\nname = \"a\"\n[[config]]\nngram = \"1-2\"\n").unwrap_err();
+        assert!(
+            e.starts_with("g.toml: [[config]] #2: unknown key 'ngram' for a classify configuration (keys: algo, alpha, c, class_weight, languages, lsa_dims, max_df, max_features, min_df, name, ngrams, search, seed, stem, stopwords, sublinear_tf, task)"),
+            "{e}"
+        );
+        let e = grid("[[product]]\ntask = \"cluster\"\nk = [2, 3]\nalpha = 1\n").unwrap_err();
+        assert!(
+            e.starts_with(
+                "g.toml: [[product]] #1: unknown key 'alpha' for a cluster configuration"
+            ),
+            "{e}"
+        );
+        let e = grid("[[config]]\nstem = \"no\"\n").unwrap_err();
+        assert_eq!(
+            e,
+            "g.toml: [[config]] #1: 'stem': expected a boolean, got \"no\""
+        );
+        let e =
+            grid("[defaults]\nlsa_dims = 1.5\n[[config]]\nalgo = \"lsa-logreg\"\n").unwrap_err();
+        assert_eq!(
+            e,
+            "g.toml: [[config]] #1: 'lsa_dims': expected a whole number >= 1, got 1.5"
+        );
+        let e = grid("[[config]]\nmax_df = true\n").unwrap_err();
+        assert_eq!(
+            e,
+            "g.toml: [[config]] #1: 'max_df': expected a string or a number, got true"
+        );
+        let e = grid("[[config]]\nmin_df = \"often\"\n").unwrap_err();
+        assert!(
+            e.ends_with(
+                "'min_df': 'often' is neither a document count nor a fraction between 0 and 1"
+            ),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn values_take_the_command_line_spellings() {
+        let g = grid(
+            "[[config]]\nngrams = \"1-3\"\nstem = false\nmax_df = 0.9\nmin_df = 2\nclass_weight = \"balanced\"\nlanguages = \"en\"\n[[config]]\nname = \"counts\"\nmax_df = 100\nngrams = 1\n",
+        )
+        .unwrap();
+        let Task::Classify(s) = &g[0].task else {
+            panic!("a classifier")
+        };
+        assert_eq!(s.analyzer.ngram_range, (1, 3));
+        assert!(!s.analyzer.stem && s.analyzer.stopwords);
+        assert_eq!(s.tfidf.max_df, crate::features::DfBound::Fraction(0.9));
+        assert_eq!(s.tfidf.min_df, crate::features::DfBound::Count(2));
+        assert_eq!(
+            s.classifier.get().class_weight,
+            crate::classify::ClassWeight::Balanced
+        );
+        assert_eq!(s.analyzer.languages, [crate::text::Language::English]);
+        assert!(!s.search, "tuned: measured as written");
+        let Task::Classify(s) = &g[1].task else {
+            panic!("a classifier")
+        };
+        assert_eq!(s.tfidf.max_df, crate::features::DfBound::Count(100));
+        assert_eq!(s.analyzer.ngram_range, (1, 1));
+    }
+
+    #[test]
+    fn the_default_configuration_is_the_library_default() {
+        let g = grid("[[config]]\nname = \"default\"\n[[config]]\ntask = \"cluster\"\n").unwrap();
+        let Task::Classify(s) = &g[0].task else {
+            panic!("a classifier")
+        };
+        assert_eq!(format!("{s:?}"), format!("{:?}", TrainSettings::default()));
+        let Task::Cluster { settings, k: None } = &g[1].task else {
+            panic!("a clusterer, k from the labels")
+        };
+        assert_eq!(
+            format!("{settings:?}"),
+            format!("{:?}", ClusterSettings::default())
+        );
     }
 
     #[test]

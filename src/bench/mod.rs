@@ -6,6 +6,7 @@
 
 pub mod grid;
 pub mod html;
+pub mod keyed;
 pub mod memory;
 pub mod run;
 pub mod scaling;

@@ -7,12 +7,34 @@ use crate::cluster::KChoice;
 use crate::corpus::Document;
 use crate::eval::{folds, train_test_split, ClassificationReport};
 use crate::model::clusters::{ClusterError, ClusterModel};
+use crate::model::file::ModelFileError;
 use crate::model::{targets_of, ClassifyOptions, Model, TrainError};
+use crate::settings::SettingsError;
 use serde::Serialize;
 use std::time::Instant;
 
 /// What runs on each round: fit on the first articles, score on the second.
-type RoundFn<'a> = dyn FnMut(&[Document], &[Document]) -> Result<(), String> + 'a;
+type RoundFn<'a> = dyn FnMut(&[Document], &[Document]) -> Result<(), RunError> + 'a;
+
+/// Why a configuration could not be measured (the grid goes on without it).
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// A classifier did not train, or the articles are not labelled.
+    #[error(transparent)]
+    Train(#[from] TrainError),
+    /// A clusterer did not fit.
+    #[error(transparent)]
+    Cluster(#[from] ClusterError),
+    /// The model could not be encoded (to measure its size).
+    #[error(transparent)]
+    ModelFile(#[from] ModelFileError),
+    /// A clusterer with nothing to be scored against.
+    #[error("clustering is scored against single labels, and no article has one")]
+    NoSingleLabels,
+    /// A protocol without rounds.
+    #[error("no round ran")]
+    NoRound,
+}
 
 /// How articles are split between fitting and scoring.
 #[derive(Debug, Clone)]
@@ -56,11 +78,11 @@ impl Protocol {
 
     /// The (train, test) articles of each round, gathered as the rounds are reached: a
     /// holdout lends its two sets; a cross-validation fold is copied only while it runs.
-    fn for_each_round(&self, f: &mut RoundFn<'_>) -> Result<(), String> {
+    fn for_each_round(&self, f: &mut RoundFn<'_>) -> Result<(), RunError> {
         match self {
             Protocol::Holdout { train, test } => f(train, test),
             Protocol::CrossValidation { docs, k, seed } => {
-                let (_, targets) = targets_of(docs).map_err(|e| e.to_string())?;
+                let (_, targets) = targets_of(docs)?;
                 let fs = folds(&targets, *k, *seed);
                 for held in 0..fs.len() {
                     let train: Vec<Document> = fs
@@ -131,14 +153,16 @@ pub enum Metric {
 }
 
 impl std::str::FromStr for Metric {
-    type Err = String;
+    type Err = SettingsError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
             "accuracy" => Ok(Metric::Accuracy),
             "macro-f1" => Ok(Metric::MacroF1),
             "micro-f1" => Ok(Metric::MicroF1),
-            _ => Err(format!(
-                "unknown metric '{s}' (expected accuracy, macro-f1 or micro-f1)"
+            _ => Err(SettingsError::unknown(
+                "metric",
+                s,
+                "accuracy, macro-f1 or micro-f1",
             )),
         }
     }
@@ -249,7 +273,9 @@ pub fn run_config(
 ) -> ConfigResult {
     let outcome = match measure(config, protocol, metric, on_round) {
         Ok(m) => Outcome::Done(Box::new(m)),
-        Err(e) => Outcome::Failed { error: e },
+        Err(e) => Outcome::Failed {
+            error: e.to_string(),
+        },
     };
     ConfigResult {
         name: config.name.clone(),
@@ -293,7 +319,7 @@ fn measure(
     protocol: &Protocol,
     metric: Metric,
     on_round: &dyn Fn(),
-) -> Result<Measures, String> {
+) -> Result<Measures, RunError> {
     let mut rounds = Vec::new();
     // Every held-out article with its prediction, for one report over all folds.
     let mut held: Vec<Document> = Vec::new();
@@ -349,7 +375,7 @@ fn measure(
     let docs: usize = rounds.iter().map(|r| r.test_docs).sum();
     let bytes: usize = rounds.iter().map(|r| r.test_bytes).sum();
     let nb_weight = mean(&|r| r.nb_weight);
-    let last = rounds.pop().ok_or("no round ran")?;
+    let last = rounds.pop().ok_or(RunError::NoRound)?;
     Ok(Measures {
         quality,
         quality_std,
@@ -395,16 +421,16 @@ pub(super) fn classify_round(
     settings: &crate::model::TrainSettings,
     train: &[Document],
     test: &[Document],
-) -> Result<Round, String> {
+) -> Result<Round, RunError> {
     let scope = Scope::open();
     let t = Instant::now();
-    let model = Model::train(train, settings, &|_| {}).map_err(|e| e.to_string())?;
+    let model = Model::train(train, settings)?;
     let fit = t.elapsed().as_secs_f64();
     let texts: Vec<&str> = test.iter().map(|d| d.text.as_str()).collect();
     let (preds, predict) = fastest(|| model.predict(&texts, None));
     let peak = scope.peak();
     drop(scope);
-    let model_bytes = model.to_bytes().map_err(|e| e.to_string())?.len() as u64;
+    let model_bytes = model.to_bytes()?.len() as u64;
     let predicted: Vec<Vec<String>> = preds
         .iter()
         .map(|p| {
@@ -441,13 +467,13 @@ fn report_of(
     docs: &[Document],
     predicted: &[Vec<String>],
     multilabel_model: bool,
-) -> Result<ClassificationReport, String> {
+) -> Result<ClassificationReport, TrainError> {
     let mut truth_names: Vec<&[String]> = Vec::with_capacity(docs.len());
     for d in docs {
         let l = d
             .labels
             .as_ref()
-            .ok_or_else(|| format!("document \"{}\" has no label", d.id))?;
+            .ok_or_else(|| TrainError::Unlabelled(d.id.clone()))?;
         truth_names.push(l.as_slice());
     }
     let mut names: Vec<String> = truth_names
@@ -474,11 +500,11 @@ fn cluster_round(
     k: Option<KChoice>,
     train: &[Document],
     test: &[Document],
-) -> Result<Round, String> {
+) -> Result<Round, RunError> {
     let k = match k {
         Some(k) => k,
         None => {
-            let (names, _) = targets_of(train).map_err(|e| e.to_string())?;
+            let (names, _) = targets_of(train)?;
             KChoice::Fixed(names.len())
         }
     };
@@ -488,8 +514,7 @@ fn cluster_round(
     };
     let scope = Scope::open();
     let t = Instant::now();
-    let run =
-        ClusterModel::fit(train, &settings, &|_| {}).map_err(|e: ClusterError| e.to_string())?;
+    let run = ClusterModel::fit(train, &settings)?;
     let fit = t.elapsed().as_secs_f64();
     let texts: Vec<&str> = test.iter().map(|d| d.text.as_str()).collect();
     let opts = ClassifyOptions {
@@ -503,8 +528,8 @@ fn cluster_round(
     drop(assigned);
     let (scores, _) = run
         .score_against_labels(train)
-        .ok_or("clustering is scored against single labels, and no article has one")?;
-    let model_bytes = run.model.to_bytes().map_err(|e| e.to_string())?.len() as u64;
+        .ok_or(RunError::NoSingleLabels)?;
+    let model_bytes = run.model.to_bytes()?.len() as u64;
     Ok(Round {
         quality: Quality {
             nmi: Some(scores.nmi),

@@ -19,6 +19,7 @@
 //! documents ([`Derived`]): their passages and fragments of them.
 
 use crate::features::{CsrMatrix, RowView};
+use crate::model::file::InvalidModel;
 use serde::{Deserialize, Serialize};
 use std::ops::Range;
 
@@ -124,9 +125,12 @@ impl ArticleRule {
     }
 
     /// Check a deserialised rule.
-    pub fn validate(&self, k: usize) -> Result<(), String> {
+    pub fn validate(&self, k: usize) -> Result<(), InvalidModel> {
         if self.prior.len() != k {
-            return Err(format!("{} priors for {k} labels", self.prior.len()));
+            return Err(InvalidModel(format!(
+                "{} priors for {k} labels",
+                self.prior.len()
+            )));
         }
         if !(self.evidence_m0.is_finite() && self.evidence_m0 >= 0.0)
             || self

@@ -1,6 +1,7 @@
 //! A linear scoring model over sparse rows: every estimator veille trains ends as one.
 
 use crate::features::{CsrMatrix, RowView};
+use crate::model::file::InvalidModel;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -54,17 +55,17 @@ impl LinearModel {
     }
 
     /// Check the shape of a deserialised model.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), InvalidModel> {
         if self.n_features.checked_mul(self.n_classes) != Some(self.weights.len())
             || self.bias.len() != self.n_classes
         {
-            return Err(format!(
+            return Err(InvalidModel(format!(
                 "linear model of {} × {} with {} weights and {} biases",
                 self.n_features,
                 self.n_classes,
                 self.weights.len(),
                 self.bias.len()
-            ));
+            )));
         }
         if !self.weights.iter().chain(&self.bias).all(|w| w.is_finite()) {
             return Err("a non-finite weight or bias".into());

@@ -22,6 +22,8 @@ pub use linear::LinearModel;
 pub use targets::Targets;
 
 use crate::features::{CsrMatrix, RowView};
+use crate::model::file::InvalidModel;
+use crate::settings::SettingsError;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -67,7 +69,7 @@ impl fmt::Display for Algo {
 }
 
 impl FromStr for Algo {
-    type Err = String;
+    type Err = SettingsError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Ok(match s.to_ascii_lowercase().as_str() {
             "auto" => Algo::Auto,
@@ -76,9 +78,10 @@ impl FromStr for Algo {
             "mnb" | "multinomial-nb" => Algo::MultinomialNb,
             "lsa-logreg" | "lsa" => Algo::LsaLogreg,
             _ => {
-                return Err(format!(
-                    "unknown algorithm '{s}' (expected one of {})",
-                    ALGO_NAMES.join(", ")
+                return Err(SettingsError::unknown(
+                    "algorithm",
+                    s,
+                    format!("one of {}", ALGO_NAMES.join(", ")),
                 ))
             }
         })
@@ -94,14 +97,32 @@ pub enum ClassWeight {
     Balanced,
 }
 
+impl ClassWeight {
+    /// Name as on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            ClassWeight::Uniform => "none",
+            ClassWeight::Balanced => "balanced",
+        }
+    }
+}
+
+impl fmt::Display for ClassWeight {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 impl FromStr for ClassWeight {
-    type Err = String;
+    type Err = SettingsError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
             "none" | "uniform" => Ok(ClassWeight::Uniform),
             "balanced" => Ok(ClassWeight::Balanced),
-            _ => Err(format!(
-                "unknown class weight '{s}' (expected none or balanced)"
+            _ => Err(SettingsError::unknown(
+                "class weight",
+                s,
+                "none or balanced",
             )),
         }
     }
@@ -197,8 +218,8 @@ impl ClassifierParams {
 #[derive(Debug, thiserror::Error)]
 pub enum ClassifyError {
     /// A hyperparameter out of range.
-    #[error("invalid setting: {0}")]
-    Param(String),
+    #[error(transparent)]
+    Param(#[from] SettingsError),
     /// Training data that cannot train a classifier.
     #[error("{0}")]
     Data(String),
@@ -215,8 +236,21 @@ impl linfa::ParamGuard for ClassifierParams {
     type Error = ClassifyError;
 
     fn check_ref(&self) -> Result<&Self::Checked, Self::Error> {
+        self.validate()?;
+        Ok(&self.0)
+    }
+
+    fn check(self) -> Result<Self::Checked, Self::Error> {
+        self.check_ref()?;
+        Ok(self.0)
+    }
+}
+
+impl ClassifierParams {
+    /// Why these hyperparameters cannot train, if they cannot (what `check` refuses).
+    pub fn validate(&self) -> Result<(), SettingsError> {
         let p = &self.0;
-        let bad = |m: &str| Err(ClassifyError::Param(m.to_string()));
+        let bad = |m: &'static str| Err(SettingsError::Param(m));
         if !(p.c.is_finite() && p.c > 0.0) {
             return bad("C must be a positive number");
         }
@@ -232,12 +266,7 @@ impl linfa::ParamGuard for ClassifierParams {
         if p.lsa_dims == 0 {
             return bad("LSA dimensions must be at least 1");
         }
-        Ok(p)
-    }
-
-    fn check(self) -> Result<Self::Checked, Self::Error> {
-        self.check_ref()?;
-        Ok(self.0)
+        Ok(())
     }
 }
 
@@ -275,7 +304,7 @@ pub struct Prediction {
 
 impl Classifier {
     /// Check that the parts of a deserialised classifier fit together.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), InvalidModel> {
         self.model.validate()?;
         let k = self.model.n_classes();
         if k == 0 {
@@ -283,7 +312,10 @@ impl Classifier {
         }
         match &self.calibration {
             Calibration::Sigmoid { params } if params.len() != k => {
-                return Err(format!("{} calibrations for {k} labels", params.len()))
+                return Err(InvalidModel(format!(
+                    "{} calibrations for {k} labels",
+                    params.len()
+                )))
             }
             Calibration::Sigmoid { params }
                 if !params.iter().all(|(a, b)| a.is_finite() && b.is_finite()) =>
@@ -299,7 +331,10 @@ impl Classifier {
         }
         if let Some(t) = &self.thresholds {
             if t.len() != k {
-                return Err(format!("{} thresholds for {k} labels", t.len()));
+                return Err(InvalidModel(format!(
+                    "{} thresholds for {k} labels",
+                    t.len()
+                )));
             }
             if t.iter().any(|x| x.is_nan()) {
                 return Err("a threshold that is not a number".into());

@@ -2,14 +2,16 @@
 
 use super::output::f3;
 use super::paths::{check_outputs, named, Named};
+use super::train::{parse_ngrams, Languages};
 use super::{progress, FieldArgs, Global, UsageError};
-use crate::cluster::choose_k::{KAuto, KCriterion};
+use crate::cluster::choose_k::KAuto;
 use crate::cluster::KChoice;
 use crate::corpus::{self, Document};
-use crate::features::{DfBound, TfidfConfig};
+use crate::features::DfBound;
 use crate::model::clusters::{ClusterAlgo, ClusterModel, ClusterRun, ClusterSettings};
 use crate::model::file::write_atomic;
-use crate::text::{AnalyzerConfig, Language};
+use crate::settings::ClusterOptions;
+use crate::text::ngram_range_text;
 use anyhow::Context;
 use clap::Args;
 use serde_json::{json, Value};
@@ -28,32 +30,32 @@ pub struct ClusterArgs {
     /// --k-criterion). The curve is shown; a warning says when it is flat (no clear k: the best
     /// score is under 0.5, or less than 0.03 above the median). k = 2 is tried only when asked
     /// (auto:2-30): a two-way split is reproducible even without clusters.
-    #[arg(long, default_value = "auto", value_name = "N|auto")]
+    #[arg(long, default_value_t = defaults().k, value_name = "N|auto")]
     k: KChoice,
     /// How --k auto scores each k: stability (split halves, the default) or silhouette (mean
     /// cosine silhouette of a full fit on the TF-IDF rows; flat under 0.25). Under 60
     /// distinct articles, halves are too small and the silhouette decides.
-    #[arg(long, default_value = "stability", value_name = "NAME")]
+    #[arg(long, default_value_t = defaults().k_criterion.name().to_string(), value_name = "NAME")]
     k_criterion: String,
     /// Clusterer: spherical-kmeans (on the sparse TF-IDF rows), or one of linfa's on an LSA
     /// projection: lsa-kmeans, lsa-gmm, lsa-dbscan (takes --eps and --min-points, not --k).
-    #[arg(long, default_value = "spherical-kmeans", value_name = "NAME")]
+    #[arg(long, default_value_t = defaults().algo.name().to_string(), value_name = "NAME")]
     algo: String,
     /// Dimensions of the LSA projection (lsa-* clusterers).
-    #[arg(long, default_value_t = 100, value_name = "N")]
+    #[arg(long, default_value_t = defaults().lsa_dims, value_name = "N")]
     lsa_dims: usize,
     /// DBSCAN neighbourhood radius (Euclidean distance between normalised LSA vectors, 0–2).
-    #[arg(long, default_value_t = 0.5, value_name = "EPS")]
+    #[arg(long, default_value_t = ClusterAlgo::DEFAULT_EPS, value_name = "EPS")]
     eps: f64,
     /// DBSCAN: neighbours within eps (the article included) that make a core article (at
     /// least 2).
-    #[arg(long, default_value_t = 5, value_name = "N")]
+    #[arg(long, default_value_t = ClusterAlgo::DEFAULT_MIN_POINTS, value_name = "N")]
     min_points: usize,
     /// Seed of the seeding and restarts.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = defaults().seed)]
     seed: u64,
     /// Restarts from different seedings (the best objective wins).
-    #[arg(long, default_value_t = 5, value_name = "N")]
+    #[arg(long, default_value_t = defaults().n_init, value_name = "N")]
     n_init: usize,
     /// Mini-batch size, for corpora too large for full passes.
     #[arg(long, value_name = "N")]
@@ -72,24 +74,23 @@ pub struct ClusterArgs {
     #[arg(long)]
     json: bool,
     /// Terms shown per cluster.
-    #[arg(long, default_value_t = 10, value_name = "N")]
+    #[arg(long, default_value_t = defaults().n_terms, value_name = "N")]
     terms: usize,
     /// Languages of the articles, comma-separated ISO codes; the first is the fallback.
+    #[arg(long, default_value_t = Languages(defaults().analyzer.languages), value_name = "CODES")]
+    languages: Languages,
+    /// Word n-gram range, e.g. 1-2.
     #[arg(
         long,
-        value_delimiter = ',',
-        default_value = "fr,en",
-        value_name = "CODES"
+        default_value_t = ngram_range_text(defaults().analyzer.ngram_range),
+        value_name = "MIN-MAX"
     )]
-    languages: Vec<Language>,
-    /// Word n-gram range, e.g. 1-2.
-    #[arg(long, default_value = "1-1", value_name = "MIN-MAX")]
     ngrams: String,
     /// Drop terms found in fewer documents (a count, a fraction, or auto).
-    #[arg(long, default_value = "auto", value_name = "N")]
+    #[arg(long, default_value_t = defaults().tfidf.min_df, value_name = "N")]
     min_df: DfBound,
     /// Drop terms found in more documents (a count or a fraction).
-    #[arg(long, default_value = "0.5", value_name = "N")]
+    #[arg(long, default_value_t = defaults().tfidf.max_df, value_name = "N")]
     max_df: DfBound,
     /// Skip malformed records with a warning instead of stopping.
     #[arg(long)]
@@ -98,41 +99,43 @@ pub struct ClusterArgs {
     fields: FieldArgs,
 }
 
+/// The defaults of `veille cluster`: those of the library.
+fn defaults() -> ClusterSettings {
+    ClusterSettings::default()
+}
+
+impl ClusterArgs {
+    /// What the command line says, over the library's defaults. `--eps` and `--min-points`
+    /// are read by DBSCAN only.
+    fn options(&self) -> anyhow::Result<ClusterOptions> {
+        if self.lsa_dims == 0 {
+            return Err(UsageError("--lsa-dims must be at least 1".into()).into());
+        }
+        if self.batch_size == Some(0) {
+            return Err(UsageError("--batch-size must be at least 1".into()).into());
+        }
+        Ok(ClusterOptions {
+            languages: Some(self.languages.0.clone()),
+            ngrams: Some(parse_ngrams(&self.ngrams)?),
+            min_df: Some(self.min_df),
+            max_df: Some(self.max_df),
+            lsa_dims: Some(self.lsa_dims),
+            seed: Some(self.seed),
+            algo: Some(self.algo.parse()?),
+            k: Some(self.k),
+            k_criterion: Some(self.k_criterion.parse()?),
+            n_init: Some(self.n_init.max(1)),
+            batch_size: self.batch_size,
+            eps: Some(self.eps),
+            min_points: Some(self.min_points),
+            terms: Some(self.terms),
+            ..ClusterOptions::default()
+        })
+    }
+}
+
 pub fn run(args: ClusterArgs, g: &Global) -> anyhow::Result<()> {
-    let algo = ClusterAlgo::from_name(&args.algo, args.eps, args.min_points).map_err(UsageError)?;
-    let k_criterion = KCriterion::from_name(&args.k_criterion).map_err(UsageError)?;
-    if args.lsa_dims == 0 {
-        return Err(UsageError("--lsa-dims must be at least 1".into()).into());
-    }
-    let defaults = ClusterSettings::default();
-    let settings = ClusterSettings {
-        analyzer: AnalyzerConfig {
-            languages: args.languages.clone(),
-            ngram_range: super::train::parse_ngrams(&args.ngrams)?,
-            ..defaults.analyzer.clone()
-        },
-        tfidf: TfidfConfig {
-            min_df: args.min_df,
-            max_df: args.max_df,
-            ..defaults.tfidf.clone()
-        },
-        k: args.k,
-        k_criterion,
-        n_init: args.n_init.max(1),
-        batch_size: args.batch_size,
-        seed: args.seed,
-        n_terms: args.terms,
-        algo,
-        lsa_dims: args.lsa_dims,
-        ..defaults
-    };
-    settings
-        .analyzer
-        .check()
-        .map_err(|e| UsageError(e.to_string()))?;
-    if args.batch_size == Some(0) {
-        return Err(UsageError("--batch-size must be at least 1".into()).into());
-    }
+    let settings = args.options()?.settings()?;
     let outputs: Vec<Named> = [
         ("--out", &args.out),
         ("--assignments", &args.assignments),
@@ -155,7 +158,7 @@ pub fn run(args: ClusterArgs, g: &Global) -> anyhow::Result<()> {
     let t1 = Instant::now();
     let bar = progress::bar(docs.len() as u64, "clustering", g.quiet);
     bar.set_message("analysing");
-    let run = ClusterModel::fit(&docs, &settings, &|n| {
+    let run = ClusterModel::fit_with_progress(&docs, &settings, &|n| {
         bar.inc(n as u64);
         if bar.position() >= docs.len() as u64 {
             bar.set_message("fitting");

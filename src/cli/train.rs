@@ -3,12 +3,12 @@
 use super::output::f3;
 use super::paths::{check_outputs, named, Named};
 use super::{progress, read_train_test, FieldArgs, Global, UsageError};
-use crate::classify::{Algo, ClassWeight, ClassifierParams};
+use crate::classify::{Algo, ClassWeight};
 use crate::eval::ClassificationReport;
-use crate::features::{DfBound, TfidfConfig};
-use crate::model::cross_validate;
-use crate::model::{Model, TrainSettings};
-use crate::text::{AnalyzerConfig, Language};
+use crate::features::DfBound;
+use crate::model::{cross_validate_with_progress, Model, TrainSettings};
+use crate::settings::{SettingsError, TrainOptions};
+use crate::text::{ngram_range_text, Language};
 use anyhow::Context;
 use clap::Args;
 use serde_json::{json, Value};
@@ -31,7 +31,7 @@ pub struct TrainArgs {
     /// With auto and none of the tuning options below, veille also tries a few text
     /// pipelines (n-grams, min_df, tf) and keeps the best by held-out F1, on training sets of
     /// up to 10 MB of text (`veille inspect` shows what it chose).
-    #[arg(long, default_value = "auto", value_name = "NAME")]
+    #[arg(long, default_value_t = defaults().classifier.get().algo, value_name = "NAME")]
     algo: Algo,
     /// Use the default pipeline as it is: no configuration search.
     #[arg(long)]
@@ -46,53 +46,93 @@ pub struct TrainArgs {
     #[arg(long)]
     json: bool,
     /// Languages of the articles, comma-separated ISO codes; the first is the fallback.
-    #[arg(
-        long,
-        value_delimiter = ',',
-        default_value = "fr,en",
-        value_name = "CODES"
-    )]
-    languages: Vec<Language>,
-    /// Word n-gram range, e.g. 1-2 [default: 1-2].
-    #[arg(long, value_name = "MIN-MAX")]
+    #[arg(long, default_value_t = Languages(defaults().analyzer.languages), value_name = "CODES")]
+    languages: Languages,
+    // The options below are tuning options: given, they turn the configuration search off.
+    // Unset, they are `None` and the settings' defaults apply, which the help shows.
+    #[arg(long, value_name = "MIN-MAX", help = with_default(
+        "Word n-gram range, e.g. 1-2",
+        ngram_range_text(defaults().analyzer.ngram_range),
+    ))]
     ngrams: Option<String>,
-    /// Drop terms found in fewer documents: a count, a fraction like 0.001, or auto (1 under 50
-    /// training documents, 2 under 1,000, 3 from 1,000 on) [default: auto].
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", help = with_default(
+        "Drop terms found in fewer documents: a count, a fraction like 0.001, or auto (1 under \
+         50 training documents, 2 under 1,000, 3 from 1,000 on)",
+        defaults().tfidf.min_df,
+    ))]
     min_df: Option<DfBound>,
-    /// Drop terms found in more documents: a count (`1` is one document), or a fraction with a
-    /// decimal point (`1.0` is all documents, `0.5` half) [default: 1.0].
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", help = with_default(
+        "Drop terms found in more documents: a count (`1` is one document), or a fraction with \
+         a decimal point (`1.0` is all documents, `0.5` half)",
+        defaults().tfidf.max_df,
+    ))]
     max_df: Option<DfBound>,
     /// Keep only the N most frequent terms.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     max_features: Option<u64>,
-    /// Do not stem.
+    /// Do not stem (`stem = false` in a grid).
     #[arg(long)]
     no_stem: bool,
-    /// Keep stopwords.
+    /// Keep stopwords (`stopwords = false` in a grid).
     #[arg(long)]
     no_stopwords: bool,
-    /// Use raw term counts instead of 1 + ln(tf).
+    /// Use raw term counts instead of 1 + ln(tf) (`sublinear_tf = false` in a grid).
     #[arg(long)]
     no_sublinear_tf: bool,
-    /// SVM cost parameter C [default: 1].
-    #[arg(long, value_name = "C")]
+    #[arg(long, value_name = "C", help = with_default(
+        "SVM cost parameter C",
+        defaults().classifier.get().c,
+    ))]
     c: Option<f64>,
-    /// Naive Bayes smoothing [default: 0.3].
-    #[arg(long, value_name = "A")]
+    #[arg(long, value_name = "A", help = with_default(
+        "Naive Bayes smoothing",
+        defaults().classifier.get().alpha,
+    ))]
     alpha: Option<f64>,
-    /// Class weights for unbalanced corpora: none or balanced [default: none].
-    #[arg(long, value_name = "W")]
+    #[arg(long, value_name = "W", help = with_default(
+        "Class weights for unbalanced corpora: none or balanced",
+        defaults().classifier.get().class_weight,
+    ))]
     class_weight: Option<ClassWeight>,
     /// Dimensions of the LSA projection (lsa-logreg).
-    #[arg(long, default_value_t = 200, value_name = "K")]
+    #[arg(long, default_value_t = defaults().classifier.get().lsa_dims, value_name = "K")]
     lsa_dims: usize,
     /// Seed of every random choice.
-    #[arg(long, default_value_t = 42)]
+    #[arg(long, default_value_t = defaults().classifier.get().seed)]
     seed: u64,
     #[command(flatten)]
     fields: FieldArgs,
+}
+
+/// The defaults of `veille train`: those of the library.
+fn defaults() -> TrainSettings {
+    TrainSettings::default()
+}
+
+/// A help line that ends with its default, as clap writes it.
+pub(super) fn with_default(help: &str, default: impl std::fmt::Display) -> String {
+    format!("{help} [default: {default}]")
+}
+
+/// Comma-separated language codes (`fr,en`), as `--languages` takes them.
+#[derive(Debug, Clone)]
+pub(super) struct Languages(pub Vec<Language>);
+
+impl std::str::FromStr for Languages {
+    type Err = SettingsError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        s.split(',')
+            .map(|c| c.trim().parse())
+            .collect::<Result<_, _>>()
+            .map(Languages)
+    }
+}
+
+impl std::fmt::Display for Languages {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let codes: Vec<&str> = self.0.iter().map(|l| l.code()).collect();
+        f.write_str(&codes.join(","))
+    }
 }
 
 pub(super) fn parse_ngrams(s: &str) -> Result<(usize, usize), UsageError> {
@@ -100,58 +140,31 @@ pub(super) fn parse_ngrams(s: &str) -> Result<(usize, usize), UsageError> {
 }
 
 impl TrainArgs {
-    /// Whether a tuning option was given (then the configuration search is off).
-    fn tuned(&self) -> bool {
-        self.ngrams.is_some()
-            || self.min_df.is_some()
-            || self.max_df.is_some()
-            || self.max_features.is_some()
-            || self.no_stem
-            || self.no_stopwords
-            || self.no_sublinear_tf
-            || self.c.is_some()
-            || self.alpha.is_some()
-            || self.class_weight.is_some()
-    }
-
-    fn settings(&self) -> Result<TrainSettings, UsageError> {
-        let d = TrainSettings::default();
-        let p = d.classifier.get();
-        Ok(TrainSettings {
-            analyzer: AnalyzerConfig {
-                languages: self.languages.clone(),
-                stopwords: !self.no_stopwords,
-                stem: !self.no_stem,
-                ngram_range: match &self.ngrams {
-                    Some(n) => parse_ngrams(n)?,
-                    None => d.analyzer.ngram_range,
-                },
-                min_token_chars: d.analyzer.min_token_chars,
-            },
-            tfidf: TfidfConfig {
-                min_df: self.min_df.unwrap_or(d.tfidf.min_df),
-                max_df: self.max_df.unwrap_or(d.tfidf.max_df),
-                max_features: self.max_features.map(|m| m as usize),
-                sublinear_tf: !self.no_sublinear_tf,
-            },
-            classifier: ClassifierParams::new()
-                .algo(self.algo)
-                .c(self.c.unwrap_or(p.c))
-                .alpha(self.alpha.unwrap_or(p.alpha))
-                .class_weight(self.class_weight.unwrap_or(p.class_weight))
-                .lsa_dims(self.lsa_dims)
-                .seed(self.seed),
-            search: !self.no_search && !self.tuned(),
+    /// What the command line says, over the library's defaults.
+    fn options(&self) -> Result<TrainOptions, UsageError> {
+        let off = |flag: bool| flag.then_some(false);
+        Ok(TrainOptions {
+            languages: Some(self.languages.0.clone()),
+            ngrams: self.ngrams.as_deref().map(parse_ngrams).transpose()?,
+            min_df: self.min_df,
+            max_df: self.max_df,
+            max_features: self.max_features.map(|m| m as usize),
+            stem: off(self.no_stem),
+            stopwords: off(self.no_stopwords),
+            sublinear_tf: off(self.no_sublinear_tf),
+            lsa_dims: Some(self.lsa_dims),
+            seed: Some(self.seed),
+            algo: Some(self.algo),
+            search: off(self.no_search),
+            c: self.c,
+            alpha: self.alpha,
+            class_weight: self.class_weight,
         })
     }
 }
 
 pub fn run(args: TrainArgs, g: &Global) -> anyhow::Result<()> {
-    let settings = args.settings()?;
-    settings
-        .analyzer
-        .check()
-        .map_err(|e| UsageError(e.to_string()))?;
+    let settings = args.options()?.settings()?;
     let inputs: Vec<Named> = named("--data", &args.data)
         .chain(args.test.iter().map(|p| Named {
             flag: "--test",
@@ -187,8 +200,8 @@ pub fn run(args: TrainArgs, g: &Global) -> anyhow::Result<()> {
 
     let t1 = Instant::now();
     let bar = progress::bar(docs.len() as u64, "analysing", g.quiet);
-    let mut model =
-        Model::train(&docs, &settings, &|n| bar.inc(n as u64)).context("training failed")?;
+    let mut model = Model::train_with_progress(&docs, &settings, &|n| bar.inc(n as u64))
+        .context("training failed")?;
     bar.finish_and_clear();
     if let Some(cut) = model.vectorizer().pruning() {
         super::warn(g.quiet, &cut.to_string());
@@ -199,7 +212,7 @@ pub fn run(args: TrainArgs, g: &Global) -> anyhow::Result<()> {
     if let Some(k) = args.cv {
         let t = Instant::now();
         let bar = progress::bar(k as u64, "cv folds", g.quiet);
-        let cv = cross_validate(&docs, &settings, k, args.seed, &|_| bar.inc(1))?;
+        let cv = cross_validate_with_progress(&docs, &settings, k, args.seed, &|_| bar.inc(1))?;
         bar.finish_and_clear();
         model.set_cv(cv);
         cv_s = t.elapsed().as_secs_f64();
@@ -310,6 +323,58 @@ pub(super) fn heldout_caption(algo: Algo) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn settings_of(args: &[&str]) -> TrainSettings {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct Cli {
+            #[command(flatten)]
+            train: TrainArgs,
+        }
+        let base = ["train", "--data", "d.jsonl", "--out", "m.veille"];
+        let cli = Cli::try_parse_from(base.iter().chain(args)).unwrap();
+        cli.train.options().unwrap().settings().unwrap()
+    }
+
+    #[test]
+    fn no_option_is_the_library_default_and_the_grid_default() {
+        let cli = format!("{:?}", settings_of(&[]));
+        assert_eq!(cli, format!("{:?}", TrainSettings::default()));
+        let grid = crate::bench::grid::parse("[[config]]\nname = \"d\"\n", "g".as_ref()).unwrap();
+        let crate::bench::Task::Classify(g) = &grid[0].task else {
+            panic!("a classifier")
+        };
+        assert_eq!(cli, format!("{g:?}"));
+    }
+
+    #[test]
+    fn a_flag_and_its_grid_key_give_the_same_settings() {
+        let grid = crate::bench::grid::parse(
+            "[[config]]\nngrams = \"1-1\"\nstem = false\nsublinear_tf = false\nmin_df = 1\nmax_df = 0.9\nc = 2\nclass_weight = \"balanced\"\n",
+            "g".as_ref(),
+        )
+        .unwrap();
+        let crate::bench::Task::Classify(g) = &grid[0].task else {
+            panic!("a classifier")
+        };
+        let cli = settings_of(&[
+            "--ngrams",
+            "1-1",
+            "--no-stem",
+            "--no-sublinear-tf",
+            "--min-df",
+            "1",
+            "--max-df",
+            "0.9",
+            "--c",
+            "2",
+            "--class-weight",
+            "balanced",
+        ]);
+        assert_eq!(format!("{cli:?}"), format!("{g:?}"));
+        assert!(!cli.search, "a tuning option turns the search off");
+        assert!(!settings_of(&["--no-search"]).search);
+    }
 
     #[test]
     fn ngram_ranges() {

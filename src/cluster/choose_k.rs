@@ -37,6 +37,7 @@ use super::spherical_kmeans::{self, first_distinct_rows, KMeansParams};
 use crate::eval::adjusted_mutual_info;
 use crate::features::lsa::{Lsa, LsaError};
 use crate::features::CsrMatrix;
+use crate::settings::SettingsError;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -62,12 +63,14 @@ impl KCriterion {
     }
 
     /// The criterion called `name`.
-    pub fn from_name(name: &str) -> Result<KCriterion, String> {
+    pub fn from_name(name: &str) -> Result<KCriterion, SettingsError> {
         match name {
             "stability" => Ok(KCriterion::Stability),
             "silhouette" => Ok(KCriterion::Silhouette),
-            other => Err(format!(
-                "unknown k criterion '{other}' (expected stability or silhouette)"
+            other => Err(SettingsError::unknown(
+                "k criterion",
+                other,
+                "stability or silhouette",
             )),
         }
     }
@@ -80,6 +83,13 @@ impl KCriterion {
             }
             KCriterion::Silhouette => "mean cosine silhouette of a sample of the articles",
         }
+    }
+}
+
+impl std::str::FromStr for KCriterion {
+    type Err = SettingsError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        KCriterion::from_name(s)
     }
 }
 

@@ -7,6 +7,7 @@
 
 use crate::features::lsa::{sparse_dot, Lsa};
 use crate::features::{CsrMatrix, RowView};
+use crate::model::file::InvalidModel;
 use linfa::prelude::*;
 use linfa_clustering::{Dbscan, GaussianMixtureModel, KMeans};
 use ndarray::{Array1, Array2, Axis};
@@ -309,7 +310,7 @@ impl LsaClustering {
 
     /// Check the shape of a deserialised clustering: every array, since ndarray panics on a
     /// product of mismatched shapes.
-    pub fn validate(&self, n_features: usize) -> Result<(), String> {
+    pub fn validate(&self, n_features: usize) -> Result<(), InvalidModel> {
         if self.lsa.components.nrows() != n_features {
             return Err("LSA projection and vocabulary differ in size".into());
         }
@@ -418,7 +419,7 @@ mod tests {
         assert!(clustering(crafted_gmm(3, 4, 3), 4).validate(5).is_ok());
         // Covariances for 2 components where the means have 3: ndarray would panic later.
         let e = clustering(crafted_gmm(3, 4, 2), 4).validate(5).unwrap_err();
-        assert!(e.contains("inconsistent shape"), "{e}");
+        assert!(e.0.contains("inconsistent shape"), "{e}");
         // Singular values that disagree with the projection.
         let mut c = clustering(crafted_gmm(3, 4, 3), 4);
         c.lsa.singular_values = Array1::ones(2);

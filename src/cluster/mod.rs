@@ -11,6 +11,7 @@ pub mod spherical_kmeans;
 pub use describe::ClusterInfo;
 pub use spherical_kmeans::{Centroids, KMeansError, KMeansFit, KMeansParams};
 
+use crate::settings::SettingsError;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -31,10 +32,10 @@ pub enum KChoice {
 }
 
 impl FromStr for KChoice {
-    type Err = String;
+    type Err = SettingsError;
     /// `"20"`, `"auto"` (3 to 30) or `"auto:MIN-MAX"`.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let bad = || format!("'{s}': expected a number of clusters, 'auto' or 'auto:MIN-MAX'");
+        let bad = || SettingsError::KChoice(s.to_string());
         if s == "auto" {
             return Ok(KChoice::Auto { min: 3, max: 30 });
         }
@@ -43,12 +44,12 @@ impl FromStr for KChoice {
             let (min, max): (usize, usize) =
                 (a.parse().map_err(|_| bad())?, b.parse().map_err(|_| bad())?);
             if min < 2 || max < min {
-                return Err(format!("'{s}': need 2 <= MIN <= MAX"));
+                return Err(SettingsError::KRange(s.to_string()));
             }
             return Ok(KChoice::Auto { min, max });
         }
         match s.parse::<usize>() {
-            Ok(0) => Err("the number of clusters must be at least 1".into()),
+            Ok(0) => Err(SettingsError::NoClusters),
             Ok(k) => Ok(KChoice::Fixed(k)),
             Err(_) => Err(bad()),
         }

@@ -6,6 +6,7 @@
 //! against every centroid reads contiguous memory, as in [`crate::classify::LinearModel`].
 
 use crate::features::{CsrMatrix, RowView};
+use crate::model::file::InvalidModel;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -45,14 +46,14 @@ impl Centroids {
     }
 
     /// Check the shape of deserialised centroids.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), InvalidModel> {
         if self.k == 0 || self.k.checked_mul(self.n_features) != Some(self.values.len()) {
-            return Err(format!(
+            return Err(InvalidModel(format!(
                 "{} centroid values for {} × {}",
                 self.values.len(),
                 self.k,
                 self.n_features
-            ));
+            )));
         }
         Ok(())
     }

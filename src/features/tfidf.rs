@@ -3,6 +3,8 @@
 //! L2-normalised CSR rows. Transforming one article gives exactly its row of a batch transform.
 
 use super::csr::CsrMatrix;
+use crate::model::file::InvalidModel;
+use crate::settings::SettingsError;
 use crate::text::strtable::StrTable;
 use crate::text::{Analyzed, Analyzer, Interner, OOV};
 use rayon::prelude::*;
@@ -41,7 +43,7 @@ impl DfBound {
 }
 
 impl std::str::FromStr for DfBound {
-    type Err = String;
+    type Err = SettingsError;
     /// `"2"` is a count, `"0.5"` a fraction, `"auto"` the size-dependent default.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         if s == "auto" {
@@ -52,9 +54,7 @@ impl std::str::FromStr for DfBound {
         }
         match s.parse::<f64>() {
             Ok(f) if (0.0..=1.0).contains(&f) => Ok(DfBound::Fraction(f)),
-            _ => Err(format!(
-                "'{s}' is neither a document count nor a fraction between 0 and 1"
-            )),
+            _ => Err(SettingsError::DfBound(s.to_string())),
         }
     }
 }
@@ -282,27 +282,27 @@ struct VectorizerData {
 const MAX_IDF: f32 = 64.0;
 
 impl TryFrom<VectorizerData> for Vectorizer {
-    type Error = String;
+    type Error = InvalidModel;
     /// A saved vocabulary is checked before its lookup tables are built from it: a model file
     /// is input like any other, and a crafted one must not make indexing panic.
-    fn try_from(d: VectorizerData) -> Result<Self, String> {
+    fn try_from(d: VectorizerData) -> Result<Self, InvalidModel> {
         let n = d.idf.len();
         if d.df.len() != n || d.gram_len.len() != n {
-            return Err(format!(
+            return Err(InvalidModel(format!(
                 "vocabulary of {n} features with {} df and {} n-gram lengths",
                 d.df.len(),
                 d.gram_len.len()
-            ));
+            )));
         }
         if d.gram_len.iter().any(|&l| !(1..=4).contains(&l)) {
             return Err("an n-gram length outside 1..=4".into());
         }
         let total: usize = d.gram_len.iter().map(|&l| usize::from(l)).sum();
         if total != d.grams.len() {
-            return Err(format!(
+            return Err(InvalidModel(format!(
                 "n-grams hold {} stem ids, expected {total}",
                 d.grams.len()
-            ));
+            )));
         }
         if d.grams.iter().any(|&g| g as usize >= d.stems.len()) {
             return Err("an n-gram refers to a stem that does not exist".into());
@@ -316,7 +316,7 @@ impl TryFrom<VectorizerData> for Vectorizer {
         // Smooth idf is 1 + ln((1 + n) / (1 + df)), below 46 for any document count: a larger
         // one can only be crafted, and makes tf × idf overflow f32 (infinite, then NaN, scores).
         if d.idf.iter().any(|v| !(0.0..=MAX_IDF).contains(v)) {
-            return Err(format!("an idf outside 0..={MAX_IDF}"));
+            return Err(InvalidModel(format!("an idf outside 0..={MAX_IDF}")));
         }
         let mut v = Vectorizer {
             analyzer: d.analyzer,

@@ -2,7 +2,7 @@
 //! cluster, in the same file format as a classifier (kind `clustering`). `veille classify`
 //! assigns new articles to its clusters.
 
-use super::file::{self, ModelFileError};
+use super::file::{self, InvalidModel, ModelFileError};
 use super::scoring::{Scorer, Session};
 use super::{digest, Classification, ClassifyOptions};
 use crate::cluster::choose_k::{
@@ -15,6 +15,7 @@ use crate::cluster::{ClusterInfo, KChoice};
 use crate::corpus::Document;
 use crate::eval::{cluster_scores, ClusterScores};
 use crate::features::{DfBound, RowView, TfidfConfig, TfidfError, Vectorizer};
+use crate::settings::SettingsError;
 use crate::text::{Analyzer, AnalyzerConfig, AnalyzerError};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -71,26 +72,33 @@ pub const CLUSTER_ALGO_NAMES: [&str; 4] =
     ["spherical-kmeans", "lsa-kmeans", "lsa-gmm", "lsa-dbscan"];
 
 impl ClusterAlgo {
-    /// The clusterer called `name`; DBSCAN takes `eps` (in (0, 2]) and `min_points` (>= 1).
-    pub fn from_name(name: &str, eps: f64, min_points: usize) -> Result<ClusterAlgo, String> {
-        Ok(match name {
-            "spherical-kmeans" | "spherical" | "kmeans" => ClusterAlgo::Spherical,
-            "lsa-kmeans" => ClusterAlgo::Lsa(LsaMethod::KMeans),
-            "lsa-gmm" => ClusterAlgo::Lsa(LsaMethod::Gmm),
-            "lsa-dbscan" => {
+    /// DBSCAN's neighbourhood radius when none is given.
+    pub const DEFAULT_EPS: f64 = 0.5;
+    /// DBSCAN's neighbours that make a core article when none is given.
+    pub const DEFAULT_MIN_POINTS: usize = 5;
+
+    /// The clusterer called `name`; DBSCAN takes `eps` (in (0, 2]) and `min_points` (>= 2).
+    pub fn from_name(
+        name: &str,
+        eps: f64,
+        min_points: usize,
+    ) -> Result<ClusterAlgo, SettingsError> {
+        name.parse::<ClusterAlgo>()?.with_dbscan(eps, min_points)
+    }
+
+    /// This clusterer, with DBSCAN's `eps` and `min_points` when it is DBSCAN (checked: eps
+    /// in (0, 2], min_points at least 2).
+    pub fn with_dbscan(self, eps: f64, min_points: usize) -> Result<ClusterAlgo, SettingsError> {
+        match self {
+            ClusterAlgo::Lsa(LsaMethod::Dbscan { .. }) => {
                 // linfa's DBSCAN refuses min_points < 2 (a lone article would be a cluster).
                 if !(eps > 0.0 && eps <= 2.0) || min_points < 2 {
-                    return Err("DBSCAN needs eps in (0, 2] and min-points at least 2".into());
+                    return Err(SettingsError::Dbscan);
                 }
-                ClusterAlgo::Lsa(LsaMethod::Dbscan { eps, min_points })
+                Ok(ClusterAlgo::Lsa(LsaMethod::Dbscan { eps, min_points }))
             }
-            other => {
-                return Err(format!(
-                    "unknown clusterer '{other}' (expected {})",
-                    CLUSTER_ALGO_NAMES.join(", ")
-                ))
-            }
-        })
+            other => Ok(other),
+        }
     }
 
     /// Name as on the command line.
@@ -101,6 +109,30 @@ impl ClusterAlgo {
             ClusterAlgo::Lsa(LsaMethod::Gmm) => "lsa-gmm",
             ClusterAlgo::Lsa(LsaMethod::Dbscan { .. }) => "lsa-dbscan",
         }
+    }
+}
+
+impl std::str::FromStr for ClusterAlgo {
+    type Err = SettingsError;
+    /// The clusterer called `s`, DBSCAN with [`ClusterAlgo::DEFAULT_EPS`] and
+    /// [`ClusterAlgo::DEFAULT_MIN_POINTS`].
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(match s {
+            "spherical-kmeans" | "spherical" | "kmeans" => ClusterAlgo::Spherical,
+            "lsa-kmeans" => ClusterAlgo::Lsa(LsaMethod::KMeans),
+            "lsa-gmm" => ClusterAlgo::Lsa(LsaMethod::Gmm),
+            "lsa-dbscan" => ClusterAlgo::Lsa(LsaMethod::Dbscan {
+                eps: ClusterAlgo::DEFAULT_EPS,
+                min_points: ClusterAlgo::DEFAULT_MIN_POINTS,
+            }),
+            other => {
+                return Err(SettingsError::unknown(
+                    "clusterer",
+                    other,
+                    CLUSTER_ALGO_NAMES.join(", "),
+                ))
+            }
+        })
     }
 }
 
@@ -329,8 +361,14 @@ impl ClusterRun {
 }
 
 impl ClusterModel {
-    /// Cluster `docs`. `progress` is called with the number of documents analysed.
-    pub fn fit(
+    /// Cluster `docs` (their labels, if any, are not read).
+    pub fn fit(docs: &[Document], settings: &ClusterSettings) -> Result<ClusterRun, ClusterError> {
+        ClusterModel::fit_with_progress(docs, settings, &|_| {})
+    }
+
+    /// [`ClusterModel::fit`], calling `progress` with the number of documents analysed since
+    /// its last call (from several threads: it must be `Sync`), for a progress bar.
+    pub fn fit_with_progress(
         docs: &[Document],
         s: &ClusterSettings,
         progress: &(dyn Fn(usize) + Sync),
@@ -504,7 +542,7 @@ impl ClusterModel {
 }
 
 impl file::Validate for ClusterModel {
-    fn validate(&self) -> Result<(), String> {
+    fn validate(&self) -> Result<(), InvalidModel> {
         let n_features = self.vectorizer.n_features();
         let (k, directions) = match &self.assigner {
             Assigner::Spherical(c) => (c.k(), c),
@@ -515,10 +553,10 @@ impl file::Validate for ClusterModel {
         };
         directions.validate()?;
         if directions.k() != k || k != self.clusters.len() {
-            return Err(format!(
+            return Err(InvalidModel(format!(
                 "{} cluster descriptions for {k} clusters",
                 self.clusters.len()
-            ));
+            )));
         }
         if directions.n_features() != n_features {
             return Err("centroids and vocabulary differ in size".into());

@@ -26,9 +26,19 @@ pub enum CvError {
     },
 }
 
-/// K-fold cross-validated accuracy, macro and micro F1 of a training configuration.
-/// `on_fold` is called after each fold with its number (1-based).
+/// K-fold cross-validated accuracy, macro and micro F1 of a training configuration (folds
+/// stratified for single-label data, drawn with `seed`).
 pub fn cross_validate(
+    docs: &[Document],
+    settings: &TrainSettings,
+    k: usize,
+    seed: u64,
+) -> Result<CvScores, CvError> {
+    cross_validate_with_progress(docs, settings, k, seed, &|_| {})
+}
+
+/// [`cross_validate`], calling `on_fold` after each fold with its number (1-based).
+pub fn cross_validate_with_progress(
     docs: &[Document],
     settings: &TrainSettings,
     k: usize,
@@ -54,7 +64,7 @@ pub fn cross_validate(
             fold: f + 1,
             source,
         };
-        let model = Model::train(&train, settings, &|_| {}).map_err(err)?;
+        let model = Model::train(&train, settings).map_err(err)?;
         let r = model.evaluate(&test).map_err(err)?;
         scores.push((r.accuracy, r.macro_f1, r.micro_f1));
         on_fold(f + 1);

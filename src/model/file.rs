@@ -286,10 +286,23 @@ pub fn decode_body<T: for<'de> Deserialize<'de>>(
     Ok(value)
 }
 
+/// Why the decoded parts of a model do not fit together: a file that passed its checksum
+/// but holds what no veille writes (crafted, or from a buggy build). Reported as
+/// [`ModelFileError::Corrupt`], the input's fault.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{0}")]
+pub struct InvalidModel(pub String);
+
+impl From<&str> for InvalidModel {
+    fn from(s: &str) -> Self {
+        InvalidModel(s.to_string())
+    }
+}
+
 /// A model body that can check its own consistency after decoding.
 pub trait Validate {
     /// Why the decoded parts do not fit together, if they do not.
-    fn validate(&self) -> Result<(), String>;
+    fn validate(&self) -> Result<(), InvalidModel>;
 }
 
 /// Largest model file read (a guard against being pointed at a device or a huge file).

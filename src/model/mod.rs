@@ -15,7 +15,7 @@ pub mod stream;
 
 pub use any::AnyModel;
 pub use clusters::ClusterModel;
-pub use cv::{cross_validate, CvError};
+pub use cv::{cross_validate, cross_validate_with_progress, CvError};
 pub use record::Record;
 pub use scoring::{
     Classification, ClassifyOptions, LabelEvidence, PassageHit, RowBuf, Scorer, Session,
@@ -27,7 +27,7 @@ use crate::corpus::{Document, Labels};
 use crate::eval::ClassificationReport;
 use crate::features::{CsrMatrix, RowView, Scratch, TfidfConfig, TfidfError, Vectorizer};
 use crate::text::{Analyzer, AnalyzerConfig, AnalyzerError};
-use file::ModelFileError;
+use file::{InvalidModel, ModelFileError};
 use linfa::ParamGuard;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -210,9 +210,17 @@ pub fn digest(docs: &[Document]) -> String {
 }
 
 impl Model {
-    /// Train a model on labelled documents. `progress` is called with the number of documents
-    /// analysed since its last call.
-    pub fn train(
+    /// Train a model on labelled documents (a `label` each, or a `labels` set each for a
+    /// multi-label model). [`TrainSettings::default`] is the configuration veille stands
+    /// behind; [`TrainOptions`](crate::settings::TrainOptions) builds settings the way
+    /// `veille train`'s options do.
+    pub fn train(docs: &[Document], settings: &TrainSettings) -> Result<Model, TrainError> {
+        Model::train_with_progress(docs, settings, &|_| {})
+    }
+
+    /// [`Model::train`], calling `progress` with the number of documents analysed since its
+    /// last call (from several threads: it must be `Sync`), for a progress bar.
+    pub fn train_with_progress(
         docs: &[Document],
         settings: &TrainSettings,
         progress: &(dyn Fn(usize) + Sync),
@@ -408,22 +416,22 @@ impl Model {
 }
 
 impl file::Validate for Model {
-    fn validate(&self) -> Result<(), String> {
+    fn validate(&self) -> Result<(), InvalidModel> {
         self.classifier.validate()?;
         let m = &self.classifier.model;
         if m.n_classes() != self.labels.len() {
-            return Err(format!(
+            return Err(InvalidModel(format!(
                 "{} labels for {} classifier outputs",
                 self.labels.len(),
                 m.n_classes()
-            ));
+            )));
         }
         if m.n_features() != self.vectorizer.n_features() {
-            return Err(format!(
+            return Err(InvalidModel(format!(
                 "{} classifier features for a vocabulary of {}",
                 m.n_features(),
                 self.vectorizer.n_features()
-            ));
+            )));
         }
         if self.meta.label_counts.len() != self.labels.len() {
             return Err("label counts and labels differ in number".into());
@@ -492,7 +500,7 @@ pub(crate) fn tiny_model() -> Model {
         search: false,
         ..TrainSettings::default()
     };
-    Model::train(&docs, &settings, &|_| {}).expect("a tiny model trains")
+    Model::train(&docs, &settings).expect("a tiny model trains")
 }
 
 #[cfg(test)]
@@ -506,7 +514,7 @@ mod tests {
             Document::new("3", "ransomware attack on the hospital network").with_label("b"),
             Document::new("4", "hackers attack the hospital with ransomware").with_label("b"),
         ];
-        Model::train(&docs, &TrainSettings::default(), &|_| {}).unwrap()
+        Model::train(&docs, &TrainSettings::default()).unwrap()
     }
 
     #[test]

@@ -82,9 +82,9 @@ pub(super) fn train_searched(
         (c.apply)(&mut s);
         // Only the first candidate reports progress: the others read the same documents.
         let model = if i == 0 {
-            Model::train(docs, &s, progress)?
+            Model::train_with_progress(docs, &s, progress)?
         } else {
-            match Model::train(docs, &s, &|_| {}) {
+            match Model::train(docs, &s) {
                 Ok(m) => m,
                 // A candidate that cannot train here (an empty vocabulary, say) is skipped.
                 Err(_) => continue,

@@ -11,6 +11,7 @@ use super::stopwords::{self, StopWords};
 use super::strtable::StrTable;
 use super::tokenize::for_each_token;
 use super::Language;
+use crate::settings::SettingsError;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -43,7 +44,7 @@ impl Default for AnalyzerConfig {
 }
 
 /// Errors in analyzer settings.
-#[derive(Debug, thiserror::Error, PartialEq)]
+#[derive(Debug, Clone, thiserror::Error, PartialEq)]
 pub enum AnalyzerError {
     /// No language was given.
     #[error("at least one language is needed")]
@@ -63,13 +64,18 @@ pub enum AnalyzerError {
 }
 
 /// A word n-gram range written `MIN-MAX` (`1-2`) or `N` (`1`, i.e. `1-1`).
-pub fn parse_ngram_range(s: &str) -> Result<(usize, usize), String> {
-    let bad = || format!("expected MIN-MAX like 1-2, got '{s}'");
+pub fn parse_ngram_range(s: &str) -> Result<(usize, usize), SettingsError> {
+    let bad = || SettingsError::NgramRange(s.to_string());
     let (a, b) = s.split_once('-').unwrap_or((s, s));
     Ok((
         a.trim().parse().map_err(|_| bad())?,
         b.trim().parse().map_err(|_| bad())?,
     ))
+}
+
+/// A word n-gram range as [`parse_ngram_range`] reads it: `1-2`.
+pub fn ngram_range_text((min, max): (usize, usize)) -> String {
+    format!("{min}-{max}")
 }
 
 impl AnalyzerConfig {

@@ -1,5 +1,6 @@
 //! Languages veille can analyse: the 18 Snowball stemmers of `rust-stemmers`.
 
+use crate::settings::SettingsError;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -162,14 +163,11 @@ impl fmt::Display for Language {
 }
 
 impl FromStr for Language {
-    type Err = String;
+    type Err = SettingsError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Language::from_code(s).ok_or_else(|| {
             let codes: Vec<&str> = ALL_LANGUAGES.iter().map(|l| l.code()).collect();
-            format!(
-                "unknown language '{s}' (expected one of {})",
-                codes.join(", ")
-            )
+            SettingsError::unknown("language", s, format!("one of {}", codes.join(", ")))
         })
     }
 }
@@ -181,7 +179,7 @@ impl From<Language> for String {
 }
 
 impl TryFrom<String> for Language {
-    type Error = String;
+    type Error = SettingsError;
     fn try_from(s: String) -> Result<Self, Self::Error> {
         s.parse()
     }

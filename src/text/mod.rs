@@ -11,8 +11,8 @@ pub mod strtable;
 pub mod tokenize;
 
 pub use analyzer::{
-    analysed_prefix, parse_ngram_range, Analyzed, Analyzer, AnalyzerConfig, AnalyzerError,
-    Interner, TermMap, TokenCache, MAX_ANALYSED_BYTES, OOV,
+    analysed_prefix, ngram_range_text, parse_ngram_range, Analyzed, Analyzer, AnalyzerConfig,
+    AnalyzerError, Interner, TermMap, TokenCache, MAX_ANALYSED_BYTES, OOV,
 };
 pub use language::{detect_any, Language, ALL_LANGUAGES};
 pub use tokenize::MAX_TOKEN_BYTES;
