@@ -217,7 +217,8 @@ impl<F: FnMut()> Drop for Guard<F> {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Params {
-    top: Option<usize>,
+    // u32: the document's bound (more than any model has labels).
+    top: Option<u32>,
     threshold: Option<f64>,
     terms: Option<usize>,
     passages: Option<usize>,
@@ -252,7 +253,7 @@ impl Params {
             ));
         }
         Ok(ClassifyOptions {
-            top: self.top,
+            top: self.top.map(|k| k as usize),
             threshold: self.threshold,
             n_terms: terms,
             passages: !self.no_passages.unwrap_or(false),
