@@ -15,6 +15,8 @@
 //! [`model::classify_stream`] is the streaming classify loop of `veille classify`,
 //! [`model::Record`] is its output record (one JSON Lines line), and every error converts
 //! into [`Error`], whose [`ErrorClass`] says whether the caller's input or veille failed.
+//! [`serve`] is the HTTP service of `veille serve` (its [`serve::router`] can be mounted in
+//! another axum application).
 //! Training takes [`model::TrainSettings`] (its `Default` is the configuration `veille train`
 //! runs with no option), or [`settings::TrainOptions`], the options of `veille train` as a
 //! struct; [`model::Model::train_with_progress`] adds a progress callback.
