@@ -744,3 +744,31 @@ fn the_openapi_document_lists_exactly_the_routes_and_the_record_schema() {
         );
     }
 }
+
+#[test]
+fn work_beyond_the_request_timeout_is_503_and_the_server_goes_on() {
+    let s = Server::start(&[
+        "--model",
+        THEMES,
+        "--request-timeout",
+        "0.05",
+        "--max-articles",
+        "5000",
+    ]);
+    // Enough articles that classifying them takes longer than a second in the debug build the tests run, sent at once.
+    let docs = articles();
+    let many: Vec<&Value> = docs.iter().cycle().take(4000).collect();
+    let body = serde_json::to_vec(&many).unwrap();
+    refused(
+        post(&s, "/v1/classify", "application/json", &body),
+        503,
+        "timeout",
+    );
+    let (st, _, _) = post(
+        &s,
+        "/v1/classify",
+        "application/json",
+        br#"{"text": "Sanctions."}"#,
+    );
+    assert_eq!(st, 200);
+}
