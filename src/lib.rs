@@ -71,6 +71,7 @@ pub mod features;
 pub mod model;
 pub mod serve;
 pub mod settings;
+pub mod store;
 pub mod text;
 
 pub use error::{Error, ErrorClass};

@@ -1,0 +1,631 @@
+//! The article store of the watch: one SQLite file (bundled SQLite, WAL mode), with each
+//! article's source, URL, dates, text and metadata, the digest of its raw input, its
+//! near-duplicate group, and its classifications by named models (model digest, labels,
+//! scores), so that re-classifying with a new model does not fetch again.
+//!
+//! Writes go in one transaction per batch: an interrupted ingest keeps every batch committed
+//! before it and no part of the one in flight. Another process can read while one writes (WAL).
+//! The same URL, or the same text, is stored once.
+
+pub mod schema;
+
+use crate::corpus::{Document, Labels};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// An article to store.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NewArticle {
+    /// The id the source gave it, if any.
+    pub ext_id: Option<String>,
+    /// Its URL (canonical when the page says so).
+    pub url: Option<String>,
+    /// Where it came from: a feed's URL, a file's path.
+    pub source: String,
+    /// Title.
+    pub title: Option<String>,
+    /// Author.
+    pub author: Option<String>,
+    /// Publication date as given (ISO 8601 when known).
+    pub published: Option<String>,
+    /// Language code, when known.
+    pub language: Option<String>,
+    /// The article's text.
+    pub text: String,
+    /// Labels the input carried (kept for `export`).
+    pub labels: Option<Labels>,
+    /// Other metadata, passed through to `export`.
+    pub extra: Map<String, Value>,
+    /// SHA-256 (hex) of the raw input this article was read from.
+    pub raw_sha256: String,
+}
+
+impl NewArticle {
+    /// An article from a document read by one of veille's readers (`source`: its file).
+    pub fn from_document(doc: Document, source: &str) -> NewArticle {
+        let mut extra = doc.extra;
+        let take = |extra: &mut Map<String, Value>, k: &str| match extra.remove(k) {
+            Some(Value::String(s)) if !s.trim().is_empty() => Some(s),
+            Some(other) if !other.is_null() => {
+                extra.insert(k.to_string(), other);
+                None
+            }
+            _ => None,
+        };
+        let url = take(&mut extra, "url").or_else(|| take(&mut extra, "link"));
+        let title = take(&mut extra, "title");
+        let author = take(&mut extra, "author");
+        let published = take(&mut extra, "published").or_else(|| take(&mut extra, "date"));
+        let language = take(&mut extra, "language");
+        let raw = format!("{}\u{0}{}", doc.id, doc.text);
+        NewArticle {
+            ext_id: Some(doc.id),
+            url,
+            source: source.to_string(),
+            title,
+            author,
+            published,
+            language,
+            raw_sha256: sha256_hex(raw.as_bytes()),
+            text: doc.text,
+            labels: doc.labels,
+            extra,
+        }
+    }
+}
+
+/// SHA-256 of bytes, hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    format!("{:x}", Sha256::digest(bytes))
+}
+
+/// The digest that says two texts are the same content: whitespace runs count as one space.
+pub fn text_digest(text: &str) -> String {
+    let mut h = Sha256::new();
+    for (i, w) in text.split_whitespace().enumerate() {
+        if i > 0 {
+            h.update(b" ");
+        }
+        h.update(w.as_bytes());
+    }
+    format!("{:x}", h.finalize())
+}
+
+/// A stored article.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredArticle {
+    /// Row id in the store.
+    pub id: i64,
+    /// The article as given.
+    pub article: NewArticle,
+    /// When it was stored (UTC, RFC 3339).
+    pub ingested_at: String,
+    /// The id of its group's canonical article (itself when it heads its group).
+    pub dup_group: Option<i64>,
+}
+
+/// What one batch did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InsertReport {
+    /// Row ids of the new articles, in input order.
+    pub added: Vec<i64>,
+    /// Articles already stored (same URL or same text).
+    pub duplicates: usize,
+}
+
+/// A classification to record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredClassification {
+    /// The article's row id.
+    pub article_id: i64,
+    /// Predicted labels.
+    pub labels: Vec<String>,
+    /// Label → score.
+    pub scores: Vec<(String, f64)>,
+}
+
+/// Errors of the store: each names the store's file.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The file cannot be opened as a store.
+    #[error("{}: {source}", path.display())]
+    Open {
+        /// The store.
+        path: PathBuf,
+        /// Why.
+        source: rusqlite::Error,
+    },
+    /// The schema cannot be brought to this version.
+    #[error("{}: {source}", path.display())]
+    Schema {
+        /// The store.
+        path: PathBuf,
+        /// Why.
+        source: schema::SchemaError,
+    },
+    /// A read or write failed.
+    #[error("{}: {source}", path.display())]
+    Sqlite {
+        /// The store.
+        path: PathBuf,
+        /// Why.
+        source: rusqlite::Error,
+    },
+    /// A stored value that this veille cannot read back.
+    #[error("{}: article {id}: {message}", path.display())]
+    Corrupt {
+        /// The store.
+        path: PathBuf,
+        /// The article.
+        id: i64,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+impl StoreError {
+    /// A store that is not one, or one from a newer veille, is the user's to fix; a failing
+    /// disk is not.
+    pub fn class(&self) -> crate::ErrorClass {
+        use rusqlite::ErrorCode::*;
+        let code = |e: &rusqlite::Error| e.sqlite_error_code();
+        match self {
+            StoreError::Schema {
+                source: schema::SchemaError::Newer { .. },
+                ..
+            }
+            | StoreError::Corrupt { .. } => crate::ErrorClass::Input,
+            StoreError::Open { source, .. }
+            | StoreError::Schema {
+                source: schema::SchemaError::Sqlite(source),
+                ..
+            }
+            | StoreError::Sqlite { source, .. } => match code(source) {
+                Some(NotADatabase | CannotOpen | ReadOnly | PermissionDenied | DatabaseCorrupt) => {
+                    crate::ErrorClass::Input
+                }
+                _ => crate::ErrorClass::Internal,
+            },
+        }
+    }
+}
+
+/// Time a writer waits for another process's write lock before failing.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// An open store.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Open a store, creating it or bringing its schema to this version.
+    pub fn open(path: impl AsRef<Path>) -> Result<Store, StoreError> {
+        let path = path.as_ref().to_path_buf();
+        let open = |source| StoreError::Open {
+            path: path.clone(),
+            source,
+        };
+        let mut conn = Connection::open(&path).map_err(open)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(open)?;
+        // WAL: readers go on while a writer writes; NORMAL sync is durable at each commit's
+        // checkpoint and never corrupts.
+        conn.pragma_update_and_check(None, "journal_mode", "WAL", |_| Ok(()))
+            .map_err(open)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(open)?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(open)?;
+        schema::migrate(&mut conn).map_err(|source| StoreError::Schema {
+            path: path.clone(),
+            source,
+        })?;
+        Ok(Store { conn, path })
+    }
+
+    /// Open an existing store to read only (another process may be writing).
+    pub fn open_read_only(path: impl AsRef<Path>) -> Result<Store, StoreError> {
+        let path = path.as_ref().to_path_buf();
+        let open = |source| StoreError::Open {
+            path: path.clone(),
+            source,
+        };
+        let conn = Connection::open_with_flags(
+            &path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(open)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(open)?;
+        let version: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(open)?;
+        if version > schema::VERSION {
+            return Err(StoreError::Schema {
+                path,
+                source: schema::SchemaError::Newer { found: version },
+            });
+        }
+        if version < schema::VERSION {
+            return Err(StoreError::Schema {
+                path,
+                source: schema::SchemaError::Sqlite(rusqlite::Error::InvalidQuery),
+            });
+        }
+        Ok(Store { conn, path })
+    }
+
+    /// The store's file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn err(&self) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
+        |source| StoreError::Sqlite {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    /// Store a batch in one transaction; an article whose URL or text is already stored (or
+    /// earlier in the batch) adds nothing.
+    pub fn insert_batch(&mut self, articles: &[NewArticle]) -> Result<InsertReport, StoreError> {
+        let path = self.path.clone();
+        let err = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let now = now_rfc3339();
+        let tx = self.conn.transaction().map_err(err)?;
+        let mut report = InsertReport::default();
+        {
+            let mut insert = tx
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO articles (ext_id, url, source, title, author, published,
+                     ingested_at, language, text, labels, extra, raw_sha256, text_sha256)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                )
+                .map_err(err)?;
+            for a in articles {
+                let labels = a.labels.as_ref().map(labels_json);
+                let extra = Value::Object(a.extra.clone()).to_string();
+                let n = insert
+                    .execute(params![
+                        a.ext_id,
+                        a.url,
+                        a.source,
+                        a.title,
+                        a.author,
+                        a.published,
+                        now,
+                        a.language,
+                        a.text,
+                        labels,
+                        extra,
+                        a.raw_sha256,
+                        text_digest(&a.text),
+                    ])
+                    .map_err(err)?;
+                if n == 1 {
+                    report.added.push(tx.last_insert_rowid());
+                } else {
+                    report.duplicates += 1;
+                }
+            }
+        }
+        tx.commit().map_err(err)?;
+        Ok(report)
+    }
+
+    /// How many articles are stored.
+    pub fn count(&self) -> Result<u64, StoreError> {
+        self.conn
+            .query_row("SELECT COUNT(*) FROM articles", [], |r| r.get::<_, i64>(0))
+            .map(|n| n as u64)
+            .map_err(self.err())
+    }
+
+    /// Every stored article, in row order, handed to `f` one at a time (bounded memory).
+    pub fn for_each_article(
+        &self,
+        mut f: impl FnMut(StoredArticle) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT id, ext_id, url, source, title, author, published, ingested_at, language,
+                 text, labels, extra, raw_sha256, dup_group FROM articles ORDER BY id",
+            )
+            .map_err(self.err())?;
+        let mut rows = stmt.query([]).map_err(self.err())?;
+        while let Some(r) = rows.next().map_err(self.err())? {
+            let a = self.read_row(r).map_err(self.err())??;
+            f(a)?;
+        }
+        Ok(())
+    }
+
+    fn read_row(
+        &self,
+        r: &rusqlite::Row<'_>,
+    ) -> rusqlite::Result<Result<StoredArticle, StoreError>> {
+        let id: i64 = r.get(0)?;
+        let corrupt = |message: String| StoreError::Corrupt {
+            path: self.path.clone(),
+            id,
+            message,
+        };
+        let labels: Option<String> = r.get(10)?;
+        let extra: String = r.get(11)?;
+        let labels = match labels.map(|l| parse_labels(&l)) {
+            None => None,
+            Some(Ok(l)) => Some(l),
+            Some(Err(m)) => return Ok(Err(corrupt(m))),
+        };
+        let extra = match serde_json::from_str::<Value>(&extra) {
+            Ok(Value::Object(m)) => m,
+            _ => return Ok(Err(corrupt("metadata is not a JSON object".into()))),
+        };
+        Ok(Ok(StoredArticle {
+            id,
+            article: NewArticle {
+                ext_id: r.get(1)?,
+                url: r.get(2)?,
+                source: r.get(3)?,
+                title: r.get(4)?,
+                author: r.get(5)?,
+                published: r.get(6)?,
+                language: r.get(8)?,
+                text: r.get(9)?,
+                labels,
+                extra,
+                raw_sha256: r.get(12)?,
+            },
+            ingested_at: r.get(7)?,
+            dup_group: r.get(13)?,
+        }))
+    }
+
+    /// Record classifications by a model (named, and identified by its file's digest), in one
+    /// transaction; a classification by the same model file replaces the previous one.
+    pub fn record_classifications(
+        &mut self,
+        model: &str,
+        model_sha256: &str,
+        items: &[StoredClassification],
+    ) -> Result<(), StoreError> {
+        let path = self.path.clone();
+        let err = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let now = now_rfc3339();
+        let tx = self.conn.transaction().map_err(err)?;
+        {
+            let mut stmt = tx
+                .prepare_cached(
+                    "INSERT OR REPLACE INTO classifications
+                     (article_id, model, model_sha256, labels, scores, classified_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )
+                .map_err(err)?;
+            for c in items {
+                let labels = serde_json::to_string(&c.labels).unwrap_or_default();
+                let scores: Map<String, Value> = c
+                    .scores
+                    .iter()
+                    .map(|(l, s)| (l.clone(), Value::from(*s)))
+                    .collect();
+                stmt.execute(params![
+                    c.article_id,
+                    model,
+                    model_sha256,
+                    labels,
+                    Value::Object(scores).to_string(),
+                    now
+                ])
+                .map_err(err)?;
+            }
+        }
+        tx.commit().map_err(err)
+    }
+
+    /// Ids and texts of the articles not yet classified by this model file, in row order.
+    pub fn unclassified(&self, model_sha256: &str) -> Result<Vec<(i64, String)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT id, text FROM articles a WHERE NOT EXISTS (SELECT 1 FROM classifications c
+                 WHERE c.article_id = a.id AND c.model_sha256 = ?1) ORDER BY id",
+            )
+            .map_err(self.err())?;
+        let rows = stmt
+            .query_map([model_sha256], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(self.err())?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(self.err())
+    }
+
+    /// The labels a model (by name, its latest file) gave an article, if it classified it.
+    pub fn labels_by(
+        &self,
+        article_id: i64,
+        model: &str,
+    ) -> Result<Option<Vec<String>>, StoreError> {
+        let json: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT labels FROM classifications WHERE article_id = ?1 AND model = ?2
+                 ORDER BY classified_at DESC LIMIT 1",
+                params![article_id, model],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(self.err())?;
+        match json {
+            None => Ok(None),
+            Some(j) => serde_json::from_str(&j)
+                .map(Some)
+                .map_err(|e| StoreError::Corrupt {
+                    path: self.path.clone(),
+                    id: article_id,
+                    message: format!("stored labels: {e}"),
+                }),
+        }
+    }
+
+    /// Set the near-duplicate group (its canonical article's id) of articles, in one
+    /// transaction.
+    pub fn set_groups(&mut self, groups: &[(i64, i64)]) -> Result<(), StoreError> {
+        let path = self.path.clone();
+        let err = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self.conn.transaction().map_err(err)?;
+        {
+            let mut stmt = tx
+                .prepare_cached("UPDATE articles SET dup_group = ?2 WHERE id = ?1")
+                .map_err(err)?;
+            for (id, group) in groups {
+                stmt.execute(params![id, group]).map_err(err)?;
+            }
+        }
+        tx.commit().map_err(err)
+    }
+}
+
+fn labels_json(l: &Labels) -> String {
+    match l {
+        Labels::Single(s) => Value::from(s.as_str()).to_string(),
+        Labels::Multi(v) => serde_json::to_string(v).unwrap_or_default(),
+    }
+}
+
+fn parse_labels(s: &str) -> Result<Labels, String> {
+    match serde_json::from_str::<Value>(s) {
+        Ok(Value::String(l)) => Ok(Labels::Single(l)),
+        Ok(Value::Array(v)) => v
+            .into_iter()
+            .map(|x| match x {
+                Value::String(s) => Ok(s),
+                _ => Err("stored labels are not strings".to_string()),
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(Labels::Multi),
+        _ => Err("stored labels are neither a label nor a list".into()),
+    }
+}
+
+/// Now, UTC, RFC 3339 to the second.
+pub fn now_rfc3339() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    rfc3339(secs)
+}
+
+/// Seconds since 1970 as `YYYY-MM-DDTHH:MM:SSZ` (proleptic Gregorian, UTC).
+pub fn rfc3339(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Civil from days (H. Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn article(i: usize, text: &str) -> NewArticle {
+        NewArticle {
+            ext_id: Some(format!("a{i}")),
+            url: Some(format!("https://example.org/{i}")),
+            source: "test".into(),
+            text: text.into(),
+            raw_sha256: sha256_hex(text.as_bytes()),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn the_same_url_or_text_is_stored_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open(dir.path().join("w.db")).unwrap();
+        let r = s
+            .insert_batch(&[article(1, "Un texte."), article(2, "Another text.")])
+            .unwrap();
+        assert_eq!((r.added.len(), r.duplicates), (2, 0));
+        let mut same_url = article(1, "Changed text.");
+        same_url.ext_id = None;
+        let mut same_text = article(9, "Un   texte.");
+        same_text.ext_id = None;
+        let r = s
+            .insert_batch(&[same_url, same_text, article(3, "New.")])
+            .unwrap();
+        assert_eq!((r.added.len(), r.duplicates), (1, 2));
+        assert_eq!(s.count().unwrap(), 3);
+    }
+
+    #[test]
+    fn classifications_are_kept_per_model_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open(dir.path().join("w.db")).unwrap();
+        let ids = s
+            .insert_batch(&[article(1, "x"), article(2, "y")])
+            .unwrap()
+            .added;
+        assert_eq!(s.unclassified("m1").unwrap().len(), 2);
+        let c = StoredClassification {
+            article_id: ids[0],
+            labels: vec!["cyber".into()],
+            scores: vec![("cyber".into(), 0.9)],
+        };
+        s.record_classifications("themes", "m1", &[c]).unwrap();
+        assert_eq!(
+            s.unclassified("m1").unwrap(),
+            vec![(ids[1], "y".to_string())]
+        );
+        assert_eq!(s.unclassified("m2").unwrap().len(), 2);
+        assert_eq!(
+            s.labels_by(ids[0], "themes").unwrap(),
+            Some(vec!["cyber".to_string()])
+        );
+    }
+
+    #[test]
+    fn a_store_from_a_newer_schema_is_refused_and_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.db");
+        drop(Store::open(&path).unwrap());
+        let conn = Connection::open(&path).unwrap();
+        conn.pragma_update(None, "user_version", 99).unwrap();
+        drop(conn);
+        let e = Store::open(&path).err().unwrap();
+        assert!(e.to_string().contains("schema version 99 is newer"), "{e}");
+        assert_eq!(e.class(), crate::ErrorClass::Input);
+    }
+
+    #[test]
+    fn dates_are_written_in_utc() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(rfc3339(1_796_139_297), "2026-12-01T15:34:57Z");
+    }
+}
