@@ -11,6 +11,8 @@ use crate::model::file::ModelFileError;
 use crate::model::{CvError, TrainError};
 use crate::serve::ServeError;
 use crate::settings::SettingsError;
+use crate::store::ingest::IngestError;
+use crate::store::StoreError;
 
 /// Whose failure it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,6 +59,12 @@ pub enum Error {
     /// Settings that cannot be used.
     #[error(transparent)]
     Settings(#[from] SettingsError),
+    /// The article store.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Ingesting or exporting articles.
+    #[error(transparent)]
+    Ingest(#[from] IngestError),
 }
 
 impl Error {
@@ -70,6 +78,8 @@ impl Error {
             Error::Cv(e) => e.class(),
             Error::Serve(e) => e.class(),
             Error::Settings(e) => e.class(),
+            Error::Store(e) => e.class(),
+            Error::Ingest(e) => e.class(),
         }
     }
 
@@ -99,6 +109,12 @@ impl Error {
                 return Some(x.class());
             }
             if let Some(x) = e.downcast_ref::<SettingsError>() {
+                return Some(x.class());
+            }
+            if let Some(x) = e.downcast_ref::<StoreError>() {
+                return Some(x.class());
+            }
+            if let Some(x) = e.downcast_ref::<IngestError>() {
                 return Some(x.class());
             }
             cur = e.source();

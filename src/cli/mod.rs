@@ -7,6 +7,7 @@ mod bench;
 mod classify;
 mod cluster;
 mod evaluate;
+mod ingest;
 mod inspect;
 mod paths;
 mod progress;
@@ -74,6 +75,10 @@ enum Command {
     Bench(bench::BenchArgs),
     /// Serve models over HTTP: classify and assign articles, list models, metrics.
     Serve(serve::ServeArgs),
+    /// Store articles in a watch store (SQLite), once each, classified by the models given.
+    Ingest(ingest::IngestArgs),
+    /// Write the stored articles as JSON Lines, in the shape `veille train` reads.
+    Export(ingest::ExportArgs),
 }
 
 /// Field names of input records.
@@ -137,7 +142,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     // would vanish. (train, cluster and bench write their product to files.)
     let prints = matches!(
         cli.command,
-        Command::Classify(_) | Command::Evaluate(_) | Command::Inspect(_)
+        Command::Classify(_) | Command::Evaluate(_) | Command::Inspect(_) | Command::Export(_)
     );
     if prints && paths::stdout_is_closed() {
         return Err(StdoutError(std::io::Error::from_raw_os_error(libc::EBADF)).into());
@@ -150,6 +155,8 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Inspect(a) => inspect::run(a, &cli.global),
         Command::Bench(a) => bench::run(a, &cli.global),
         Command::Serve(a) => serve::run(a, &cli.global),
+        Command::Ingest(a) => ingest::run_ingest(a, &cli.global),
+        Command::Export(a) => ingest::run_export(a, &cli.global),
     }?;
     // `say!` output without a final newline is still buffered: a failure to write it counts.
     std::io::Write::flush(&mut std::io::stdout()).map_err(StdoutError)?;

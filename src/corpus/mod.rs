@@ -226,14 +226,24 @@ impl Batches {
 /// Open articles to classify in batches, label fields not read (see [`open_articles`] for
 /// what each path means).
 pub fn open_articles_batched(path: &Path, fields: &Fields) -> Result<Batches, CorpusError> {
+    open_batched(path, fields, LabelUse::Ignored)
+}
+
+/// Open articles in batches, with label fields used as `use_labels` says (`veille ingest`
+/// keeps them when present, for `export`).
+pub fn open_batched(
+    path: &Path,
+    fields: &Fields,
+    use_labels: LabelUse,
+) -> Result<Batches, CorpusError> {
     if Format::of(path) == Format::Jsonl {
         let reader: Box<dyn std::io::BufRead + Send> =
             Box::new(BufReader::with_capacity(1 << 16, open_file(path)?));
         return Ok(Batches::Jsonl(
-            JsonlReader::new(reader, path, fields.clone()).labels(LabelUse::Ignored),
+            JsonlReader::new(reader, path, fields.clone()).labels(use_labels),
         ));
     }
-    open_articles_with(path, fields, LabelUse::Ignored).map(Batches::Documents)
+    open_articles_with(path, fields, use_labels).map(Batches::Documents)
 }
 
 /// Standard input in batches: one article, or JSON Lines.

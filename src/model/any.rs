@@ -22,6 +22,16 @@ impl AnyModel {
         AnyModel::from_bytes(path, &file::read(path)?)
     }
 
+    /// Load a model file of either kind, with the SHA-256 (hex) of its bytes: what identifies
+    /// the model that classified an article in a store, or serves in `veille serve`.
+    pub fn load_with_digest(path: impl AsRef<Path>) -> Result<(AnyModel, String), ModelFileError> {
+        use sha2::{Digest, Sha256};
+        let path = path.as_ref();
+        let bytes = file::read(path)?;
+        let model = AnyModel::from_bytes(path, &bytes)?;
+        Ok((model, format!("{:x}", Sha256::digest(&bytes))))
+    }
+
     /// Decode the bytes of a model file of either kind; `name` stands for the file in errors.
     pub fn from_bytes(name: impl AsRef<Path>, bytes: &[u8]) -> Result<AnyModel, ModelFileError> {
         let name = name.as_ref();

@@ -2,11 +2,10 @@
 //! model beside the old one and swaps a pointer, so a request in flight finishes on the model
 //! it started with, and a file that fails to load leaves the old model serving.
 
-use crate::model::file::{self, ModelFileError};
+use crate::model::file::ModelFileError;
 use crate::model::{AnyModel, Scorer, Session};
 use arc_swap::ArcSwap;
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -82,12 +81,11 @@ pub struct Loaded {
 impl Loaded {
     /// Read and check a model file.
     pub fn load(path: &Path) -> Result<Loaded, ModelFileError> {
-        let bytes = file::read(path)?;
-        let model = AnyModel::from_bytes(path, &bytes)?;
+        let (model, sha256) = AnyModel::load_with_digest(path)?;
         let description = model.describe(DESCRIBE_TOP);
         Ok(Loaded {
             cell: ModelCell::new(model, |m| Session::new(m.scorer())),
-            sha256: format!("{:x}", Sha256::digest(&bytes)),
+            sha256,
             loaded_at: SystemTime::now(),
             description,
         })

@@ -7,6 +7,7 @@
 //! before it and no part of the one in flight. Another process can read while one writes (WAL).
 //! The same URL, or the same text, is stored once.
 
+pub mod ingest;
 pub mod schema;
 
 use crate::corpus::{Document, Labels};
@@ -121,8 +122,9 @@ pub struct InsertReport {
 pub struct StoredClassification {
     /// The article's row id.
     pub article_id: i64,
-    /// Predicted labels.
-    pub labels: Vec<String>,
+    /// Predicted labels: one for a single-label model, a set for a multi-label one (so that
+    /// `export` writes them in the shape `veille train` reads).
+    pub labels: Labels,
     /// Label → score.
     pub scores: Vec<(String, f64)>,
 }
@@ -329,10 +331,10 @@ impl Store {
     }
 
     /// Every stored article, in row order, handed to `f` one at a time (bounded memory).
-    pub fn for_each_article(
+    pub fn for_each_article<E: From<StoreError>>(
         &self,
-        mut f: impl FnMut(StoredArticle) -> Result<(), StoreError>,
-    ) -> Result<(), StoreError> {
+        mut f: impl FnMut(StoredArticle) -> Result<(), E>,
+    ) -> Result<(), E> {
         let mut stmt = self
             .conn
             .prepare(
@@ -413,7 +415,7 @@ impl Store {
                 )
                 .map_err(err)?;
             for c in items {
-                let labels = serde_json::to_string(&c.labels).unwrap_or_default();
+                let labels = labels_json(&c.labels);
                 let scores: Map<String, Value> = c
                     .scores
                     .iter()
@@ -433,46 +435,51 @@ impl Store {
         tx.commit().map_err(err)
     }
 
-    /// Ids and texts of the articles not yet classified by this model file, in row order.
-    pub fn unclassified(&self, model_sha256: &str) -> Result<Vec<(i64, String)>, StoreError> {
+    /// Ids and texts of at most `limit` articles after row `after` not yet classified by this
+    /// model file, in row order (page through with the last id).
+    pub fn unclassified(
+        &self,
+        model_sha256: &str,
+        after: i64,
+        limit: usize,
+    ) -> Result<Vec<(i64, String)>, StoreError> {
         let mut stmt = self
             .conn
-            .prepare(
-                "SELECT id, text FROM articles a WHERE NOT EXISTS (SELECT 1 FROM classifications c
-                 WHERE c.article_id = a.id AND c.model_sha256 = ?1) ORDER BY id",
+            .prepare_cached(
+                "SELECT id, text FROM articles a WHERE id > ?2 AND NOT EXISTS (SELECT 1 FROM
+                 classifications c WHERE c.article_id = a.id AND c.model_sha256 = ?1)
+                 ORDER BY id LIMIT ?3",
             )
             .map_err(self.err())?;
         let rows = stmt
-            .query_map([model_sha256], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_map(params![model_sha256, after, limit as i64], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
             .map_err(self.err())?;
         rows.collect::<Result<Vec<_>, _>>().map_err(self.err())
     }
 
     /// The labels a model (by name, its latest file) gave an article, if it classified it.
-    pub fn labels_by(
-        &self,
-        article_id: i64,
-        model: &str,
-    ) -> Result<Option<Vec<String>>, StoreError> {
+    pub fn labels_by(&self, article_id: i64, model: &str) -> Result<Option<Labels>, StoreError> {
         let json: Option<String> = self
             .conn
-            .query_row(
+            .prepare_cached(
                 "SELECT labels FROM classifications WHERE article_id = ?1 AND model = ?2
-                 ORDER BY classified_at DESC LIMIT 1",
-                params![article_id, model],
-                |r| r.get(0),
+                 ORDER BY classified_at DESC, rowid DESC LIMIT 1",
             )
-            .optional()
+            .and_then(|mut st| {
+                st.query_row(params![article_id, model], |r| r.get(0))
+                    .optional()
+            })
             .map_err(self.err())?;
-        match json {
+        match json.map(|j| parse_labels(&j)) {
             None => Ok(None),
-            Some(j) => serde_json::from_str(&j)
-                .map(Some)
-                .map_err(|e| StoreError::Corrupt {
-                    path: self.path.clone(),
-                    id: article_id,
-                    message: format!("stored labels: {e}"),
-                }),
+            Some(Ok(l)) => Ok(Some(l)),
+            Some(Err(message)) => Err(StoreError::Corrupt {
+                path: self.path.clone(),
+                id: article_id,
+                message,
+            }),
         }
     }
 
@@ -591,21 +598,22 @@ mod tests {
             .insert_batch(&[article(1, "x"), article(2, "y")])
             .unwrap()
             .added;
-        assert_eq!(s.unclassified("m1").unwrap().len(), 2);
+        assert_eq!(s.unclassified("m1", 0, 10).unwrap().len(), 2);
         let c = StoredClassification {
             article_id: ids[0],
-            labels: vec!["cyber".into()],
+            labels: Labels::Multi(vec!["cyber".into()]),
             scores: vec![("cyber".into(), 0.9)],
         };
         s.record_classifications("themes", "m1", &[c]).unwrap();
         assert_eq!(
-            s.unclassified("m1").unwrap(),
+            s.unclassified("m1", 0, 10).unwrap(),
             vec![(ids[1], "y".to_string())]
         );
-        assert_eq!(s.unclassified("m2").unwrap().len(), 2);
+        assert_eq!(s.unclassified("m2", 0, 10).unwrap().len(), 2);
+        assert_eq!(s.unclassified("m2", ids[0], 10).unwrap().len(), 1);
         assert_eq!(
             s.labels_by(ids[0], "themes").unwrap(),
-            Some(vec!["cyber".to_string()])
+            Some(Labels::Multi(vec!["cyber".to_string()]))
         );
     }
 

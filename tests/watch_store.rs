@@ -1,0 +1,239 @@
+//! `veille ingest` and `veille export` on a real SQLite store: articles stored once, classified
+//! by named models, exported in the shape `veille train` reads; batches are atomic, another
+//! process reads while one writes, a killed ingest loses nothing committed; bad stores refused.
+
+use serde_json::Value;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+mod common;
+use common::{fails_with, jsonl, repo, stdout_json, stdout_text, veille};
+
+const THEMES: &str = "models/themes.veille";
+
+fn export(store: &std::path::Path, labels_from: Option<&str>) -> Vec<Value> {
+    let mut cmd = veille();
+    cmd.args(["export", "--store"]).arg(store);
+    if let Some(m) = labels_from {
+        cmd.args(["--labels-from", m]);
+    }
+    jsonl(&stdout_text(&mut cmd))
+}
+
+#[test]
+fn ingest_stores_once_classifies_and_exports_the_train_shape() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("watch.db");
+    let run = |extra: &[&str]| {
+        stdout_json(
+            veille()
+                .current_dir(repo("."))
+                .args(["ingest", "--json", "--store"])
+                .arg(&db)
+                .args([
+                    "--model",
+                    THEMES,
+                    "data/themes/test.articles.jsonl",
+                    "data/samples",
+                ])
+                .args(extra),
+        )
+    };
+    let first = run(&[]);
+    assert_eq!(first["added"], 97, "{first}");
+    assert_eq!(first["classified"][0]["classified"], 97);
+    // Again: nothing new, nothing to classify.
+    let again = run(&[]);
+    assert_eq!(
+        (again["added"].clone(), again["duplicates"].clone()),
+        (Value::from(0), Value::from(97))
+    );
+    assert_eq!(again["classified"][0]["classified"], 0);
+    assert_eq!(again["articles"], 97);
+    // Export: the input's labels, or the model's; ids and metadata kept.
+    let own = export(&db, None);
+    assert_eq!(own.len(), 97);
+    let input = jsonl(&std::fs::read_to_string(repo("data/themes/test.articles.jsonl")).unwrap());
+    assert_eq!(own[0]["id"], input[0]["id"]);
+    assert_eq!(own[0]["text"], input[0]["text"]);
+    let sorted = |v: &Value| {
+        let mut l: Vec<String> = v
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_str().unwrap().to_string())
+            .collect();
+        l.sort();
+        l
+    };
+    assert_eq!(sorted(&own[0]["labels"]), sorted(&input[0]["labels"]));
+    let by_model = export(&db, Some("themes"));
+    let classified = jsonl(&stdout_text(veille().current_dir(repo(".")).args([
+        "classify",
+        "--quiet",
+        "--format",
+        "jsonl",
+        "--model",
+        THEMES,
+        "data/themes/test.articles.jsonl",
+    ])));
+    for (e, c) in by_model.iter().zip(&classified) {
+        assert_eq!(e["labels"], c["labels"], "{}", e["id"]);
+    }
+    // What export wrote trains a model.
+    let exported = dir.path().join("exported.jsonl");
+    let lines: String = own
+        .iter()
+        .filter(|r| r.get("labels").is_some())
+        .map(|r| format!("{r}\n"))
+        .collect();
+    std::fs::write(&exported, lines).unwrap();
+    veille()
+        .args(["train", "--quiet", "--data"])
+        .arg(&exported)
+        .arg("--out")
+        .arg(dir.path().join("m.veille"))
+        .assert()
+        .success();
+}
+
+#[test]
+fn a_failed_source_is_reported_and_the_others_are_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("watch.db");
+    let out = veille()
+        .current_dir(repo("."))
+        .args(["ingest", "--store"])
+        .arg(&db)
+        .args([
+            "data/samples",
+            "missing.jsonl",
+            "data/themes/test.articles.jsonl",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("missing.jsonl: failed:"), "{err}");
+    assert!(err.contains("1 of 3 source(s) failed"), "{err}");
+    assert_eq!(export(&db, None).len(), 97);
+}
+
+#[test]
+fn bad_stores_are_refused_with_exit_2_and_left_as_they_were() {
+    let dir = tempfile::tempdir().unwrap();
+    let not_db = dir.path().join("notes.db");
+    std::fs::write(&not_db, "these are my notes, not a database\n".repeat(200)).unwrap();
+    let before = std::fs::read(&not_db).unwrap();
+    fails_with(
+        veille()
+            .current_dir(repo("."))
+            .args(["ingest", "--store"])
+            .arg(&not_db)
+            .arg("data/samples"),
+        "notes.db",
+    );
+    assert_eq!(std::fs::read(&not_db).unwrap(), before);
+    // A store from a newer veille.
+    let db = dir.path().join("w.db");
+    veille()
+        .current_dir(repo("."))
+        .args(["ingest", "--quiet", "--store"])
+        .arg(&db)
+        .arg("data/samples")
+        .assert()
+        .success();
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.pragma_update(None, "user_version", 7).unwrap();
+    drop(conn);
+    fails_with(
+        veille()
+            .current_dir(repo("."))
+            .args(["ingest", "--store"])
+            .arg(&db)
+            .arg("data/samples"),
+        "schema version 7 is newer",
+    );
+    fails_with(
+        veille().args(["export", "--store"]).arg(&db),
+        "schema version 7 is newer",
+    );
+    fails_with(
+        veille()
+            .args(["export", "--store"])
+            .arg(dir.path().join("none.db")),
+        "no such store",
+    );
+    // The store given as an input too.
+    fails_with(
+        veille()
+            .current_dir(repo("."))
+            .args(["ingest", "--store"])
+            .arg(&db)
+            .arg(&db),
+        "w.db",
+    );
+}
+
+#[test]
+fn batches_are_atomic_readers_go_on_and_a_killed_ingest_loses_nothing_committed() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.jsonl");
+    let base = jsonl(&std::fs::read_to_string(repo("data/themes/test.articles.jsonl")).unwrap());
+    let n = 8_000;
+    let mut lines = String::new();
+    for i in 0..n {
+        let b = &base[i % base.len()];
+        let text = format!("{} (copy {i})", b["text"].as_str().unwrap());
+        lines.push_str(&serde_json::json!({"id": format!("a{i}"), "text": text}).to_string());
+        lines.push('\n');
+    }
+    std::fs::write(&big, lines).unwrap();
+    let db = dir.path().join("w.db");
+    let mut ingest = Command::new(env!("CARGO_BIN_EXE_veille"))
+        .args(["ingest", "--quiet", "--store"])
+        .arg(&db)
+        .arg(&big)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // While it writes, another process reads whole batches only.
+    let start = Instant::now();
+    let mut seen = 0;
+    while start.elapsed() < Duration::from_secs(60) {
+        if db.exists() {
+            let out = veille()
+                .args(["export", "--store"])
+                .arg(&db)
+                .output()
+                .unwrap();
+            if out.status.success() {
+                let count = out.stdout.iter().filter(|&&b| b == b'\n').count();
+                assert_eq!(count % 1000, 0, "{count} articles: a batch half-written");
+                seen = count;
+                if count >= 2000 {
+                    break;
+                }
+            }
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(seen >= 1000, "no batch read while ingesting");
+    ingest.kill().unwrap();
+    ingest.wait().unwrap();
+    let after_kill = export(&db, None).len();
+    assert_eq!(after_kill % 1000, 0);
+    // Ingest again: what was stored is kept, the rest added, nothing twice.
+    veille()
+        .args(["ingest", "--quiet", "--store"])
+        .arg(&db)
+        .arg(&big)
+        .assert()
+        .success();
+    let all = export(&db, None);
+    assert_eq!(all.len(), n);
+    let mut ids: Vec<&str> = all.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    ids.dedup();
+    assert_eq!(ids.len(), n);
+}
