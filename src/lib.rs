@@ -73,5 +73,6 @@ pub mod serve;
 pub mod settings;
 pub mod store;
 pub mod text;
+pub mod trends;
 
 pub use error::{Error, ErrorClass};

@@ -237,3 +237,92 @@ fn batches_are_atomic_readers_go_on_and_a_killed_ingest_loses_nothing_committed(
     ids.dedup();
     assert_eq!(ids.len(), n);
 }
+
+#[test]
+fn trends_count_stories_per_month_and_flag_a_theme_that_doubles() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("w.db");
+    let input = jsonl(&std::fs::read_to_string(repo("data/themes/test.articles.jsonl")).unwrap());
+    let sanctions: Vec<&Value> = input
+        .iter()
+        .filter(|r| {
+            r["labels"]
+                .as_array()
+                .is_some_and(|l| l.iter().any(|x| x == "sanctions-export-controls"))
+        })
+        .collect();
+    let others: Vec<&Value> = input
+        .iter()
+        .filter(|r| r["labels"].as_array().is_some_and(|l| l.is_empty()))
+        .collect();
+    assert!(
+        sanctions.len() >= 5 && others.len() >= 5,
+        "{} {}",
+        sanctions.len(),
+        others.len()
+    );
+    // Four months: the same mix, then twice the sanctions stories in the last.
+    let mut lines = String::new();
+    let mut n = 0;
+    for (month, k) in [
+        ("2024-01", 1),
+        ("2024-02", 1),
+        ("2024-03", 1),
+        ("2024-04", 3),
+    ] {
+        for rep in 0..k {
+            for r in sanctions.iter().take(5) {
+                n += 1;
+                let text = format!("{}\n\nUpdate {month} {rep}.", r["text"].as_str().unwrap());
+                lines += &format!(
+                    "{}\n",
+                    serde_json::json!({"id": format!("s{n}"), "text": text, "date": format!("{month}-15")})
+                );
+            }
+        }
+        for r in others.iter().take(10) {
+            n += 1;
+            let text = format!("{}\n\nUpdate {month}.", r["text"].as_str().unwrap());
+            lines += &format!(
+                "{}\n",
+                serde_json::json!({"id": format!("o{n}"), "text": text, "date": format!("{month}-10")})
+            );
+        }
+    }
+    let data = dir.path().join("dated.jsonl");
+    std::fs::write(&data, lines).unwrap();
+    veille()
+        .args(["ingest", "--quiet", "--store"])
+        .arg(&db)
+        .arg(&data)
+        .assert()
+        .success();
+    let t = stdout_json(
+        veille()
+            .current_dir(repo("."))
+            .args([
+                "trends", "--quiet", "--json", "--by", "month", "--model", THEMES, "--store",
+            ])
+            .arg(&db),
+    );
+    assert_eq!(
+        t["periods"],
+        serde_json::json!(["2024-01", "2024-02", "2024-03", "2024-04"])
+    );
+    assert_eq!(t["totals"], serde_json::json!([15, 15, 15, 25]));
+    let theme = |name: &str| {
+        t["themes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["theme"] == name)
+            .cloned()
+    };
+    let s = theme("sanctions-export-controls").unwrap();
+    assert_eq!(s["rising"][3], true, "{s}");
+    assert_eq!(s["rising"][1], false);
+    // The mix before did not change: no rise there.
+    for x in t["themes"].as_array().unwrap() {
+        assert_eq!(x["rising"][2], false, "{x}");
+    }
+}

@@ -13,6 +13,7 @@ mod paths;
 mod progress;
 mod serve;
 mod train;
+mod trends;
 
 pub use output::{eprint_line, stderr_failed, StdoutError};
 
@@ -79,6 +80,8 @@ enum Command {
     Ingest(ingest::IngestArgs),
     /// Write the stored articles as JSON Lines, in the shape `veille train` reads.
     Export(ingest::ExportArgs),
+    /// Themes over time in a watch store: stories per period and theme, rising themes and terms.
+    Trends(trends::TrendsArgs),
 }
 
 /// Field names of input records.
@@ -157,6 +160,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(a) => serve::run(a, &cli.global),
         Command::Ingest(a) => ingest::run_ingest(a, &cli.global),
         Command::Export(a) => ingest::run_export(a, &cli.global),
+        Command::Trends(a) => trends::run(a, &cli.global),
     }?;
     // `say!` output without a final newline is still buffered: a failure to write it counts.
     std::io::Write::flush(&mut std::io::stdout()).map_err(StdoutError)?;

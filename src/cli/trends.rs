@@ -1,0 +1,118 @@
+//! `veille trends`: themes over time from a watch store (the library's `trends` does the work).
+
+use super::output::table;
+use super::{progress, warn, Global, UsageError};
+use crate::model::AnyModel;
+use crate::serve::ModelSpec;
+use crate::store::{ingest, Store};
+use crate::trends::{self, Granularity};
+use clap::Args;
+use std::path::PathBuf;
+
+#[derive(Debug, Args)]
+pub struct TrendsArgs {
+    /// The store.
+    #[arg(long, value_name = "DB")]
+    store: PathBuf,
+    /// The model whose themes are counted, as [NAME=]PATH (articles it has not classified yet
+    /// are classified first and the results stored).
+    #[arg(long, value_name = "[NAME=]PATH")]
+    model: String,
+    /// Period: day, week (ISO) or month.
+    #[arg(long, default_value = "month", value_name = "PERIOD")]
+    by: Granularity,
+    /// First day counted (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    since: Option<String>,
+    /// Last day counted (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    until: Option<String>,
+    /// Print one JSON object on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(args: TrendsArgs, g: &Global) -> anyhow::Result<()> {
+    for (flag, d) in [("--since", &args.since), ("--until", &args.until)] {
+        if let Some(d) = d {
+            if trends::period_of(d, Granularity::Day).as_deref() != Some(d.as_str()) {
+                return Err(
+                    UsageError(format!("{flag} must be a date YYYY-MM-DD, got {d}")).into(),
+                );
+            }
+        }
+    }
+    let spec = ModelSpec::parse(&args.model).map_err(|e| UsageError(format!("--model {e}")))?;
+    if !args.store.exists() {
+        return Err(UsageError(format!("{}: no such store", args.store.display())).into());
+    }
+    let (model, sha) = AnyModel::load_with_digest(&spec.path)?;
+    let mut store = Store::open(&args.store)?;
+    let spin = progress::spinner("classifying", g.quiet);
+    ingest::classify_stored(&mut store, &spec.name, &model, &sha, |n| {
+        spin.set_message(format!("classified {n}"))
+    })?;
+    spin.finish_and_clear();
+    let analyzer = model.scorer().vectorizer().analyzer();
+    let (stories, undated) = trends::stories_from_store(
+        &store,
+        &spec.name,
+        analyzer,
+        args.by,
+        args.since.as_deref(),
+        args.until.as_deref(),
+    )?;
+    if undated > 0 {
+        warn(
+            g.quiet,
+            &format!("{undated} article(s) without a publication date are not counted"),
+        );
+    }
+    let t = trends::trends(&stories);
+    if args.json {
+        let mut v = serde_json::to_value(&t)?;
+        v["by"] = serde_json::to_value(args.by)?;
+        v["undated"] = undated.into();
+        sayln!("{}", serde_json::to_string_pretty(&v)?);
+        return Ok(());
+    }
+    let mut header: Vec<String> = vec!["period".into(), "stories".into()];
+    header.extend(t.themes.iter().map(|s| s.theme.clone()));
+    header.push("no theme".into());
+    let rows: Vec<Vec<String>> = t
+        .periods
+        .iter()
+        .enumerate()
+        .map(|(p, name)| {
+            let mut row = vec![name.clone(), t.totals[p].to_string()];
+            for s in &t.themes {
+                let mark = if s.rising[p] { " ↑" } else { "" };
+                row.push(format!(
+                    "{} ({:.0}%){mark}",
+                    s.counts[p],
+                    s.shares[p] * 100.0
+                ));
+            }
+            row.push(t.unlabelled[p].to_string());
+            row
+        })
+        .collect();
+    let h: Vec<&str> = header.iter().map(String::as_str).collect();
+    say!("{}", table(&h, &rows));
+    if let Some(last) = t.periods.last() {
+        sayln!();
+        sayln!("rising terms in {last} (log-odds z against the periods before):");
+        for s in &t.themes {
+            if s.rising_terms.is_empty() {
+                continue;
+            }
+            let terms: Vec<String> = s
+                .rising_terms
+                .iter()
+                .map(|r| format!("{} ({:.1})", r.term, r.z))
+                .collect();
+            sayln!("  {}: {}", s.theme, terms.join(", "));
+        }
+    }
+    Ok(())
+}

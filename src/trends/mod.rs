@@ -1,0 +1,497 @@
+//! Themes over time: per period and theme the number and share of stories (near-duplicates
+//! counted once), which themes rise, and per theme the terms that rise.
+//!
+//! Rules, stated:
+//! - a period is a calendar day, ISO week (`2017-W11`) or month of the article's publication
+//!   date (its first ten characters, `YYYY-MM-DD`); articles without one are counted apart;
+//! - a theme **rises** in a period when its share is at least 1.5 times its share over the
+//!   [`BASELINE`] periods before, and the difference passes a two-proportion z-test at
+//!   z ≥ [`Z_RISING`] (so one article more in a thin month is not a rise);
+//! - a term **rises** for a theme in the last period by the log-odds ratio with an informative
+//!   Dirichlet prior (Monroe, Colaresi & Quinn 2008), comparing the theme's articles of the last
+//!   period with its articles of the periods before, terms counted once per article; the
+//!   prior is the term's frequency over all articles (weight [`PRIOR_WEIGHT`]); a term needs
+//!   z ≥ [`Z_RISING`] and at least [`MIN_TERM_DOCS`] articles in the last period.
+
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// Periods before a period that make its baseline.
+pub const BASELINE: usize = 3;
+/// The z-score a rise needs.
+pub const Z_RISING: f64 = 1.96;
+/// Articles of the last period a rising term needs.
+pub const MIN_TERM_DOCS: usize = 3;
+/// Total weight of the informative prior, in term counts.
+pub const PRIOR_WEIGHT: f64 = 500.0;
+
+/// How articles are grouped in time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Granularity {
+    /// Calendar days.
+    Day,
+    /// ISO weeks.
+    Week,
+    /// Calendar months.
+    Month,
+}
+
+impl std::str::FromStr for Granularity {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "day" => Ok(Granularity::Day),
+            "week" => Ok(Granularity::Week),
+            "month" => Ok(Granularity::Month),
+            _ => Err(format!("unknown period \"{s}\": day, week or month")),
+        }
+    }
+}
+
+/// The period of an ISO date (`YYYY-MM-DD`, anything after ignored), or `None` when it is
+/// not one.
+pub fn period_of(date: &str, by: Granularity) -> Option<String> {
+    let d = date.get(..10)?;
+    let b = d.as_bytes();
+    if b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let y: i64 = d[..4].parse().ok()?;
+    let m: u32 = d[5..7].parse().ok()?;
+    let day: u32 = d[8..10].parse().ok()?;
+    if !(1..=12).contains(&m) || !(1..=31).contains(&day) {
+        return None;
+    }
+    Some(match by {
+        Granularity::Day => d.to_string(),
+        Granularity::Month => d[..7].to_string(),
+        Granularity::Week => {
+            let (wy, w) = iso_week(y, m, day);
+            format!("{wy:04}-W{w:02}")
+        }
+    })
+}
+
+/// Days since 1970-01-01 of a civil date.
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let mp = (i64::from(m) + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// ISO 8601 week-numbering year and week of a date.
+fn iso_week(y: i64, m: u32, d: u32) -> (i64, i64) {
+    let days = days_from_civil(y, m, d);
+    let weekday = (days + 3).rem_euclid(7) + 1; // Monday = 1
+    let thursday = days - weekday + 4;
+    let ty = {
+        // The year of that Thursday.
+        let mut year = y;
+        if thursday < days_from_civil(y, 1, 1) {
+            year -= 1;
+        } else if thursday >= days_from_civil(y + 1, 1, 1) {
+            year += 1;
+        }
+        year
+    };
+    let week = (thursday - days_from_civil(ty, 1, 1)) / 7 + 1;
+    (ty, week)
+}
+
+/// One story, as trends see it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Story {
+    /// Its period.
+    pub period: String,
+    /// Its themes.
+    pub labels: Vec<String>,
+    /// Its terms (stems), each once.
+    pub terms: BTreeSet<String>,
+    /// Outlets that carried it (1 for a story seen once).
+    pub outlets: usize,
+    /// A title or id to show it by.
+    pub title: String,
+    /// Its URL, when known.
+    pub url: Option<String>,
+}
+
+/// Counts of one theme over the periods.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ThemeSeries {
+    /// The theme.
+    pub theme: String,
+    /// Stories per period (in the order of [`Trends::periods`]).
+    pub counts: Vec<usize>,
+    /// Share of the period's stories.
+    pub shares: Vec<f64>,
+    /// Whether it rises in each period (see the module's rule).
+    pub rising: Vec<bool>,
+    /// The terms rising in the last period, best first.
+    pub rising_terms: Vec<RisingTerm>,
+    /// Stories of the last period, most outlets first (at most 5).
+    pub examples: Vec<Example>,
+}
+
+/// A term rising for a theme.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RisingTerm {
+    /// The term (a stem).
+    pub term: String,
+    /// Its log-odds z-score.
+    pub z: f64,
+    /// Articles of the theme with it in the last period.
+    pub now: usize,
+    /// Articles of the theme with it in the periods before.
+    pub before: usize,
+}
+
+/// A story shown as an example.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Example {
+    /// Title or id.
+    pub title: String,
+    /// URL, when known.
+    pub url: Option<String>,
+    /// Outlets that carried it.
+    pub outlets: usize,
+}
+
+/// Themes over time.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Trends {
+    /// The periods, in order.
+    pub periods: Vec<String>,
+    /// Stories per period.
+    pub totals: Vec<usize>,
+    /// Per theme.
+    pub themes: Vec<ThemeSeries>,
+    /// Stories with no theme, per period.
+    pub unlabelled: Vec<usize>,
+}
+
+fn share(n: usize, total: usize) -> f64 {
+    if total == 0 {
+        0.0
+    } else {
+        n as f64 / total as f64
+    }
+}
+
+/// Two-proportion z-score of `a/na` against `b/nb`.
+fn two_proportion_z(a: usize, na: usize, b: usize, nb: usize) -> f64 {
+    if na == 0 || nb == 0 {
+        return 0.0;
+    }
+    let (pa, pb) = (share(a, na), share(b, nb));
+    let p = share(a + b, na + nb);
+    let se = (p * (1.0 - p) * (1.0 / na as f64 + 1.0 / nb as f64)).sqrt();
+    if se == 0.0 {
+        0.0
+    } else {
+        (pa - pb) / se
+    }
+}
+
+/// Compute the trends of `stories`.
+pub fn trends(stories: &[Story]) -> Trends {
+    let periods: Vec<String> = stories
+        .iter()
+        .map(|s| s.period.clone())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let at: HashMap<&str, usize> = periods
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p.as_str(), i))
+        .collect();
+    let np = periods.len();
+    let mut totals = vec![0usize; np];
+    let mut unlabelled = vec![0usize; np];
+    let mut counts: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for s in stories {
+        let p = at[s.period.as_str()];
+        totals[p] += 1;
+        if s.labels.is_empty() {
+            unlabelled[p] += 1;
+        }
+        for l in &s.labels {
+            counts.entry(l.as_str()).or_insert_with(|| vec![0; np])[p] += 1;
+        }
+    }
+    // Term frequencies over every story: the prior.
+    let mut all_terms: HashMap<&str, usize> = HashMap::new();
+    let mut all_total = 0usize;
+    for s in stories {
+        for t in &s.terms {
+            *all_terms.entry(t.as_str()).or_default() += 1;
+            all_total += 1;
+        }
+    }
+    let last = np.checked_sub(1);
+    let themes = counts
+        .into_iter()
+        .map(|(theme, counts)| {
+            let shares: Vec<f64> = (0..np).map(|p| share(counts[p], totals[p])).collect();
+            let rising: Vec<bool> = (0..np)
+                .map(|p| {
+                    let from = p.saturating_sub(BASELINE);
+                    if from == p {
+                        return false;
+                    }
+                    let (b, nb) =
+                        (from..p).fold((0, 0), |(b, nb), q| (b + counts[q], nb + totals[q]));
+                    let base = share(b, nb);
+                    shares[p] >= 1.5 * base
+                        && two_proportion_z(counts[p], totals[p], b, nb) >= Z_RISING
+                })
+                .collect();
+            let (rising_terms, examples) = match last {
+                Some(l) => (
+                    rising_terms(stories, theme, &periods[l], &all_terms, all_total),
+                    examples(stories, theme, &periods[l]),
+                ),
+                None => (Vec::new(), Vec::new()),
+            };
+            ThemeSeries {
+                theme: theme.to_string(),
+                counts,
+                shares,
+                rising,
+                rising_terms,
+                examples,
+            }
+        })
+        .collect();
+    Trends {
+        periods,
+        totals,
+        themes,
+        unlabelled,
+    }
+}
+
+fn rising_terms(
+    stories: &[Story],
+    theme: &str,
+    last: &str,
+    all: &HashMap<&str, usize>,
+    all_total: usize,
+) -> Vec<RisingTerm> {
+    let mut now: HashMap<&str, usize> = HashMap::new();
+    let mut before: HashMap<&str, usize> = HashMap::new();
+    let (mut n_now, mut n_before) = (0usize, 0usize);
+    for s in stories
+        .iter()
+        .filter(|s| s.labels.iter().any(|l| l == theme))
+    {
+        let (map, n) = if s.period == last {
+            (&mut now, &mut n_now)
+        } else if s.period.as_str() < last {
+            (&mut before, &mut n_before)
+        } else {
+            continue;
+        };
+        for t in &s.terms {
+            *map.entry(t.as_str()).or_default() += 1;
+            *n += 1;
+        }
+    }
+    if n_before == 0 {
+        return Vec::new();
+    }
+    let mut out: Vec<RisingTerm> = now
+        .iter()
+        .filter(|&(_, &c)| c >= MIN_TERM_DOCS)
+        .filter_map(|(&t, &yi)| {
+            let yj = before.get(t).copied().unwrap_or(0);
+            let a =
+                PRIOR_WEIGHT * all.get(t).copied().unwrap_or(0) as f64 / all_total.max(1) as f64;
+            let (yi, yj) = (yi as f64, yj as f64);
+            let odds = |y: f64, n: f64| ((y + a) / (n + PRIOR_WEIGHT - y - a)).ln();
+            let delta = odds(yi, n_now as f64) - odds(yj, n_before as f64);
+            let z = delta / (1.0 / (yi + a) + 1.0 / (yj + a)).sqrt();
+            (z >= Z_RISING).then(|| RisingTerm {
+                term: t.to_string(),
+                z: (z * 1000.0).round() / 1000.0,
+                now: yi as usize,
+                before: yj as usize,
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| b.z.total_cmp(&a.z).then_with(|| a.term.cmp(&b.term)));
+    out.truncate(10);
+    out
+}
+
+fn examples(stories: &[Story], theme: &str, last: &str) -> Vec<Example> {
+    let mut ex: Vec<&Story> = stories
+        .iter()
+        .filter(|s| s.period == last && s.labels.iter().any(|l| l == theme))
+        .collect();
+    ex.sort_by(|a, b| {
+        b.outlets
+            .cmp(&a.outlets)
+            .then_with(|| a.title.cmp(&b.title))
+    });
+    ex.into_iter()
+        .take(5)
+        .map(|s| Example {
+            title: s.title.clone(),
+            url: s.url.clone(),
+            outlets: s.outlets,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn story(period: &str, label: &str, terms: &[&str]) -> Story {
+        Story {
+            period: period.into(),
+            labels: if label.is_empty() {
+                vec![]
+            } else {
+                vec![label.into()]
+            },
+            terms: terms.iter().map(|t| t.to_string()).collect(),
+            outlets: 1,
+            title: format!("{label} {period}"),
+            url: None,
+        }
+    }
+
+    #[test]
+    fn periods_of_dates() {
+        assert_eq!(
+            period_of("2017-03-14T07:30:00Z", Granularity::Month).as_deref(),
+            Some("2017-03")
+        );
+        assert_eq!(
+            period_of("2017-03-14", Granularity::Day).as_deref(),
+            Some("2017-03-14")
+        );
+        assert_eq!(
+            period_of("2021-01-03", Granularity::Week).as_deref(),
+            Some("2020-W53")
+        );
+        assert_eq!(
+            period_of("2019-12-30", Granularity::Week).as_deref(),
+            Some("2020-W01")
+        );
+        assert_eq!(
+            period_of("2017-03-14", Granularity::Week).as_deref(),
+            Some("2017-W11")
+        );
+        assert_eq!(period_of("14 mars 2017", Granularity::Day), None);
+        assert_eq!(period_of("2017-13-01", Granularity::Day), None);
+    }
+
+    #[test]
+    fn a_theme_that_doubles_rises_and_an_unchanged_one_does_not() {
+        let mut s = Vec::new();
+        for (p, sanctions) in [
+            ("2024-01", 50),
+            ("2024-02", 50),
+            ("2024-03", 50),
+            ("2024-04", 100),
+        ] {
+            for i in 0..sanctions {
+                let mut terms = vec!["export", "control"];
+                if p == "2024-04" && i % 2 == 0 {
+                    terms.push("gallium");
+                }
+                s.push(story(p, "sanctions", &terms));
+            }
+            for _ in 0..100 {
+                s.push(story(p, "cyber", &["ransomware", "attack"]));
+            }
+            for _ in 0..50 {
+                s.push(story(p, "", &["football"]));
+            }
+        }
+        let t = trends(&s);
+        assert_eq!(t.periods, ["2024-01", "2024-02", "2024-03", "2024-04"]);
+        let get = |name: &str| t.themes.iter().find(|x| x.theme == name).unwrap();
+        assert_eq!(get("sanctions").rising, [false, false, false, true]);
+        assert_eq!(get("cyber").rising, [false, false, false, false]);
+        let terms: Vec<&str> = get("sanctions")
+            .rising_terms
+            .iter()
+            .map(|r| r.term.as_str())
+            .collect();
+        assert_eq!(terms, ["gallium"]);
+        assert!(get("cyber").rising_terms.is_empty());
+        assert_eq!(t.unlabelled, [50, 50, 50, 50]);
+        // A thin theme: one story more is no rise.
+        let thin = trends(&[
+            story("2024-01", "x", &[]),
+            story("2024-02", "x", &[]),
+            story("2024-02", "x", &[]),
+            story("2024-01", "y", &[]),
+            story("2024-02", "y", &[]),
+        ]);
+        assert_eq!(thin.themes[0].rising, [false, false]);
+    }
+}
+
+/// The stories of a store, as classified by model `model` (its name in the store): one per
+/// near-duplicate group (its canonical article, carrying the group's size as outlets), with
+/// its period and terms (stems of `analyzer`), between `since` and `until` (ISO dates,
+/// inclusive). Returns them and the number of articles without a usable date.
+pub fn stories_from_store(
+    store: &crate::store::Store,
+    model: &str,
+    analyzer: &crate::text::Analyzer,
+    by: Granularity,
+    since: Option<&str>,
+    until: Option<&str>,
+) -> Result<(Vec<Story>, usize), crate::store::StoreError> {
+    let mut group_size: HashMap<i64, usize> = HashMap::new();
+    store.for_each_article(|a| {
+        *group_size.entry(a.dup_group.unwrap_or(a.id)).or_default() += 1;
+        Ok::<(), crate::store::StoreError>(())
+    })?;
+    let mut stories = Vec::new();
+    let mut undated = 0;
+    store.for_each_article(|a| {
+        if a.dup_group.is_some_and(|g| g != a.id) {
+            return Ok(());
+        }
+        let art = &a.article;
+        let date = art.published.as_deref().unwrap_or("");
+        let Some(period) = period_of(date, by) else {
+            undated += 1;
+            return Ok(());
+        };
+        let day = &date[..10];
+        if since.is_some_and(|s| day < s) || until.is_some_and(|u| day > u) {
+            return Ok(());
+        }
+        let labels = match store.labels_by(a.id, model)? {
+            Some(l) => l.as_slice().to_vec(),
+            None => Vec::new(),
+        };
+        stories.push(Story {
+            period,
+            labels,
+            terms: analyzer.stems(&art.text).into_iter().collect(),
+            outlets: group_size.get(&a.id).copied().unwrap_or(1),
+            title: art
+                .title
+                .clone()
+                .or_else(|| art.ext_id.clone())
+                .unwrap_or_else(|| format!("store:{}", a.id)),
+            url: art.url.clone(),
+        });
+        Ok(())
+    })?;
+    Ok((stories, undated))
+}
