@@ -349,6 +349,60 @@ fn examples(stories: &[Story], theme: &str, last: &str) -> Vec<Example> {
         .collect()
 }
 
+/// The stories of a store, as classified by model `model` (its name in the store): one per
+/// near-duplicate group (its canonical article, carrying the group's size as outlets), with
+/// its period and terms (stems of `analyzer`), between `since` and `until` (ISO dates,
+/// inclusive). Returns them and the number of articles without a usable date.
+pub fn stories_from_store(
+    store: &crate::store::Store,
+    model: &str,
+    analyzer: &crate::text::Analyzer,
+    by: Granularity,
+    since: Option<&str>,
+    until: Option<&str>,
+) -> Result<(Vec<Story>, usize), crate::store::StoreError> {
+    let mut group_size: HashMap<i64, usize> = HashMap::new();
+    store.for_each_article(|a| {
+        *group_size.entry(a.dup_group.unwrap_or(a.id)).or_default() += 1;
+        Ok::<(), crate::store::StoreError>(())
+    })?;
+    let mut stories = Vec::new();
+    let mut undated = 0;
+    store.for_each_article(|a| {
+        if a.dup_group.is_some_and(|g| g != a.id) {
+            return Ok(());
+        }
+        let art = &a.article;
+        let date = art.published.as_deref().unwrap_or("");
+        let Some(period) = period_of(date, by) else {
+            undated += 1;
+            return Ok(());
+        };
+        let day = &date[..10];
+        if since.is_some_and(|s| day < s) || until.is_some_and(|u| day > u) {
+            return Ok(());
+        }
+        let labels = match store.labels_by(a.id, model)? {
+            Some(l) => l.as_slice().to_vec(),
+            None => Vec::new(),
+        };
+        stories.push(Story {
+            period,
+            labels,
+            terms: analyzer.stems(&art.text).into_iter().collect(),
+            outlets: group_size.get(&a.id).copied().unwrap_or(1),
+            title: art
+                .title
+                .clone()
+                .or_else(|| art.ext_id.clone())
+                .unwrap_or_else(|| format!("store:{}", a.id)),
+            url: art.url.clone(),
+        });
+        Ok(())
+    })?;
+    Ok((stories, undated))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -440,58 +494,4 @@ mod tests {
         ]);
         assert_eq!(thin.themes[0].rising, [false, false]);
     }
-}
-
-/// The stories of a store, as classified by model `model` (its name in the store): one per
-/// near-duplicate group (its canonical article, carrying the group's size as outlets), with
-/// its period and terms (stems of `analyzer`), between `since` and `until` (ISO dates,
-/// inclusive). Returns them and the number of articles without a usable date.
-pub fn stories_from_store(
-    store: &crate::store::Store,
-    model: &str,
-    analyzer: &crate::text::Analyzer,
-    by: Granularity,
-    since: Option<&str>,
-    until: Option<&str>,
-) -> Result<(Vec<Story>, usize), crate::store::StoreError> {
-    let mut group_size: HashMap<i64, usize> = HashMap::new();
-    store.for_each_article(|a| {
-        *group_size.entry(a.dup_group.unwrap_or(a.id)).or_default() += 1;
-        Ok::<(), crate::store::StoreError>(())
-    })?;
-    let mut stories = Vec::new();
-    let mut undated = 0;
-    store.for_each_article(|a| {
-        if a.dup_group.is_some_and(|g| g != a.id) {
-            return Ok(());
-        }
-        let art = &a.article;
-        let date = art.published.as_deref().unwrap_or("");
-        let Some(period) = period_of(date, by) else {
-            undated += 1;
-            return Ok(());
-        };
-        let day = &date[..10];
-        if since.is_some_and(|s| day < s) || until.is_some_and(|u| day > u) {
-            return Ok(());
-        }
-        let labels = match store.labels_by(a.id, model)? {
-            Some(l) => l.as_slice().to_vec(),
-            None => Vec::new(),
-        };
-        stories.push(Story {
-            period,
-            labels,
-            terms: analyzer.stems(&art.text).into_iter().collect(),
-            outlets: group_size.get(&a.id).copied().unwrap_or(1),
-            title: art
-                .title
-                .clone()
-                .or_else(|| art.ext_id.clone())
-                .unwrap_or_else(|| format!("store:{}", a.id)),
-            url: art.url.clone(),
-        });
-        Ok(())
-    })?;
-    Ok((stories, undated))
 }
