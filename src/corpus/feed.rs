@@ -14,8 +14,8 @@
 //!   browsers use for it) otherwise. The text is decoded once here (`encoding_rs`) and handed
 //!   to `feed-rs` as UTF-8; [`Feed::encoding`] says what was used and [`Feed::notes`] says when
 //!   it was a guess or when the declaration was wrong;
-//! - **whitespace before the XML declaration** and characters XML 1.0 forbids (control
-//!   characters) are removed, and counted in [`Feed::invalid_chars`];
+//! - **whitespace before the XML declaration** is allowed, and characters XML 1.0 forbids
+//!   (control characters) are replaced by spaces and counted in [`Feed::invalid_chars`];
 //! - **malformed XML** is refused with a [`FeedError::Xml`] naming the source, the line and the
 //!   column (a `quick-xml` well-formedness pass, since `feed-rs` reports no position);
 //! - **dates**: RFC 3339 / ISO 8601 and RFC 822 dates, with the usual faults (2-digit years,
@@ -139,7 +139,7 @@ pub struct Feed {
     pub items: Vec<FeedItem>,
     /// Date texts (of items or of the feed) that could not be read: the dates are `None`.
     pub bad_dates: Vec<String>,
-    /// Characters removed because XML forbids them.
+    /// Characters replaced by spaces because XML forbids them.
     pub invalid_chars: usize,
     /// What was repaired or guessed on the way (compression, encoding, leading whitespace).
     pub notes: Vec<String>,
@@ -156,7 +156,8 @@ pub struct FeedItem {
     pub link: Option<String>,
     /// When it was published, when the feed says and the date can be read.
     pub published: Option<DateTime<Utc>>,
-    /// When it was last updated, when the feed says and the date can be read.
+    /// When it was last updated, when the feed says, the date can be read and it is not the
+    /// publication date again (feed-rs copies an RSS `pubDate` there).
     pub updated: Option<DateTime<Utc>>,
     /// The authors' names (or e-mail addresses), joined with `", "`.
     pub author: Option<String>,
@@ -218,8 +219,7 @@ impl FeedItem {
 
     /// The item as an article for the rest of veille: id from [`FeedItem::document_id`], text
     /// from [`FeedItem::text`], and the extra fields `title`, `url`, `published` and `updated`
-    /// (RFC 3339, UTC; `updated` only when it differs from `published`), `author`, `source` and
-    /// `summary`, each only when present.
+    /// (RFC 3339, UTC), `author`, `source` and `summary`, each only when present.
     pub fn to_document(&self) -> Document {
         let mut extra = Map::new();
         let mut put = |k: &str, v: Option<String>| {
@@ -230,13 +230,7 @@ impl FeedItem {
         put("title", self.title.clone());
         put("url", self.link.clone());
         put("published", self.published.as_ref().map(iso8601));
-        put(
-            "updated",
-            self.updated
-                .filter(|u| Some(*u) != self.published)
-                .as_ref()
-                .map(iso8601),
-        );
+        put("updated", self.updated.as_ref().map(iso8601));
         put("author", self.author.clone());
         put("source", Some(self.source.clone()));
         put("summary", self.summary.clone());
@@ -287,14 +281,14 @@ pub fn parse_feed(bytes: &[u8], source: &str) -> Result<Feed, FeedError> {
     };
     let (text, encoding) = decode(bytes, &mut notes);
     let (text, invalid_chars) = clean(&text, &mut notes);
-    let body = text.trim_start();
-    if body.is_empty() {
+    let body = text.as_str();
+    if body.trim().is_empty() {
         return Err(FeedError::Empty {
             origin: source.into(),
         });
     }
     let repaired;
-    let body = if body.starts_with('{') {
+    let body = if body.trim_start().starts_with('{') {
         body
     } else {
         check_xml(body, source)?;
@@ -342,7 +336,7 @@ pub fn parse_feed(bytes: &[u8], source: &str) -> Result<Feed, FeedError> {
             title: e.title.as_ref().map(text_of).filter(|s| !s.is_empty()),
             link: main_link(&e.links),
             published: e.published,
-            updated: e.updated,
+            updated: e.updated.filter(|u| Some(*u) != e.published),
             author: authors(&e.authors),
             summary: e.summary.as_ref().map(text_of).filter(|s| !s.is_empty()),
             content: e
@@ -461,25 +455,33 @@ fn xml_char(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
 }
 
-/// Remove leading whitespace and characters XML forbids; drop the XML declaration (the text
-/// is UTF-8 now, whatever it said).
+/// Blank out the XML declaration (the text is UTF-8 now, whatever it said; whitespace before
+/// it is then legal) and characters XML forbids, each with spaces so that line and column
+/// numbers stay those of the decoded text.
 fn clean(text: &str, notes: &mut Vec<String>) -> (String, usize) {
-    let trimmed = text.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{FEFF}');
-    if trimmed.len() != text.len() && trimmed.starts_with("<?xml") {
-        notes.push("whitespace before the XML declaration removed".into());
-    }
-    let mut body = trimmed;
-    if body.starts_with("<?xml") {
-        if let Some(end) = body.find("?>") {
-            body = &body[end + 2..];
+    let mut out = text.to_string();
+    let lead = text.len() - text.trim_start().len();
+    if text[lead..].starts_with("<?xml") {
+        if lead > 0 {
+            notes.push("whitespace before the XML declaration removed".into());
+        }
+        if let Some(end) = text[lead..].find("?>") {
+            out.replace_range(lead..lead + end + 2, &" ".repeat(end + 2));
         }
     }
-    let invalid = body.chars().filter(|c| !xml_char(*c)).count();
+    let invalid = out.chars().filter(|c| !xml_char(*c)).count();
     if invalid == 0 {
-        return (body.to_string(), 0);
+        return (out, 0);
     }
-    notes.push(format!("{invalid} characters not allowed in XML removed"));
-    (body.chars().filter(|c| xml_char(*c)).collect(), invalid)
+    notes.push(format!(
+        "{invalid} characters not allowed in XML replaced by spaces"
+    ));
+    (
+        out.chars()
+            .map(|c| if xml_char(c) { c } else { ' ' })
+            .collect(),
+        invalid,
+    )
 }
 
 /// 1-based line and column (in characters) of byte `offset` in `text`.
@@ -684,7 +686,13 @@ fn authors(people: &[feed_rs::model::Person]) -> Option<String> {
     let names: Vec<&str> = people
         .iter()
         .filter_map(|p| p.name.as_deref().or(p.email.as_deref()))
-        .map(str::trim)
+        // `desk@example.org (Trade desk)` leaves feed-rs with the name `(Trade desk)`.
+        .map(|n| {
+            n.trim()
+                .trim_start_matches('(')
+                .trim_end_matches(')')
+                .trim()
+        })
         .filter(|s| !s.is_empty())
         .collect();
     if names.is_empty() {
