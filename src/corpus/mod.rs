@@ -5,6 +5,7 @@ mod csv;
 pub mod dir;
 mod document;
 pub(crate) mod error;
+pub mod feed;
 pub mod fetch;
 pub(crate) mod fields;
 pub(crate) mod jsonl;
