@@ -65,6 +65,7 @@ pub mod classify;
 pub mod cli;
 pub mod cluster;
 pub mod corpus;
+pub mod dedup;
 pub mod error;
 pub mod eval;
 pub mod features;
