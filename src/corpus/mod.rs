@@ -6,6 +6,7 @@ pub mod dir;
 mod document;
 pub(crate) mod error;
 pub(crate) mod fields;
+pub mod html;
 pub(crate) mod jsonl;
 
 pub use self::csv::CsvReader;
