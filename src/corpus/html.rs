@@ -32,8 +32,9 @@ use encoding_rs::Encoding;
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
-/// Fewer words than this is not an article (a login form, a cookie wall, an error page).
-const MIN_WORDS: usize = 25;
+/// Fewer letters and digits than this is not an article (a login form, a cookie wall, an
+/// error page); the shortest article of the extraction benchmark has 369 characters.
+const MIN_LETTERS: usize = 100;
 
 /// The part of a page that is searched for a charset declaration.
 const SNIFF_BYTES: usize = 4096;
@@ -65,7 +66,7 @@ pub struct Page {
 #[derive(Debug, thiserror::Error)]
 pub enum HtmlError {
     /// The page has no article text (an index, a form, an empty or script-only page): no
-    /// main text was found, or fewer than 25 words of it.
+    /// main text was found, or fewer than 100 letters and digits of it.
     #[error("{page}: no article text found in the page")]
     NoArticle {
         /// The page: its URL, or `HTML page` when none was given.
@@ -129,7 +130,8 @@ pub fn extract(html: &[u8], url: Option<&str>) -> Result<Page, HtmlError> {
             },
         })?;
     page.text = clean_text(&article.text_content);
-    if page.text.split_whitespace().count() < MIN_WORDS {
+    // Letters and digits, not words: Chinese and Japanese put no spaces between words.
+    if page.text.chars().filter(|c| c.is_alphanumeric()).count() < MIN_LETTERS {
         return Err(HtmlError::NoArticle { page: name() });
     }
     page.title = page.title.or_else(|| non_empty(Some(&article.title)));
