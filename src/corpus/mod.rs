@@ -8,6 +8,7 @@ pub(crate) mod error;
 pub mod feed;
 pub mod fetch;
 pub(crate) mod fields;
+pub mod html;
 pub(crate) mod jsonl;
 
 pub use self::csv::CsvReader;
