@@ -39,6 +39,12 @@ fn server() -> String {
                 "late"
             }),
         );
+    serve_app(move |_| app)
+}
+
+/// Serve the router `make` builds (given its address) on a free port of 127.0.0.1, on its own
+/// thread; returns the base URL.
+fn serve_app(make: impl FnOnce(std::net::SocketAddr) -> Router + Send + 'static) -> String {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_current_thread()
@@ -47,8 +53,9 @@ fn server() -> String {
             .unwrap();
         rt.block_on(async move {
             let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            tx.send(l.local_addr().unwrap()).unwrap();
-            axum::serve(l, app).await.unwrap();
+            let addr = l.local_addr().unwrap();
+            tx.send(addr).unwrap();
+            axum::serve(l, make(addr)).await.unwrap();
         });
     });
     format!("http://{}", rx.recv().unwrap())
@@ -134,4 +141,97 @@ fn one_host_is_asked_politely_and_results_keep_their_order() {
         Err(FetchError::Status { status: 404, .. })
     ));
     assert!(matches!(out[3], Ok(Outcome::Fetched(_))));
+}
+
+/// A feed whose item links to a page of the same server, served with an ETag.
+fn news_server() -> String {
+    let page = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/watch/pages/fr-cloud-souverain.html"),
+    )
+    .unwrap();
+    serve_app(move |addr| {
+        let feed = format!(
+            "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Veille</title>\
+             <item><title>Cloud souverain</title><link>http://{addr}/article</link>\
+             <pubDate>Tue, 13 Sep 2022 09:00:00 +0200</pubDate><description>Court résumé.</description></item>\
+             </channel></rss>"
+        );
+        Router::new()
+            .route(
+                "/feed.xml",
+                get(move |h: HeaderMap| {
+                    let feed = feed.clone();
+                    async move {
+                        if h.get(header::IF_NONE_MATCH).is_some_and(|v| v == "\"f1\"") {
+                            return StatusCode::NOT_MODIFIED.into_response();
+                        }
+                        (
+                            [
+                                (header::ETAG, "\"f1\""),
+                                (header::CONTENT_TYPE, "application/rss+xml"),
+                            ],
+                            feed,
+                        )
+                            .into_response()
+                    }
+                }),
+            )
+            .route(
+                "/article",
+                get(move || {
+                    let page = page.clone();
+                    async move { ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], page) }
+                }),
+            )
+    })
+}
+
+#[test]
+fn ingest_reads_feeds_and_pages_over_http_and_asks_again_conditionally() {
+    let base = news_server();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("w.db");
+    let run = || {
+        let out = assert_cmd::Command::cargo_bin("veille")
+            .unwrap()
+            .args(["ingest", "--json", "--fetch-pages", "--store"])
+            .arg(&db)
+            .arg(format!("{base}/feed.xml"))
+            .arg(format!("{base}/missing.xml"))
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v
+    };
+    let first = run();
+    assert_eq!(first["added"], 1, "{first}");
+    assert!(first["sources"][1]["failed"]
+        .as_str()
+        .unwrap()
+        .contains("missing.xml: HTTP 404"));
+    // The page's text was stored, not the feed's summary.
+    let out = assert_cmd::Command::cargo_bin("veille")
+        .unwrap()
+        .args(["export", "--store"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    let line: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let text = line["text"].as_str().unwrap();
+    assert!(text.starts_with("Cloud souverain\n\n"), "{text}");
+    assert!(text.len() > 300 && !text.contains("Court résumé"), "{text}");
+    assert_eq!(line["published"], "2022-09-13T07:00:00Z");
+    // Again: the server says 304, nothing is read or added.
+    let again = run();
+    assert_eq!(
+        (again["added"].clone(), again["sources"][0]["read"].clone()),
+        (0.into(), 0.into())
+    );
 }

@@ -94,7 +94,7 @@ pub enum HtmlError {
 /// [`HtmlError::Extraction`] when the extractor fails.
 ///
 /// ```
-/// let html = br#"<html lang="fr"><head><title>Cloud souverain</title></head><body>
+/// let html = r#"<html lang="fr"><head><title>Cloud souverain</title></head><body>
 ///   <nav><a href="/">Accueil</a> <a href="/tech">Tech</a></nav>
 ///   <article><h1>Cloud souverain</h1>
 ///   <p>Le gouvernement a publié mardi la liste des offres qualifiées SecNumCloud, une étape
@@ -103,7 +103,7 @@ pub enum HtmlError {
 ///   <p>Les fournisseurs américains restent exclus de la qualification tant que leurs
 ///   services sont soumis à des lois extraterritoriales, a rappelé l'agence.</p>
 ///   </article></body></html>"#;
-/// let page = veille::corpus::html::extract(html, None)?;
+/// let page = veille::corpus::html::extract(html.as_bytes(), None)?;
 /// assert!(page.text.starts_with("Le gouvernement a publié mardi"));
 /// assert!(!page.text.contains("Lire aussi"));
 /// assert_eq!(page.language.as_deref(), Some("fr"));

@@ -10,6 +10,7 @@ pub mod fetch;
 pub(crate) mod fields;
 pub mod html;
 pub(crate) mod jsonl;
+pub mod web;
 
 pub use self::csv::CsvReader;
 pub use document::{Document, Labels};

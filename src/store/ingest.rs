@@ -36,6 +36,9 @@ pub enum IngestError {
     /// A bad record, and skipping was not asked for; what came before it is stored.
     #[error(transparent)]
     Input(#[from] CorpusError),
+    /// Near-duplicate settings that cannot work.
+    #[error(transparent)]
+    Dedup(#[from] crate::dedup::DedupError),
     /// The output of `export` failed.
     #[error("cannot write: {0}")]
     Write(std::io::Error),
@@ -47,6 +50,7 @@ impl IngestError {
         match self {
             IngestError::Store(e) => e.class(),
             IngestError::Input(e) => e.class(),
+            IngestError::Dedup(e) => e.class(),
             IngestError::Write(_) => crate::ErrorClass::Internal,
         }
     }
@@ -226,4 +230,26 @@ pub fn export(
         Ok::<(), IngestError>(())
     })?;
     Ok(n)
+}
+
+/// Group the stored articles into near-duplicates (see [`crate::dedup`]) and record each
+/// article's group (its canonical member: the earliest published). Returns the number of
+/// groups and of articles that are copies.
+pub fn group_duplicates(
+    store: &mut Store,
+    config: &crate::dedup::DedupConfig,
+) -> Result<(usize, usize), IngestError> {
+    let deduper = crate::dedup::Deduper::new(config.clone())?;
+    let rows = store.texts_by_date()?;
+    let texts: Vec<&str> = rows.iter().map(|(_, t)| t.as_str()).collect();
+    let groups = deduper.groups(&texts);
+    let canon = groups.canonicals();
+    let pairs: Vec<(i64, i64)> = rows
+        .iter()
+        .zip(&canon)
+        .map(|((id, _), &c)| (*id, rows[c].0))
+        .collect();
+    let copies = pairs.iter().filter(|(a, b)| a != b).count();
+    store.set_groups(&pairs)?;
+    Ok((groups.len(), copies))
 }

@@ -483,6 +483,62 @@ impl Store {
         }
     }
 
+    /// Ids and texts of every article, oldest publication first (undated last, then by
+    /// row): the order in which the first of a group becomes its canonical member.
+    pub fn texts_by_date(&self) -> Result<Vec<(i64, String)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, text FROM articles ORDER BY published IS NULL, published, id")
+            .map_err(self.err())?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(self.err())?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(self.err())
+    }
+
+    /// The validators of the last fetch of a URL (for a conditional request).
+    pub fn validators(
+        &self,
+        url: &str,
+    ) -> Result<Option<crate::corpus::fetch::Validators>, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT etag, last_modified FROM sources WHERE url = ?1",
+                [url],
+                |r| {
+                    Ok(crate::corpus::fetch::Validators {
+                        etag: r.get(0)?,
+                        last_modified: r.get(1)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(self.err())
+    }
+
+    /// Remember a fetch of a URL: its validators and status.
+    pub fn record_fetch(
+        &mut self,
+        url: &str,
+        validators: Option<&crate::corpus::fetch::Validators>,
+        status: &str,
+    ) -> Result<(), StoreError> {
+        let (etag, modified) =
+            validators.map_or((None, None), |v| (v.etag.clone(), v.last_modified.clone()));
+        self.conn
+            .execute(
+                "INSERT INTO sources (url, etag, last_modified, fetched_at, status)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT(url) DO UPDATE SET
+                   etag = COALESCE(excluded.etag, etag),
+                   last_modified = COALESCE(excluded.last_modified, last_modified),
+                   fetched_at = excluded.fetched_at, status = excluded.status",
+                params![url, etag, modified, now_rfc3339(), status],
+            )
+            .map(|_| ())
+            .map_err(self.err())
+    }
+
     /// Set the near-duplicate group (its canonical article's id) of articles, in one
     /// transaction.
     pub fn set_groups(&mut self, groups: &[(i64, i64)]) -> Result<(), StoreError> {
