@@ -261,7 +261,15 @@ fn trends_count_stories_per_month_and_flag_a_theme_that_doubles() {
         sanctions.len(),
         others.len()
     );
-    // Four months: the same mix, then twice the sanctions stories in the last.
+    // Four months: the same mix, then three times the sanctions stories in the last. Each copy
+    // ends with words of its own (unknown to the model), and grouping is set to exact copies:
+    // otherwise each article and its copies would be one story.
+    let tail = |n: usize| {
+        (0..80)
+            .map(|k| format!("zq{n}x{k}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
     let mut lines = String::new();
     let mut n = 0;
     for (month, k) in [
@@ -273,7 +281,7 @@ fn trends_count_stories_per_month_and_flag_a_theme_that_doubles() {
         for rep in 0..k {
             for r in sanctions.iter().take(5) {
                 n += 1;
-                let text = format!("{}\n\nUpdate {month} {rep}.", r["text"].as_str().unwrap());
+                let text = format!("{}\n\n{}", r["text"].as_str().unwrap(), tail(n));
                 lines += &format!(
                     "{}\n",
                     serde_json::json!({"id": format!("s{n}"), "text": text, "date": format!("{month}-15")})
@@ -282,7 +290,7 @@ fn trends_count_stories_per_month_and_flag_a_theme_that_doubles() {
         }
         for r in others.iter().take(10) {
             n += 1;
-            let text = format!("{}\n\nUpdate {month}.", r["text"].as_str().unwrap());
+            let text = format!("{}\n\n{}", r["text"].as_str().unwrap(), tail(n));
             lines += &format!(
                 "{}\n",
                 serde_json::json!({"id": format!("o{n}"), "text": text, "date": format!("{month}-10")})
@@ -292,7 +300,7 @@ fn trends_count_stories_per_month_and_flag_a_theme_that_doubles() {
     let data = dir.path().join("dated.jsonl");
     std::fs::write(&data, lines).unwrap();
     veille()
-        .args(["ingest", "--quiet", "--store"])
+        .args(["ingest", "--quiet", "--dedup-threshold", "1", "--store"])
         .arg(&db)
         .arg(&data)
         .assert()

@@ -36,6 +36,9 @@ pub struct IngestArgs {
     /// feed's summary.
     #[arg(long)]
     fetch_pages: bool,
+    /// Jaccard similarity (of word 3-shingles) from which two articles are one story.
+    #[arg(long, default_value_t = DedupConfig::default().threshold, value_name = "X")]
+    dedup_threshold: f64,
     /// Print one JSON object summing up the run on stdout.
     #[arg(long)]
     json: bool,
@@ -71,6 +74,13 @@ pub fn run_ingest(args: IngestArgs, g: &Global) -> anyhow::Result<()> {
         }],
         &inputs,
     )?;
+    let dedup = DedupConfig {
+        threshold: args.dedup_threshold,
+        ..DedupConfig::default()
+    };
+    dedup
+        .check()
+        .map_err(|e| UsageError(format!("--dedup-threshold: {e}")))?;
     // Models first: a bad model file fails before anything is stored.
     let mut models = Vec::new();
     for s in &specs {
@@ -124,7 +134,7 @@ pub fn run_ingest(args: IngestArgs, g: &Global) -> anyhow::Result<()> {
         }
     }
     let spin = progress::spinner("grouping near-duplicates", g.quiet);
-    let (groups, copies) = ingest::group_duplicates(&mut store, &DedupConfig::default())?;
+    let (groups, copies) = ingest::group_duplicates(&mut store, &dedup)?;
     spin.finish_and_clear();
     let mut classified = Vec::new();
     for (name, sha, model) in &models {
