@@ -278,7 +278,7 @@ fn trends_count_stories_per_month_and_flag_a_theme_that_doubles() {
         ("2024-03", 1),
         ("2024-04", 3),
     ] {
-        for rep in 0..k {
+        for _ in 0..k {
             for r in sanctions.iter().take(5) {
                 n += 1;
                 let text = format!("{}\n\n{}", r["text"].as_str().unwrap(), tail(n));
