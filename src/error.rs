@@ -5,7 +5,11 @@
 
 use crate::classify::ClassifyError;
 use crate::cluster::lsa::LsaClusterError;
+use crate::corpus::feed::FeedError;
+use crate::corpus::fetch::FetchError;
+use crate::corpus::html::HtmlError;
 use crate::corpus::CorpusError;
+use crate::dedup::DedupError;
 use crate::model::clusters::ClusterError;
 use crate::model::file::ModelFileError;
 use crate::model::{CvError, TrainError};
@@ -65,6 +69,18 @@ pub enum Error {
     /// Ingesting or exporting articles.
     #[error(transparent)]
     Ingest(#[from] IngestError),
+    /// A feed that does not parse.
+    #[error(transparent)]
+    Feed(#[from] FeedError),
+    /// A page with no article.
+    #[error(transparent)]
+    Html(#[from] HtmlError),
+    /// A URL that could not be fetched.
+    #[error(transparent)]
+    Fetch(#[from] FetchError),
+    /// Near-duplicate settings or signatures.
+    #[error(transparent)]
+    Dedup(#[from] DedupError),
 }
 
 impl Error {
@@ -80,6 +96,9 @@ impl Error {
             Error::Settings(e) => e.class(),
             Error::Store(e) => e.class(),
             Error::Ingest(e) => e.class(),
+            Error::Dedup(e) => e.class(),
+            // Feeds, pages and URLs are what the user gave.
+            Error::Feed(_) | Error::Html(_) | Error::Fetch(_) => ErrorClass::Input,
         }
     }
 
@@ -116,6 +135,12 @@ impl Error {
             }
             if let Some(x) = e.downcast_ref::<IngestError>() {
                 return Some(x.class());
+            }
+            if let Some(x) = e.downcast_ref::<DedupError>() {
+                return Some(x.class());
+            }
+            if e.is::<FeedError>() || e.is::<HtmlError>() || e.is::<FetchError>() {
+                return Some(ErrorClass::Input);
             }
             cur = e.source();
         }
