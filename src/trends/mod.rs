@@ -16,6 +16,12 @@
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+/// Month and day names of the model languages, left out of rising terms.
+const CALENDAR_WORDS: &str = "janvier février fevrier mars avril mai juin juillet août aout \
+    septembre octobre novembre décembre decembre lundi mardi mercredi jeudi vendredi samedi \
+    dimanche january february march april may june july august september october november \
+    december monday tuesday wednesday thursday friday saturday sunday";
+
 /// Periods before a period that make its baseline.
 pub const BASELINE: usize = 3;
 /// The z-score a rise needs.
@@ -366,6 +372,11 @@ pub fn stories_from_store(
         *group_size.entry(a.dup_group.unwrap_or(a.id)).or_default() += 1;
         Ok::<(), crate::store::StoreError>(())
     })?;
+    // Dates say when, not what: month and day names (stemmed as the model stems them) and
+    // numbers are not terms, or every month's own name would rise in it.
+    let calendar: BTreeSet<String> = analyzer.stems(CALENDAR_WORDS).into_iter().collect();
+    let is_term =
+        |t: &String| !calendar.contains(t) && !t.chars().next().is_some_and(|c| c.is_ascii_digit());
     let mut stories = Vec::new();
     let mut undated = 0;
     store.for_each_article(|a| {
@@ -389,7 +400,11 @@ pub fn stories_from_store(
         stories.push(Story {
             period,
             labels,
-            terms: analyzer.stems(&art.text).into_iter().collect(),
+            terms: analyzer
+                .stems(&art.text)
+                .into_iter()
+                .filter(is_term)
+                .collect(),
             outlets: group_size.get(&a.id).copied().unwrap_or(1),
             title: art
                 .title
