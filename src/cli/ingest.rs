@@ -7,8 +7,7 @@ use crate::corpus::fetch::{FetchConfig, Fetcher, Outcome};
 use crate::corpus::web;
 use crate::corpus::{self, Batches, CorpusError, Document, Fields};
 use crate::dedup::DedupConfig;
-use crate::model::AnyModel;
-use crate::serve::ModelSpec;
+use crate::model::{AnyModel, OnBad};
 use crate::store::ingest::{self, SourceReport};
 use crate::store::Store;
 use clap::Args;
@@ -60,7 +59,7 @@ pub fn run_ingest(args: IngestArgs, g: &Global) -> anyhow::Result<()> {
     let specs = args
         .models
         .iter()
-        .map(|s| ModelSpec::parse(s).map_err(|e| UsageError(format!("--model {e}"))))
+        .map(|s| super::model_spec(s))
         .collect::<Result<Vec<_>, _>>()?;
     let mut inputs: Vec<Named> = super::paths::named("SOURCE", &args.sources).collect();
     inputs.extend(specs.iter().map(|s| Named {
@@ -111,9 +110,12 @@ pub fn run_ingest(args: IngestArgs, g: &Global) -> anyhow::Result<()> {
             }
         };
         let mut skip = |e: &CorpusError| warn(g.quiet, &format!("skipped: {e}"));
-        let on_skip: Option<&mut dyn FnMut(&CorpusError)> =
-            if args.skip_bad { Some(&mut skip) } else { None };
-        let r = ingest::ingest_documents(&mut store, &source, batches, on_skip, |r| {
+        let on_bad = if args.skip_bad {
+            OnBad::Skip(&mut skip)
+        } else {
+            OnBad::Stop
+        };
+        let r = ingest::ingest_documents(&mut store, &source, batches, on_bad, |r| {
             spin.set_message(format!("{source}: {} read, {} new", r.read, r.added))
         });
         spin.finish_and_clear();

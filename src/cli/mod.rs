@@ -117,6 +117,11 @@ impl FieldArgs {
 #[error("{0}")]
 pub struct UsageError(pub String);
 
+/// A `--model [NAME=]PATH` argument (serve, ingest, trends).
+fn model_spec(s: &str) -> Result<crate::serve::ModelSpec, UsageError> {
+    crate::serve::ModelSpec::parse(s).map_err(|e| UsageError(format!("--model {e}")))
+}
+
 /// `--threads` above this many per core is refused: the work is CPU-bound, so more threads
 /// only cost memory, and thousands exhaust the process limits.
 pub const MAX_THREADS_PER_CORE: usize = 4;

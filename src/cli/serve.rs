@@ -1,7 +1,7 @@
 //! `veille serve`: the HTTP service (the library's `serve` module does the work).
 
 use super::{FieldArgs, Global, UsageError};
-use crate::serve::{self, Limits, ModelSpec, ServeConfig};
+use crate::serve::{self, Limits, ServeConfig};
 use clap::{Args, ValueEnum};
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -73,7 +73,7 @@ pub fn run(args: ServeArgs, g: &Global) -> anyhow::Result<()> {
     let models = args
         .models
         .iter()
-        .map(|s| ModelSpec::parse(s).map_err(|e| UsageError(format!("--model {e}"))))
+        .map(|s| super::model_spec(s))
         .collect::<Result<Vec<_>, _>>()?;
     for (flag, n) in [
         ("--max-body-bytes", args.max_body_bytes),

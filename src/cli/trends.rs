@@ -3,7 +3,6 @@
 use super::output::table;
 use super::{progress, warn, Global, UsageError};
 use crate::model::AnyModel;
-use crate::serve::ModelSpec;
 use crate::store::{ingest, Store};
 use crate::trends::{self, Granularity};
 use clap::Args;
@@ -42,7 +41,7 @@ pub fn run(args: TrendsArgs, g: &Global) -> anyhow::Result<()> {
             }
         }
     }
-    let spec = ModelSpec::parse(&args.model).map_err(|e| UsageError(format!("--model {e}")))?;
+    let spec = super::model_spec(&args.model)?;
     if !args.store.exists() {
         return Err(UsageError(format!("{}: no such store", args.store.display())).into());
     }

@@ -78,12 +78,7 @@ pub fn articles(
 ) -> Result<(Shape, Vec<Document>), ApiError> {
     let name = Path::new("request");
     let (shape, docs) = if !json {
-        let text = std::str::from_utf8(bytes).map_err(|e| {
-            ApiError::bad_request(
-                "bad_encoding",
-                format!("request: not valid UTF-8 (at byte {})", e.valid_up_to()),
-            )
-        })?;
+        let text = utf8(bytes)?;
         if text.trim().is_empty() {
             return Err(ApiError::unprocessable("request: empty text"));
         }
@@ -123,19 +118,8 @@ fn json_articles(
     limits: BodyLimits,
 ) -> Result<(Shape, Vec<Document>), ApiError> {
     let name = Path::new("request");
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    if let Err(e) = std::str::from_utf8(bytes) {
-        let what = if crate::corpus::error::looks_like_utf16(bytes) {
-            "looks like UTF-16, not UTF-8".to_string()
-        } else {
-            format!("not valid UTF-8 (at byte {})", e.valid_up_to())
-        };
-        return Err(ApiError::bad_request(
-            "bad_encoding",
-            format!("request: {what}"),
-        ));
-    }
-    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    let text = utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes))?;
+    let first = text.bytes().find(|b| !b.is_ascii_whitespace());
     let json_error = |e: serde_json::Error| {
         let msg = format!("request: {e}");
         if e.is_data() {
@@ -150,7 +134,7 @@ fn json_articles(
     };
     match first {
         Some(b'[') => {
-            let records: Vec<Record> = serde_json::from_slice(bytes).map_err(json_error)?;
+            let records: Vec<Record> = serde_json::from_str(text).map_err(json_error)?;
             if records.len() > limits.max_articles {
                 return Err(too_many(limits.max_articles));
             }
@@ -162,10 +146,10 @@ fn json_articles(
             Ok((Shape::Array, docs))
         }
         Some(b'{') => {
-            let r: Record = serde_json::from_slice(bytes).map_err(json_error)?;
+            let r: Record = serde_json::from_str(text).map_err(json_error)?;
             Ok((Shape::One, vec![doc(0, r)?]))
         }
-        Some(_) => match serde_json::from_slice::<serde::de::IgnoredAny>(bytes) {
+        Some(_) => match serde_json::from_str::<serde::de::IgnoredAny>(text) {
             Err(e) => Err(json_error(e)),
             Ok(_) => Err(ApiError::unprocessable(
                 "request: expected an article (a JSON object) or an array of articles",
@@ -173,6 +157,18 @@ fn json_articles(
         },
         None => Err(ApiError::bad_request("bad_json", "request: empty body")),
     }
+}
+
+/// The body as text, or a 400 that says what the bytes are instead.
+fn utf8(bytes: &[u8]) -> Result<&str, ApiError> {
+    std::str::from_utf8(bytes).map_err(|e| {
+        let what = if crate::corpus::error::looks_like_utf16(bytes) {
+            "looks like UTF-16, not UTF-8".to_string()
+        } else {
+            format!("not valid UTF-8 (at byte {})", e.valid_up_to())
+        };
+        ApiError::bad_request("bad_encoding", format!("request: {what}"))
+    })
 }
 
 fn too_many(max: usize) -> ApiError {

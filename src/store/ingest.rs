@@ -3,7 +3,7 @@
 
 use super::{NewArticle, Store, StoreError, StoredClassification};
 use crate::corpus::{Batches, CorpusError, Document, Labels};
-use crate::model::{AnyModel, ClassifyOptions, Session};
+use crate::model::{AnyModel, ClassifyOptions, OnBad, Session};
 use serde_json::{Map, Value};
 use std::io::Write;
 
@@ -56,14 +56,14 @@ impl IngestError {
     }
 }
 
-/// Store the articles of one source, [`BATCH`] per transaction. Bad records are skipped
-/// (telling `on_skip`) when `on_skip` is given, else the first stops the source with an
-/// error, after every batch before it is committed.
+/// Store the articles of one source, [`BATCH`] per transaction. Bad records are handled as
+/// `on_bad` says (as in [`crate::model::classify_stream`]); one that stops the source does so
+/// after every batch before it is committed.
 pub fn ingest_documents(
     store: &mut Store,
     source: &str,
     mut batches: Batches,
-    mut on_skip: Option<&mut dyn FnMut(&CorpusError)>,
+    mut on_bad: OnBad<'_>,
     mut progress: impl FnMut(&SourceReport),
 ) -> Result<SourceReport, IngestError> {
     let mut report = SourceReport {
@@ -88,8 +88,8 @@ pub fn ingest_documents(
                     report.read += 1;
                     pending.push(NewArticle::from_document(doc, source));
                 }
-                Err(e) => match on_skip.as_mut() {
-                    Some(f) if e.is_record_error() => {
+                Err(e) => match &mut on_bad {
+                    OnBad::Skip(f) if e.is_record_error() => {
                         f(&e);
                         report.skipped += 1;
                     }

@@ -14,6 +14,7 @@ use crate::corpus::{Document, Labels};
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -266,20 +267,13 @@ impl Store {
     }
 
     fn err(&self) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
-        |source| StoreError::Sqlite {
-            path: self.path.clone(),
-            source,
-        }
+        sqlite_err(&self.path)
     }
 
     /// Store a batch in one transaction; an article whose URL or text is already stored (or
     /// earlier in the batch) adds nothing.
     pub fn insert_batch(&mut self, articles: &[NewArticle]) -> Result<InsertReport, StoreError> {
-        let path = self.path.clone();
-        let err = |source| StoreError::Sqlite {
-            path: path.clone(),
-            source,
-        };
+        let err = sqlite_err(&self.path);
         let now = now_rfc3339();
         let tx = self.conn.transaction().map_err(err)?;
         let mut report = InsertReport::default();
@@ -399,11 +393,7 @@ impl Store {
         model_sha256: &str,
         items: &[StoredClassification],
     ) -> Result<(), StoreError> {
-        let path = self.path.clone();
-        let err = |source| StoreError::Sqlite {
-            path: path.clone(),
-            source,
-        };
+        let err = sqlite_err(&self.path);
         let now = now_rfc3339();
         let tx = self.conn.transaction().map_err(err)?;
         {
@@ -496,6 +486,22 @@ impl Store {
         rows.collect::<Result<Vec<_>, _>>().map_err(self.err())
     }
 
+    /// Articles per near-duplicate group, by the group's canonical id (an article never
+    /// grouped is its own group of one).
+    pub fn group_sizes(&self) -> Result<HashMap<i64, usize>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT COALESCE(dup_group, id), COUNT(*) FROM articles GROUP BY 1")
+            .map_err(self.err())?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)? as usize))
+            })
+            .map_err(self.err())?;
+        rows.collect::<Result<HashMap<_, _>, _>>()
+            .map_err(self.err())
+    }
+
     /// The validators of the last fetch of a URL (for a conditional request).
     pub fn validators(
         &self,
@@ -542,11 +548,7 @@ impl Store {
     /// Set the near-duplicate group (its canonical article's id) of articles, in one
     /// transaction.
     pub fn set_groups(&mut self, groups: &[(i64, i64)]) -> Result<(), StoreError> {
-        let path = self.path.clone();
-        let err = |source| StoreError::Sqlite {
-            path: path.clone(),
-            source,
-        };
+        let err = sqlite_err(&self.path);
         let tx = self.conn.transaction().map_err(err)?;
         {
             let mut stmt = tx
@@ -557,6 +559,14 @@ impl Store {
             }
         }
         tx.commit().map_err(err)
+    }
+}
+
+/// A read or write failure of the store at `path`.
+fn sqlite_err(path: &Path) -> impl Fn(rusqlite::Error) -> StoreError + Copy + '_ {
+    move |source| StoreError::Sqlite {
+        path: path.to_path_buf(),
+        source,
     }
 }
 
@@ -584,33 +594,19 @@ fn parse_labels(s: &str) -> Result<Labels, String> {
 
 /// Now, UTC, RFC 3339 to the second.
 pub fn now_rfc3339() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
-    rfc3339(secs)
+    chrono::Utc::now().format(RFC3339_SECONDS).to_string()
 }
 
-/// Seconds since 1970 as `YYYY-MM-DDTHH:MM:SSZ` (proleptic Gregorian, UTC).
+/// Seconds since 1970 as `YYYY-MM-DDTHH:MM:SSZ` (UTC).
 pub fn rfc3339(secs: i64) -> String {
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    // Civil from days (H. Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    chrono::DateTime::from_timestamp(secs, 0)
+        .unwrap_or_default()
+        .format(RFC3339_SECONDS)
+        .to_string()
 }
+
+/// `YYYY-MM-DDTHH:MM:SSZ`.
+pub const RFC3339_SECONDS: &str = "%Y-%m-%dT%H:%M:%SZ";
 
 #[cfg(test)]
 mod tests {

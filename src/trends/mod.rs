@@ -58,55 +58,16 @@ impl std::str::FromStr for Granularity {
 /// The period of an ISO date (`YYYY-MM-DD`, anything after ignored), or `None` when it is
 /// not one.
 pub fn period_of(date: &str, by: Granularity) -> Option<String> {
-    let d = date.get(..10)?;
-    let b = d.as_bytes();
-    if b[4] != b'-' || b[7] != b'-' {
-        return None;
-    }
-    let y: i64 = d[..4].parse().ok()?;
-    let m: u32 = d[5..7].parse().ok()?;
-    let day: u32 = d[8..10].parse().ok()?;
-    if !(1..=12).contains(&m) || !(1..=31).contains(&day) {
-        return None;
-    }
+    use chrono::Datelike;
+    let d = chrono::NaiveDate::parse_from_str(date.get(..10)?, "%Y-%m-%d").ok()?;
     Some(match by {
-        Granularity::Day => d.to_string(),
-        Granularity::Month => d[..7].to_string(),
+        Granularity::Day => d.format("%Y-%m-%d").to_string(),
+        Granularity::Month => d.format("%Y-%m").to_string(),
         Granularity::Week => {
-            let (wy, w) = iso_week(y, m, day);
-            format!("{wy:04}-W{w:02}")
+            let w = d.iso_week();
+            format!("{:04}-W{:02}", w.year(), w.week())
         }
     })
-}
-
-/// Days since 1970-01-01 of a civil date.
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let mp = (i64::from(m) + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// ISO 8601 week-numbering year and week of a date.
-fn iso_week(y: i64, m: u32, d: u32) -> (i64, i64) {
-    let days = days_from_civil(y, m, d);
-    let weekday = (days + 3).rem_euclid(7) + 1; // Monday = 1
-    let thursday = days - weekday + 4;
-    let ty = {
-        // The year of that Thursday.
-        let mut year = y;
-        if thursday < days_from_civil(y, 1, 1) {
-            year -= 1;
-        } else if thursday >= days_from_civil(y + 1, 1, 1) {
-            year += 1;
-        }
-        year
-    };
-    let week = (thursday - days_from_civil(ty, 1, 1)) / 7 + 1;
-    (ty, week)
 }
 
 /// One story, as trends see it.
@@ -367,11 +328,7 @@ pub fn stories_from_store(
     since: Option<&str>,
     until: Option<&str>,
 ) -> Result<(Vec<Story>, usize), crate::store::StoreError> {
-    let mut group_size: HashMap<i64, usize> = HashMap::new();
-    store.for_each_article(|a| {
-        *group_size.entry(a.dup_group.unwrap_or(a.id)).or_default() += 1;
-        Ok::<(), crate::store::StoreError>(())
-    })?;
+    let group_size = store.group_sizes()?;
     // Dates say when, not what: month and day names (stemmed as the model stems them) and
     // numbers are not terms, or every month's own name would rise in it.
     let calendar: BTreeSet<String> = analyzer.stems(CALENDAR_WORDS).into_iter().collect();
