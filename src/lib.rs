@@ -75,5 +75,6 @@ pub mod settings;
 pub mod store;
 pub mod text;
 pub mod trends;
+pub mod watch;
 
 pub use error::{Error, ErrorClass};

@@ -120,6 +120,107 @@ fn a_failed_source_is_reported_and_the_others_are_stored() {
 }
 
 #[test]
+fn a_folder_of_pages_and_feeds_is_read_as_pages_and_feeds() {
+    let dir = tempfile::tempdir().unwrap();
+    let web = dir.path().join("web");
+    std::fs::create_dir(&web).unwrap();
+    for f in [
+        "pages/en-chip-controls.html",
+        "pages/fr-cloud-souverain.html",
+        "feeds/rss2.xml",
+    ] {
+        let from = repo("tests/fixtures/watch").join(f);
+        std::fs::copy(&from, web.join(from.file_name().unwrap())).unwrap();
+    }
+    std::fs::copy(
+        repo("data/samples/fr-viginum-campagne-ingerence.txt"),
+        web.join("note.txt"),
+    )
+    .unwrap();
+    let db = dir.path().join("watch.db");
+    let ingest = |extra: &[&str]| {
+        let mut cmd = veille();
+        cmd.args(["ingest", "--json", "--store"])
+            .arg(&db)
+            .arg(&web)
+            .args(extra);
+        cmd
+    };
+    let r = stdout_json(&mut ingest(&[]));
+    let articles = export(&db, None);
+    // The local French page's canonical link is relative: its id is its file.
+    assert!(
+        articles.iter().any(|a| a["id"]
+            .as_str()
+            .unwrap()
+            .ends_with("fr-cloud-souverain.html")),
+        "{articles:?}"
+    );
+    let rss_items = articles
+        .iter()
+        .filter(|a| a.get("summary").is_some())
+        .count();
+    assert!(rss_items >= 2, "{articles:?}");
+    assert_eq!(r["added"], Value::from(rss_items + 3), "{r}");
+    // A page is its main text, not its markup or its furniture.
+    let chip = articles
+        .iter()
+        .find(|a| a["title"] == "New export controls on chipmaking tools take effect")
+        .expect("the page is stored");
+    let text = chip["text"].as_str().unwrap();
+    assert!(
+        !text.contains("<p>") && !text.contains("Newsletter"),
+        "{text}"
+    );
+    // A page with no article in a folder is a bad record: it fails the folder, or is skipped.
+    std::fs::copy(
+        repo("tests/fixtures/watch/pages/no-article.html"),
+        web.join("zz-index.html"),
+    )
+    .unwrap();
+    let out = ingest(&[]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("zz-index.html"), "{err}");
+    let out = ingest(&["--skip-bad"]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("skipped") && err.contains("zz-index.html"),
+        "{err}"
+    );
+    assert_eq!(export(&db, None).len(), articles.len());
+}
+
+#[test]
+fn a_feed_date_that_cannot_be_read_is_warned_about_and_not_guessed() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("watch.db");
+    let feed = repo("tests/fixtures/watch/feeds/wrong-date.rss");
+    let out = veille()
+        .args(["ingest", "--store"])
+        .arg(&db)
+        .arg(&feed)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("wrong-date.rss") && err.contains("cannot be read"),
+        "{err}"
+    );
+    let stored = export(&db, None);
+    assert!(
+        stored.iter().any(|a| a.get("published").is_none()),
+        "{stored:?}"
+    );
+}
+
+#[test]
 fn bad_stores_are_refused_with_exit_2_and_left_as_they_were() {
     let dir = tempfile::tempdir().unwrap();
     let not_db = dir.path().join("notes.db");

@@ -82,10 +82,13 @@ pub fn documents(kind: Kind, body: &[u8], name: &str) -> Result<Vec<Document>, W
 }
 
 /// A page as an article: its title and text, its canonical URL (else `name`) as id and url.
+/// A canonical link left relative (a local page has no address to resolve it against) is not
+/// an address: the file's name is kept.
 pub fn page_document(page: html::Page, name: &str) -> Document {
     let url = page
         .canonical_url
         .clone()
+        .filter(|u| super::fetch::is_url(u))
         .unwrap_or_else(|| name.to_string());
     let mut extra = Map::new();
     let mut put = |k: &str, v: Option<String>| {

@@ -95,6 +95,8 @@ pub fn ingest_documents(
                     }
                     _ => {
                         flush(&mut pending, &mut report)?;
+                        // The caller's last progress counts what is stored.
+                        progress(&report);
                         return Err(e.into());
                     }
                 },
