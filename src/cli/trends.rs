@@ -26,6 +26,9 @@ pub struct TrendsArgs {
     /// Last day counted (YYYY-MM-DD).
     #[arg(long, value_name = "DATE")]
     until: Option<String>,
+    /// Seed of the clustering of emerging subjects.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
     /// Print one JSON object on stdout.
     #[arg(long)]
     json: bool,
@@ -67,7 +70,10 @@ pub fn run(args: TrendsArgs, g: &Global) -> anyhow::Result<()> {
             &format!("{undated} article(s) without a publication date are not counted"),
         );
     }
-    let t = trends::trends(&stories);
+    let mut t = trends::trends(&stories);
+    let spin = progress::spinner("clustering the stories no theme covers", g.quiet);
+    t.emerging = trends::emerging::subjects(&stories, &t, args.seed)?;
+    spin.finish_and_clear();
     if args.json {
         let mut v = serde_json::to_value(&t)?;
         v["by"] = serde_json::to_value(args.by)?;
@@ -113,5 +119,44 @@ pub fn run(args: TrendsArgs, g: &Global) -> anyhow::Result<()> {
             sayln!("  {}: {}", s.theme, terms.join(", "));
         }
     }
+    if !t.emerging.is_empty() {
+        sayln!();
+        sayln!("emerging subjects (stories no theme covers, clustered; rising in the last period first):");
+        let rows: Vec<Vec<String>> = t
+            .emerging
+            .iter()
+            .map(|s| {
+                let last = s.counts.last().copied().unwrap_or(0);
+                let mark = match (s.new, s.rising) {
+                    (true, _) => " new",
+                    (false, true) => " ↑",
+                    _ => "",
+                };
+                vec![
+                    s.name.clone(),
+                    s.stories.to_string(),
+                    format!("{last}{mark}"),
+                    s.examples
+                        .first()
+                        .map(|e| clip(&e.title, 60))
+                        .unwrap_or_default(),
+                ]
+            })
+            .collect();
+        say!(
+            "{}",
+            table(&["subject", "stories", "last period", "example"], &rows)
+        );
+    }
     Ok(())
+}
+
+/// `s` cut to `n` characters, with an ellipsis when cut.
+fn clip(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(n - 1).collect();
+    out.push('…');
+    out
 }

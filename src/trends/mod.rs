@@ -13,6 +13,8 @@
 //!   prior is the term's frequency over all articles (weight [`PRIOR_WEIGHT`]); a term needs
 //!   z ≥ [`Z_RISING`] and at least [`MIN_TERM_DOCS`] articles in the last period.
 
+pub mod emerging;
+
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -85,6 +87,9 @@ pub struct Story {
     pub title: String,
     /// Its URL, when known.
     pub url: Option<String>,
+    /// Its text, kept for a story no theme covers (those are clustered into emerging
+    /// subjects); `None` otherwise.
+    pub text: Option<String>,
 }
 
 /// Counts of one theme over the periods.
@@ -139,6 +144,9 @@ pub struct Trends {
     pub themes: Vec<ThemeSeries>,
     /// Stories with no theme, per period.
     pub unlabelled: Vec<usize>,
+    /// Subjects among the stories no theme covers, rising ones first (filled by
+    /// [`emerging::subjects`]).
+    pub emerging: Vec<emerging::Subject>,
 }
 
 fn share(n: usize, total: usize) -> f64 {
@@ -164,7 +172,19 @@ fn two_proportion_z(a: usize, na: usize, b: usize, nb: usize) -> f64 {
     }
 }
 
-/// Compute the trends of `stories`.
+/// Whether a series rises in period `p` (the module's rule): its z-score against the
+/// [`BASELINE`] periods before when it does.
+fn rise(counts: &[usize], totals: &[usize], p: usize) -> Option<f64> {
+    let from = p.saturating_sub(BASELINE);
+    if from == p {
+        return None;
+    }
+    let (b, nb) = (from..p).fold((0, 0), |(b, nb), q| (b + counts[q], nb + totals[q]));
+    let z = two_proportion_z(counts[p], totals[p], b, nb);
+    (share(counts[p], totals[p]) >= 1.5 * share(b, nb) && z >= Z_RISING).then_some(z)
+}
+
+/// Compute the trends of `stories` (without emerging subjects: see [`emerging::subjects`]).
 pub fn trends(stories: &[Story]) -> Trends {
     let periods: Vec<String> = stories
         .iter()
@@ -206,23 +226,14 @@ pub fn trends(stories: &[Story]) -> Trends {
         .map(|(theme, counts)| {
             let shares: Vec<f64> = (0..np).map(|p| share(counts[p], totals[p])).collect();
             let rising: Vec<bool> = (0..np)
-                .map(|p| {
-                    let from = p.saturating_sub(BASELINE);
-                    if from == p {
-                        return false;
-                    }
-                    let (b, nb) =
-                        (from..p).fold((0, 0), |(b, nb), q| (b + counts[q], nb + totals[q]));
-                    let base = share(b, nb);
-                    shares[p] >= 1.5 * base
-                        && two_proportion_z(counts[p], totals[p], b, nb) >= Z_RISING
-                })
+                .map(|p| rise(&counts, &totals, p).is_some())
                 .collect();
             let (rising_terms, examples) = match last {
-                Some(l) => (
-                    rising_terms(stories, theme, &periods[l], &all_terms, all_total),
-                    examples(stories, theme, &periods[l]),
-                ),
+                Some(l) => {
+                    let terms = rising_terms(stories, theme, &periods[l], &all_terms, all_total);
+                    let ex = examples(stories, theme, &periods[l], &terms);
+                    (terms, ex)
+                }
                 None => (Vec::new(), Vec::new()),
             };
             ThemeSeries {
@@ -240,6 +251,7 @@ pub fn trends(stories: &[Story]) -> Trends {
         totals,
         themes,
         unlabelled,
+        emerging: Vec::new(),
     }
 }
 
@@ -296,19 +308,32 @@ fn rising_terms(
     out
 }
 
-fn examples(stories: &[Story], theme: &str, last: &str) -> Vec<Example> {
-    let mut ex: Vec<&Story> = stories
-        .iter()
-        .filter(|s| s.period == last && s.labels.iter().any(|l| l == theme))
-        .collect();
-    ex.sort_by(|a, b| {
+/// A theme's examples: its stories of the last period that carry the most of its rising
+/// terms (what shows why they rise), most outlets first.
+fn examples(stories: &[Story], theme: &str, last: &str, rising: &[RisingTerm]) -> Vec<Example> {
+    best_examples(
+        stories
+            .iter()
+            .filter(|s| s.period == last && s.labels.iter().any(|l| l == theme))
+            .map(|s| {
+                let hits = rising.iter().filter(|r| s.terms.contains(&r.term)).count();
+                (s, hits as f64)
+            })
+            .collect(),
+    )
+}
+
+/// The five stories carried by the most outlets, then with the best score, then by title.
+fn best_examples(mut ex: Vec<(&Story, f64)>) -> Vec<Example> {
+    ex.sort_by(|(a, sa), (b, sb)| {
         b.outlets
             .cmp(&a.outlets)
+            .then_with(|| sb.total_cmp(sa))
             .then_with(|| a.title.cmp(&b.title))
     });
     ex.into_iter()
         .take(5)
-        .map(|s| Example {
+        .map(|(s, _)| Example {
             title: s.title.clone(),
             url: s.url.clone(),
             outlets: s.outlets,
@@ -356,19 +381,23 @@ pub fn stories_from_store(
         };
         stories.push(Story {
             period,
-            labels,
             terms: analyzer
                 .stems(&art.text)
                 .into_iter()
                 .filter(is_term)
                 .collect(),
             outlets: group_size.get(&a.id).copied().unwrap_or(1),
+            // Titles are shown on one line.
             title: art
                 .title
-                .clone()
+                .as_deref()
+                .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
+                .filter(|t| !t.is_empty())
                 .or_else(|| art.ext_id.clone())
                 .unwrap_or_else(|| format!("store:{}", a.id)),
             url: art.url.clone(),
+            text: labels.is_empty().then(|| art.text.clone()),
+            labels,
         });
         Ok(())
     })?;
@@ -391,6 +420,7 @@ mod tests {
             outlets: 1,
             title: format!("{label} {period}"),
             url: None,
+            text: None,
         }
     }
 
