@@ -149,6 +149,22 @@ pub enum StoreError {
         /// Why.
         source: schema::SchemaError,
     },
+    /// The file is not a veille store: not an SQLite database, or an empty file.
+    #[error("{}: not a veille store: {reason}", path.display())]
+    NotAStore {
+        /// The file.
+        path: PathBuf,
+        /// What it is instead.
+        reason: String,
+    },
+    /// The store cannot be written to (it can still be read, by `veille export`).
+    #[error("{}: the store is read-only: {source}", path.display())]
+    ReadOnly {
+        /// The store.
+        path: PathBuf,
+        /// Why it cannot be opened for writing.
+        source: std::io::Error,
+    },
     /// A read or write failed.
     #[error("{}: {source}", path.display())]
     Sqlite {
@@ -177,9 +193,14 @@ impl StoreError {
         let code = |e: &rusqlite::Error| e.sqlite_error_code();
         match self {
             StoreError::Schema {
-                source: schema::SchemaError::Newer { .. },
+                source:
+                    schema::SchemaError::Newer { .. }
+                    | schema::SchemaError::Older { .. }
+                    | schema::SchemaError::Foreign { .. },
                 ..
             }
+            | StoreError::NotAStore { .. }
+            | StoreError::ReadOnly { .. }
             | StoreError::Corrupt { .. } => crate::ErrorClass::Input,
             StoreError::Open { source, .. }
             | StoreError::Schema {
@@ -206,15 +227,21 @@ pub struct Store {
 }
 
 impl Store {
-    /// Open a store, creating it or bringing its schema to this version.
+    /// Open a store, creating it or bringing its schema to this version. A file that is not
+    /// a store this veille can write (not an SQLite database, an empty file, another
+    /// program's database, a newer schema, a read-only file) is refused before anything is
+    /// written to it.
     pub fn open(path: impl AsRef<Path>) -> Result<Store, StoreError> {
         let path = path.as_ref().to_path_buf();
         let open = |source| StoreError::Open {
             path: path.clone(),
             source,
         };
+        check_file(&path)?;
         let mut conn = Connection::open(&path).map_err(open)?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(open)?;
+        // Checked before the pragmas below, which would write to the file.
+        schema::check(&conn).map_err(|e| schema_err(&path, e))?;
         // WAL: readers go on while a writer writes; NORMAL sync is durable at each commit's
         // checkpoint and never corrupts.
         conn.pragma_update_and_check(None, "journal_mode", "WAL", |_| Ok(()))
@@ -223,10 +250,7 @@ impl Store {
             .map_err(open)?;
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(open)?;
-        schema::migrate(&mut conn).map_err(|source| StoreError::Schema {
-            path: path.clone(),
-            source,
-        })?;
+        schema::migrate(&mut conn).map_err(|e| schema_err(&path, e))?;
         Ok(Store { conn, path })
     }
 
@@ -237,27 +261,22 @@ impl Store {
             path: path.clone(),
             source,
         };
+        if is_empty_store_file(&path) {
+            return Err(empty_file(&path));
+        }
         let conn = Connection::open_with_flags(
             &path,
             OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(open)?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(open)?;
-        let version: i64 = conn
-            .pragma_query_value(None, "user_version", |r| r.get(0))
-            .map_err(open)?;
-        if version > schema::VERSION {
-            return Err(StoreError::Schema {
-                path,
-                source: schema::SchemaError::Newer { found: version },
-            });
-        }
-        if version < schema::VERSION {
-            return Err(StoreError::Schema {
-                path,
-                source: schema::SchemaError::Sqlite(rusqlite::Error::InvalidQuery),
-            });
-        }
+        let version = match schema::check(&conn) {
+            // No veille table yet: an empty database, not a store.
+            Ok(v) if v < 1 => Err(schema::SchemaError::Foreign { tables: Vec::new() }),
+            Ok(v) if v < schema::VERSION => Err(schema::SchemaError::Older { found: v }),
+            r => r,
+        };
+        version.map_err(|e| schema_err(&path, e))?;
         Ok(Store { conn, path })
     }
 
@@ -559,6 +578,75 @@ impl Store {
             }
         }
         tx.commit().map_err(err)
+    }
+}
+
+/// Refuse, before SQLite touches it, an existing file that cannot be a store to write: an
+/// empty file (SQLite would make it a database), a file this process cannot write.
+fn check_file(path: &Path) -> Result<(), StoreError> {
+    if !path.exists() {
+        return Ok(());
+    }
+    if is_empty_store_file(path) {
+        return Err(empty_file(path));
+    }
+    match std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(path)
+    {
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem
+            ) =>
+        {
+            Err(StoreError::ReadOnly {
+                path: path.to_path_buf(),
+                source: e,
+            })
+        }
+        // Anything else (a folder, ...) is SQLite's to report.
+        _ => Ok(()),
+    }
+}
+
+/// An empty file with no write-ahead log beside it (a store whose first commit is still in
+/// its log alone is not empty).
+fn is_empty_store_file(path: &Path) -> bool {
+    let len = |p: &Path| {
+        std::fs::metadata(p)
+            .ok()
+            .filter(|m| m.is_file())
+            .map(|m| m.len())
+    };
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    len(path) == Some(0) && len(Path::new(&wal)).unwrap_or(0) == 0
+}
+
+fn empty_file(path: &Path) -> StoreError {
+    StoreError::NotAStore {
+        path: path.to_path_buf(),
+        reason: "an empty file, not an SQLite database (remove it to start a new store)".into(),
+    }
+}
+
+/// A schema error of the store at `path`; a file SQLite does not recognise is not a store.
+fn schema_err(path: &Path, e: schema::SchemaError) -> StoreError {
+    match e {
+        schema::SchemaError::Sqlite(e)
+            if e.sqlite_error_code() == Some(rusqlite::ErrorCode::NotADatabase) =>
+        {
+            StoreError::NotAStore {
+                path: path.to_path_buf(),
+                reason: "the file is not an SQLite database".into(),
+            }
+        }
+        source => StoreError::Schema {
+            path: path.to_path_buf(),
+            source,
+        },
     }
 }
 
