@@ -158,12 +158,12 @@ pub enum StoreError {
         reason: String,
     },
     /// The store cannot be written to (it can still be read, by `veille export`).
-    #[error("{}: the store is read-only: {source}", path.display())]
+    #[error("{}: the store is read-only: {reason}", path.display())]
     ReadOnly {
         /// The store.
         path: PathBuf,
-        /// Why it cannot be opened for writing.
-        source: std::io::Error,
+        /// Why it cannot be written.
+        reason: String,
     },
     /// A read or write failed.
     #[error("{}: {source}", path.display())]
@@ -257,26 +257,28 @@ impl Store {
     /// Open an existing store to read only (another process may be writing).
     pub fn open_read_only(path: impl AsRef<Path>) -> Result<Store, StoreError> {
         let path = path.as_ref().to_path_buf();
-        let open = |source| StoreError::Open {
-            path: path.clone(),
-            source,
-        };
+        if path.is_dir() {
+            return Err(StoreError::NotAStore {
+                path,
+                reason: "a folder, not a store file".into(),
+            });
+        }
         if is_empty_store_file(&path) {
             return Err(empty_file(&path));
         }
-        let conn = Connection::open_with_flags(
-            &path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(open)?;
-        conn.busy_timeout(BUSY_TIMEOUT).map_err(open)?;
-        let version = match schema::check(&conn) {
-            // No veille table yet: an empty database, not a store.
-            Ok(v) if v < 1 => Err(schema::SchemaError::Foreign { tables: Vec::new() }),
-            Ok(v) if v < schema::VERSION => Err(schema::SchemaError::Older { found: v }),
+        let conn = match read_only_connection(&path, false) {
+            // A WAL store in a folder this process cannot write: SQLite cannot make its
+            // shared-memory file there. With no write-ahead log beside it, no one is writing
+            // and every commit is in the file itself: it is read as immutable.
+            Err(schema::SchemaError::Sqlite(rusqlite::Error::SqliteFailure(e, _)))
+                if e.extended_code == rusqlite::ffi::SQLITE_READONLY_DIRECTORY
+                    && !sibling(&path, "-wal").exists() =>
+            {
+                read_only_connection(&path, true)
+            }
             r => r,
         };
-        version.map_err(|e| schema_err(&path, e))?;
+        let conn = conn.map_err(|e| schema_err(&path, e))?;
         Ok(Store { conn, path })
     }
 
@@ -581,6 +583,39 @@ impl Store {
     }
 }
 
+/// A read-only connection to the store at `path` (as an immutable file: no locks, no -shm),
+/// its schema checked: a store of this version.
+fn read_only_connection(path: &Path, immutable: bool) -> Result<Connection, schema::SchemaError> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = match path.to_str().filter(|_| immutable) {
+        Some(p) => {
+            let p = p
+                .replace('%', "%25")
+                .replace('?', "%3f")
+                .replace('#', "%23");
+            Connection::open_with_flags(
+                format!("file:{p}?immutable=1"),
+                flags | OpenFlags::SQLITE_OPEN_URI,
+            )?
+        }
+        None => Connection::open_with_flags(path, flags)?,
+    };
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    match schema::check(&conn)? {
+        // No veille table yet: an empty database, not a store.
+        v if v < 1 => Err(schema::SchemaError::Foreign { tables: Vec::new() }),
+        v if v < schema::VERSION => Err(schema::SchemaError::Older { found: v }),
+        _ => Ok(conn),
+    }
+}
+
+/// `path` with `suffix` after its name (`watch.db-wal`).
+fn sibling(path: &Path, suffix: &str) -> PathBuf {
+    let mut p = path.as_os_str().to_owned();
+    p.push(suffix);
+    PathBuf::from(p)
+}
+
 /// Refuse, before SQLite touches it, an existing file that cannot be a store to write: an
 /// empty file (SQLite would make it a database), a file this process cannot write.
 fn check_file(path: &Path) -> Result<(), StoreError> {
@@ -603,7 +638,7 @@ fn check_file(path: &Path) -> Result<(), StoreError> {
         {
             Err(StoreError::ReadOnly {
                 path: path.to_path_buf(),
-                source: e,
+                reason: e.to_string(),
             })
         }
         // Anything else (a folder, ...) is SQLite's to report.
@@ -620,9 +655,7 @@ fn is_empty_store_file(path: &Path) -> bool {
             .filter(|m| m.is_file())
             .map(|m| m.len())
     };
-    let mut wal = path.as_os_str().to_owned();
-    wal.push("-wal");
-    len(path) == Some(0) && len(Path::new(&wal)).unwrap_or(0) == 0
+    len(path) == Some(0) && len(&sibling(path, "-wal")).unwrap_or(0) == 0
 }
 
 fn empty_file(path: &Path) -> StoreError {
@@ -641,6 +674,16 @@ fn schema_err(path: &Path, e: schema::SchemaError) -> StoreError {
             StoreError::NotAStore {
                 path: path.to_path_buf(),
                 reason: "the file is not an SQLite database".into(),
+            }
+        }
+        schema::SchemaError::Sqlite(rusqlite::Error::SqliteFailure(e, _))
+            if e.extended_code == rusqlite::ffi::SQLITE_READONLY_DIRECTORY =>
+        {
+            StoreError::ReadOnly {
+                path: path.to_path_buf(),
+                reason: "its folder cannot be written, and SQLite needs to write the store's \
+                         -shm file beside it"
+                    .into(),
             }
         }
         source => StoreError::Schema {
