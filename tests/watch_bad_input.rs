@@ -2,8 +2,10 @@
 //! malformed feeds and pages with no article (local and over HTTP), hosts that cannot be
 //! reached or answer 404 / 500 / nothing, a response without end (2 GB announced or chunked
 //! forever), redirect loops and chains, feeds with dates nobody can read, and stores that are
-//! not stores (newer schema, not a database, another program's database, missing folder,
-//! read-only). Each failure is one line naming the source with its reason; the run goes on
+//! not stores (newer schema, not a database, another program's database, a folder, a missing
+//! folder, a read-only file or folder), and pages that fail under `--fetch-pages` (the feed's
+//! text is kept, with a warning). Each failure is one line naming the source with its reason;
+//! the run goes on
 //! with the other sources, exits 2, keeps every article stored before, never panics, and a store
 //! it refuses is left byte for byte as it was. HTTP servers are local, started by the test.
 
@@ -609,35 +611,136 @@ fn a_store_in_a_missing_folder_is_refused() {
     assert!(listing(dir.path()).is_empty());
 }
 
-#[test]
-fn a_read_only_store_is_refused_and_still_readable() {
-    use std::os::unix::fs::PermissionsExt;
+/// A seeded store in a folder of its own, the store (or the folder) then made read-only;
+/// returns the temporary folder, the store, and whom to run veille as: `nobody`, made owner
+/// of it all, when the test runs as root (root writes through permissions).
+fn read_only_store(lock_folder: bool) -> (tempfile::TempDir, PathBuf, Option<u32>) {
+    use std::os::unix::fs::{chown, MetadataExt, PermissionsExt};
     let dir = tempfile::tempdir().unwrap();
     let sub = dir.path().join("ro");
     std::fs::create_dir(&sub).unwrap();
     let db = seeded(&sub);
-    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o444)).unwrap();
-    // Root writes through permissions: then the run is as `nobody`, owner of the folder and
-    // the store (a user's own read-only file in a folder of their own).
-    let uid = std::fs::OpenOptions::new()
-        .write(true)
-        .open(&db)
-        .is_ok()
-        .then(|| {
-            let nobody = 65534;
-            std::os::unix::fs::chown(dir.path(), Some(nobody), Some(nobody)).unwrap();
-            std::os::unix::fs::chown(&sub, Some(nobody), Some(nobody)).unwrap();
-            std::os::unix::fs::chown(&db, Some(nobody), Some(nobody)).unwrap();
-            nobody
-        });
+    let root = std::fs::metadata("/proc/self").unwrap().uid() == 0;
+    let uid = root.then(|| {
+        let nobody = 65534;
+        for p in [dir.path(), &sub, &db] {
+            chown(p, Some(nobody), Some(nobody)).unwrap();
+        }
+        nobody
+    });
+    let (locked, mode) = if lock_folder {
+        (&sub, 0o555)
+    } else {
+        (&db, 0o444)
+    };
+    std::fs::set_permissions(locked, std::fs::Permissions::from_mode(mode)).unwrap();
+    (dir, db, uid)
+}
+
+#[test]
+fn a_read_only_store_is_refused_and_still_readable() {
+    let (_dir, db, uid) = read_only_store(false);
+    let sub = db.parent().unwrap();
     let before = std::fs::read(&db).unwrap();
-    let files = listing(&sub);
+    let files = listing(sub);
     let r = run_as(&ingest_args(&db, &[fixture("good.rss").into()]), uid);
     assert_refused(&r, &[&db.display().to_string(), "read-only"]);
     assert_eq!(std::fs::read(&db).unwrap(), before);
-    assert_eq!(listing(&sub), files, "files left behind");
+    assert_eq!(listing(sub), files, "files left behind");
     // Reading it still works.
     let r = run_as(&["export".into(), "--store".into(), db.clone().into()], uid);
     assert_eq!(r.code, Some(0), "{}", r.stderr);
     assert_eq!(r.stdout.lines().count(), 3);
+}
+
+#[test]
+fn a_folder_is_not_a_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("watch.db");
+    std::fs::create_dir(&folder).unwrap();
+    let r = ingest(&folder, &[fixture("good.rss").into()]);
+    assert_refused(&r, &[&folder.display().to_string(), "is a folder"]);
+    let r = run(&["export".into(), "--store".into(), folder.clone().into()]);
+    assert_refused(
+        &r,
+        &[&folder.display().to_string(), "a folder, not a store file"],
+    );
+    assert!(listing(&folder).is_empty());
+}
+
+#[test]
+fn a_store_in_a_read_only_folder_is_refused_to_write_and_still_read() {
+    use std::os::unix::fs::PermissionsExt;
+    let (_dir, db, uid) = read_only_store(true);
+    let sub = db.parent().unwrap();
+    let before = std::fs::read(&db).unwrap();
+    let r = run_as(&ingest_args(&db, &[fixture("good.rss").into()]), uid);
+    assert_refused(&r, &[&db.display().to_string(), "cannot write in"]);
+    let r = run_as(&["export".into(), "--store".into(), db.clone().into()], uid);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert_eq!(r.stdout.lines().count(), 3);
+    assert_eq!(std::fs::read(&db).unwrap(), before);
+    assert_eq!(listing(sub), ["watch.db"]);
+    std::fs::set_permissions(sub, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+#[test]
+fn pages_that_fail_leave_the_feed_text_with_a_warning_naming_them() {
+    let base = server();
+    let endless = raw_server(chunked_forever);
+    let dir = tempfile::tempdir().unwrap();
+    let db = seeded(dir.path());
+    let pages = [
+        format!("{base}/missing-page"),
+        format!("{endless}/page"),
+        format!("{base}/a"),
+        format!("{base}/no-article.html"),
+    ];
+    let items: String = pages
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            format!(
+                "<item><title>Item {i}</title><link>{p}</link>\
+                 <description>The feed's own text of item {i}.</description></item>"
+            )
+        })
+        .collect();
+    let feed = dir.path().join("links.rss");
+    std::fs::write(
+        &feed,
+        format!("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Links</title>{items}</channel></rss>"),
+    )
+    .unwrap();
+    let mut args = ingest_args(&db, &[feed.into()]);
+    args.push("--fetch-pages".into());
+    let r = run(&args);
+    assert_no_panic(&r);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    for (p, why) in pages.iter().zip([
+        "HTTP 404",
+        "larger than",
+        "redirects",
+        "no article text found",
+    ]) {
+        let line = r
+            .stderr
+            .lines()
+            .find(|l| l.contains(p.as_str()) && l.contains("kept the feed's text"))
+            .unwrap_or_else(|| panic!("no warning for {p}: {}", r.stderr));
+        assert!(line.contains(why), "{why:?} in {line}");
+    }
+    let all = stored(&db);
+    assert_eq!(all.len(), 7);
+    for (i, p) in pages.iter().enumerate() {
+        let a = all.iter().find(|a| a["url"] == p.as_str()).unwrap();
+        assert!(
+            a["text"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("The feed's own text of item {i}.")),
+            "{a}"
+        );
+    }
+    assert_stored(&db, &[]);
 }
