@@ -814,6 +814,50 @@ mod tests {
     }
 
     #[test]
+    fn files_that_are_not_stores_are_refused_before_any_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let foreign = dir.path().join("contacts.db");
+        Connection::open(&foreign)
+            .unwrap()
+            .execute_batch("CREATE TABLE contacts (name TEXT);")
+            .unwrap();
+        let empty = dir.path().join("empty.db");
+        std::fs::write(&empty, b"").unwrap();
+        let text = dir.path().join("notes.db");
+        std::fs::write(&text, "notes\n".repeat(200)).unwrap();
+        for (path, says) in [
+            (
+                &foreign,
+                "not a veille store: an SQLite database of another program",
+            ),
+            (&empty, "not a veille store: an empty file"),
+            (
+                &text,
+                "not a veille store: the file is not an SQLite database",
+            ),
+        ] {
+            let before = std::fs::read(path).unwrap();
+            for e in [
+                Store::open(path).err().unwrap(),
+                Store::open_read_only(path).err().unwrap(),
+            ] {
+                assert!(e.to_string().contains(says), "{e}");
+                assert_eq!(e.class(), crate::ErrorClass::Input);
+            }
+            assert_eq!(std::fs::read(path).unwrap(), before);
+        }
+        // An SQLite database with no tables is no store to read, but becomes one.
+        let bare = dir.path().join("bare.db");
+        Connection::open(&bare)
+            .unwrap()
+            .execute_batch("CREATE TABLE t (x); DROP TABLE t;")
+            .unwrap();
+        let e = Store::open_read_only(&bare).err().unwrap();
+        assert!(e.to_string().contains("an empty SQLite database"), "{e}");
+        assert_eq!(Store::open(&bare).unwrap().count().unwrap(), 0);
+    }
+
+    #[test]
     fn dates_are_written_in_utc() {
         assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
         assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
