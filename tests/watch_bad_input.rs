@@ -388,6 +388,12 @@ fn unreachable_hosts_and_http_errors_are_named() {
         "cannot connect",
         Some(&base),
     );
+    // A name no resolver knows (RFC 6761).
+    bad_source(
+        "http://no-such-host.invalid/feed.xml",
+        "cannot connect: host not found",
+        Some(&base),
+    );
     bad_source(
         &format!("{base}/missing.xml"),
         "HTTP 404 Not Found",
@@ -464,13 +470,19 @@ fn redirect_loops_and_long_chains_are_refused() {
 }
 
 #[test]
-#[ignore = "needs: a fetch timeout the command line can set (src/cli/ingest.rs, run_ingest, \
-            builds Fetcher::new(FetchConfig::default()): 30 s, fixed)"]
+#[ignore = "needs: `veille ingest --fetch-timeout SECS` (src/cli/ingest.rs, run_ingest builds \
+            Fetcher::new(FetchConfig::default()), whose read timeout is a fixed 30 s)"]
 fn a_server_that_never_answers_times_out() {
-    let base = server();
     let silent = raw_server(never_answer);
-    let r = bad_source(&format!("{silent}/feed.xml"), "timed out", Some(&base));
+    let url = format!("{silent}/feed.xml");
+    let dir = tempfile::tempdir().unwrap();
+    let db = seeded(dir.path());
+    let mut args = ingest_args(&db, &[url.clone().into(), fixture("good.rss").into()]);
+    args.extend(["--fetch-timeout".into(), "1".into()]);
+    let r = run(&args);
+    assert_failed(&r, &url, "timed out");
     assert!(r.elapsed < Duration::from_secs(10), "{:?}", r.elapsed);
+    assert_stored(&db, &[GOOD_LOCAL]);
 }
 
 #[test]

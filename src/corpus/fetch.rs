@@ -336,6 +336,13 @@ impl Fetcher {
                     reason: e.to_string(),
                 }
             }
+            // The resolver's failure, as the standard library words it (no kind of its own).
+            ureq::Error::Io(e) if e.to_string().starts_with("failed to lookup address") => {
+                FetchError::Connect {
+                    url,
+                    reason: format!("host not found ({e})"),
+                }
+            }
             ureq::Error::Io(e) if e.kind() == std::io::ErrorKind::TimedOut => FetchError::Timeout {
                 url,
                 what: e.to_string(),
