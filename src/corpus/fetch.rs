@@ -106,28 +106,42 @@ pub enum FetchError {
         what: String,
     },
     /// An HTTP error status.
-    #[error("{url}: HTTP {status}")]
+    #[error("{url}: HTTP {status}{}", reason_phrase(*status))]
     Status {
         /// The URL.
         url: String,
         /// The status.
         status: u16,
     },
-    /// The body is beyond the size cap.
-    #[error("{url}: response larger than {limit} bytes")]
+    /// The body is beyond the size cap: announced so (then not read), or found so (reading
+    /// stopped at the cap).
+    #[error("{url}: response larger than {limit} bytes: {}", match announced {
+        Some(n) => format!("its Content-Length is {n}, not read"),
+        None => "stopped reading at the size cap".to_string(),
+    })]
     TooLarge {
         /// The URL.
         url: String,
         /// The cap.
         limit: u64,
+        /// The length the server announced, when it was beyond the cap.
+        announced: Option<u64>,
     },
     /// A redirect chain beyond the bound (or a loop).
-    #[error("{url}: more than {limit} redirects")]
+    #[error("{url}: more than {limit} redirects (a redirect loop, or a chain too long)")]
     TooManyRedirects {
         /// The URL.
         url: String,
         /// The bound.
         limit: u32,
+    },
+    /// The server closed the connection before its answer was whole.
+    #[error("{url}: the server closed the connection {when}")]
+    Closed {
+        /// The URL.
+        url: String,
+        /// When: before answering, or in the middle of the body.
+        when: &'static str,
     },
     /// Anything else the client met.
     #[error("{url}: {reason}")]
@@ -149,9 +163,18 @@ impl FetchError {
             | FetchError::Status { url, .. }
             | FetchError::TooLarge { url, .. }
             | FetchError::TooManyRedirects { url, .. }
+            | FetchError::Closed { url, .. }
             | FetchError::Other { url, .. } => url,
         }
     }
+}
+
+/// ` Not Found` after `HTTP 404`: the status's reason phrase, when it has one.
+fn reason_phrase(status: u16) -> String {
+    ureq::http::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .map_or_else(String::new, |r| format!(" {r}"))
 }
 
 /// An HTTP client with veille's limits and manners.
@@ -225,7 +248,9 @@ impl Fetcher {
                 req = req.header("If-Modified-Since", m);
             }
         }
-        let mut resp = req.call().map_err(|e| self.error(url, e))?;
+        let mut resp = req
+            .call()
+            .map_err(|e| self.error(url, e, "without answering"))?;
         let status = resp.status().as_u16();
         if status == 304 {
             return Ok(Outcome::NotModified);
@@ -249,16 +274,25 @@ impl Fetcher {
         };
         let final_url = resp.get_uri().to_string();
         let limit = self.config.max_bytes;
+        let announced = header("content-length").and_then(|n| n.trim().parse::<u64>().ok());
+        if let Some(n) = announced.filter(|&n| n > limit) {
+            return Err(FetchError::TooLarge {
+                url: url.into(),
+                limit,
+                announced: Some(n),
+            });
+        }
         let mut body = Vec::new();
         resp.body_mut()
             .as_reader()
             .take(limit + 1)
             .read_to_end(&mut body)
-            .map_err(|e| self.error(url, ureq::Error::Io(e)))?;
+            .map_err(|e| self.error(url, ureq::Error::from(e), "before the end of the body"))?;
         if body.len() as u64 > limit {
             return Err(FetchError::TooLarge {
                 url: url.into(),
                 limit,
+                announced: None,
             });
         }
         Ok(Outcome::Fetched(Fetched {
@@ -270,7 +304,8 @@ impl Fetcher {
         }))
     }
 
-    fn error(&self, url: &str, e: ureq::Error) -> FetchError {
+    /// The error of `url`; `closed` says when, should the server have hung up.
+    fn error(&self, url: &str, e: ureq::Error, closed: &'static str) -> FetchError {
         let url = url.to_string();
         match e {
             ureq::Error::Timeout(t) => FetchError::Timeout {
@@ -292,6 +327,7 @@ impl Fetcher {
             ureq::Error::BodyExceedsLimit(_) => FetchError::TooLarge {
                 url,
                 limit: self.config.max_bytes,
+                announced: None,
             },
             ureq::Error::BadUri(_) => FetchError::BadUrl { url },
             ureq::Error::Io(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
@@ -300,10 +336,28 @@ impl Fetcher {
                     reason: e.to_string(),
                 }
             }
+            // The resolver's failure, as the standard library words it (no kind of its own).
+            ureq::Error::Io(e) if e.to_string().starts_with("failed to lookup address") => {
+                FetchError::Connect {
+                    url,
+                    reason: format!("host not found ({e})"),
+                }
+            }
             ureq::Error::Io(e) if e.kind() == std::io::ErrorKind::TimedOut => FetchError::Timeout {
                 url,
                 what: e.to_string(),
             },
+            ureq::Error::Io(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::UnexpectedEof
+                        | std::io::ErrorKind::ConnectionReset
+                        | std::io::ErrorKind::ConnectionAborted
+                        | std::io::ErrorKind::BrokenPipe
+                ) =>
+            {
+                FetchError::Closed { url, when: closed }
+            }
             e => FetchError::Other {
                 url,
                 reason: e.to_string(),

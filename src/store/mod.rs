@@ -149,6 +149,22 @@ pub enum StoreError {
         /// Why.
         source: schema::SchemaError,
     },
+    /// The file is not a veille store: not an SQLite database, or an empty file.
+    #[error("{}: not a veille store: {reason}", path.display())]
+    NotAStore {
+        /// The file.
+        path: PathBuf,
+        /// What it is instead.
+        reason: String,
+    },
+    /// The store cannot be written to (it can still be read, by `veille export`).
+    #[error("{}: the store is read-only: {reason}", path.display())]
+    ReadOnly {
+        /// The store.
+        path: PathBuf,
+        /// Why it cannot be written.
+        reason: String,
+    },
     /// A read or write failed.
     #[error("{}: {source}", path.display())]
     Sqlite {
@@ -177,9 +193,14 @@ impl StoreError {
         let code = |e: &rusqlite::Error| e.sqlite_error_code();
         match self {
             StoreError::Schema {
-                source: schema::SchemaError::Newer { .. },
+                source:
+                    schema::SchemaError::Newer { .. }
+                    | schema::SchemaError::Older { .. }
+                    | schema::SchemaError::Foreign { .. },
                 ..
             }
+            | StoreError::NotAStore { .. }
+            | StoreError::ReadOnly { .. }
             | StoreError::Corrupt { .. } => crate::ErrorClass::Input,
             StoreError::Open { source, .. }
             | StoreError::Schema {
@@ -206,15 +227,21 @@ pub struct Store {
 }
 
 impl Store {
-    /// Open a store, creating it or bringing its schema to this version.
+    /// Open a store, creating it or bringing its schema to this version. A file that is not
+    /// a store this veille can write (not an SQLite database, an empty file, another
+    /// program's database, a newer schema, a read-only file) is refused before anything is
+    /// written to it.
     pub fn open(path: impl AsRef<Path>) -> Result<Store, StoreError> {
         let path = path.as_ref().to_path_buf();
         let open = |source| StoreError::Open {
             path: path.clone(),
             source,
         };
+        check_file(&path)?;
         let mut conn = Connection::open(&path).map_err(open)?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(open)?;
+        // Checked before the pragmas below, which would write to the file.
+        schema::check(&conn).map_err(|e| schema_err(&path, e))?;
         // WAL: readers go on while a writer writes; NORMAL sync is durable at each commit's
         // checkpoint and never corrupts.
         conn.pragma_update_and_check(None, "journal_mode", "WAL", |_| Ok(()))
@@ -223,41 +250,35 @@ impl Store {
             .map_err(open)?;
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(open)?;
-        schema::migrate(&mut conn).map_err(|source| StoreError::Schema {
-            path: path.clone(),
-            source,
-        })?;
+        schema::migrate(&mut conn).map_err(|e| schema_err(&path, e))?;
         Ok(Store { conn, path })
     }
 
     /// Open an existing store to read only (another process may be writing).
     pub fn open_read_only(path: impl AsRef<Path>) -> Result<Store, StoreError> {
         let path = path.as_ref().to_path_buf();
-        let open = |source| StoreError::Open {
-            path: path.clone(),
-            source,
+        if path.is_dir() {
+            return Err(StoreError::NotAStore {
+                path,
+                reason: "a folder, not a store file".into(),
+            });
+        }
+        if is_empty_store_file(&path) {
+            return Err(empty_file(&path));
+        }
+        let conn = match read_only_connection(&path, false) {
+            // A WAL store in a folder this process cannot write: SQLite cannot make its
+            // shared-memory file there. With no write-ahead log beside it, no one is writing
+            // and every commit is in the file itself: it is read as immutable.
+            Err(schema::SchemaError::Sqlite(rusqlite::Error::SqliteFailure(e, _)))
+                if e.extended_code == rusqlite::ffi::SQLITE_READONLY_DIRECTORY
+                    && !sibling(&path, "-wal").exists() =>
+            {
+                read_only_connection(&path, true)
+            }
+            r => r,
         };
-        let conn = Connection::open_with_flags(
-            &path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(open)?;
-        conn.busy_timeout(BUSY_TIMEOUT).map_err(open)?;
-        let version: i64 = conn
-            .pragma_query_value(None, "user_version", |r| r.get(0))
-            .map_err(open)?;
-        if version > schema::VERSION {
-            return Err(StoreError::Schema {
-                path,
-                source: schema::SchemaError::Newer { found: version },
-            });
-        }
-        if version < schema::VERSION {
-            return Err(StoreError::Schema {
-                path,
-                source: schema::SchemaError::Sqlite(rusqlite::Error::InvalidQuery),
-            });
-        }
+        let conn = conn.map_err(|e| schema_err(&path, e))?;
         Ok(Store { conn, path })
     }
 
@@ -562,6 +583,116 @@ impl Store {
     }
 }
 
+/// A read-only connection to the store at `path` (as an immutable file: no locks, no -shm),
+/// its schema checked: a store of this version.
+fn read_only_connection(path: &Path, immutable: bool) -> Result<Connection, schema::SchemaError> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = match path.to_str().filter(|_| immutable) {
+        Some(p) => {
+            let p = p
+                .replace('%', "%25")
+                .replace('?', "%3f")
+                .replace('#', "%23");
+            Connection::open_with_flags(
+                format!("file:{p}?immutable=1"),
+                flags | OpenFlags::SQLITE_OPEN_URI,
+            )?
+        }
+        None => Connection::open_with_flags(path, flags)?,
+    };
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    match schema::check(&conn)? {
+        // No veille table yet: an empty database, not a store.
+        v if v < 1 => Err(schema::SchemaError::Foreign { tables: Vec::new() }),
+        v if v < schema::VERSION => Err(schema::SchemaError::Older { found: v }),
+        _ => Ok(conn),
+    }
+}
+
+/// `path` with `suffix` after its name (`watch.db-wal`).
+fn sibling(path: &Path, suffix: &str) -> PathBuf {
+    let mut p = path.as_os_str().to_owned();
+    p.push(suffix);
+    PathBuf::from(p)
+}
+
+/// Refuse, before SQLite touches it, an existing file that cannot be a store to write: an
+/// empty file (SQLite would make it a database), a file this process cannot write.
+fn check_file(path: &Path) -> Result<(), StoreError> {
+    if !path.exists() {
+        return Ok(());
+    }
+    if is_empty_store_file(path) {
+        return Err(empty_file(path));
+    }
+    match std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(path)
+    {
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem
+            ) =>
+        {
+            Err(StoreError::ReadOnly {
+                path: path.to_path_buf(),
+                reason: e.to_string(),
+            })
+        }
+        // Anything else (a folder, ...) is SQLite's to report.
+        _ => Ok(()),
+    }
+}
+
+/// An empty file with no write-ahead log beside it (a store whose first commit is still in
+/// its log alone is not empty).
+fn is_empty_store_file(path: &Path) -> bool {
+    let len = |p: &Path| {
+        std::fs::metadata(p)
+            .ok()
+            .filter(|m| m.is_file())
+            .map(|m| m.len())
+    };
+    len(path) == Some(0) && len(&sibling(path, "-wal")).unwrap_or(0) == 0
+}
+
+fn empty_file(path: &Path) -> StoreError {
+    StoreError::NotAStore {
+        path: path.to_path_buf(),
+        reason: "an empty file, not an SQLite database (remove it to start a new store)".into(),
+    }
+}
+
+/// A schema error of the store at `path`; a file SQLite does not recognise is not a store.
+fn schema_err(path: &Path, e: schema::SchemaError) -> StoreError {
+    match e {
+        schema::SchemaError::Sqlite(e)
+            if e.sqlite_error_code() == Some(rusqlite::ErrorCode::NotADatabase) =>
+        {
+            StoreError::NotAStore {
+                path: path.to_path_buf(),
+                reason: "the file is not an SQLite database".into(),
+            }
+        }
+        schema::SchemaError::Sqlite(rusqlite::Error::SqliteFailure(e, _))
+            if e.extended_code == rusqlite::ffi::SQLITE_READONLY_DIRECTORY =>
+        {
+            StoreError::ReadOnly {
+                path: path.to_path_buf(),
+                reason: "its folder cannot be written, and SQLite needs to write the store's \
+                         -shm file beside it"
+                    .into(),
+            }
+        }
+        source => StoreError::Schema {
+            path: path.to_path_buf(),
+            source,
+        },
+    }
+}
+
 /// A read or write failure of the store at `path`.
 fn sqlite_err(path: &Path) -> impl Fn(rusqlite::Error) -> StoreError + Copy + '_ {
     move |source| StoreError::Sqlite {
@@ -680,6 +811,50 @@ mod tests {
         let e = Store::open(&path).err().unwrap();
         assert!(e.to_string().contains("schema version 99 is newer"), "{e}");
         assert_eq!(e.class(), crate::ErrorClass::Input);
+    }
+
+    #[test]
+    fn files_that_are_not_stores_are_refused_before_any_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let foreign = dir.path().join("contacts.db");
+        Connection::open(&foreign)
+            .unwrap()
+            .execute_batch("CREATE TABLE contacts (name TEXT);")
+            .unwrap();
+        let empty = dir.path().join("empty.db");
+        std::fs::write(&empty, b"").unwrap();
+        let text = dir.path().join("notes.db");
+        std::fs::write(&text, "notes\n".repeat(200)).unwrap();
+        for (path, says) in [
+            (
+                &foreign,
+                "not a veille store: an SQLite database of another program",
+            ),
+            (&empty, "not a veille store: an empty file"),
+            (
+                &text,
+                "not a veille store: the file is not an SQLite database",
+            ),
+        ] {
+            let before = std::fs::read(path).unwrap();
+            for e in [
+                Store::open(path).err().unwrap(),
+                Store::open_read_only(path).err().unwrap(),
+            ] {
+                assert!(e.to_string().contains(says), "{e}");
+                assert_eq!(e.class(), crate::ErrorClass::Input);
+            }
+            assert_eq!(std::fs::read(path).unwrap(), before);
+        }
+        // An SQLite database with no tables is no store to read, but becomes one.
+        let bare = dir.path().join("bare.db");
+        Connection::open(&bare)
+            .unwrap()
+            .execute_batch("CREATE TABLE t (x); DROP TABLE t;")
+            .unwrap();
+        let e = Store::open_read_only(&bare).err().unwrap();
+        assert!(e.to_string().contains("an empty SQLite database"), "{e}");
+        assert_eq!(Store::open(&bare).unwrap().count().unwrap(), 0);
     }
 
     #[test]

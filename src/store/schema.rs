@@ -57,17 +57,65 @@ pub enum SchemaError {
         /// The store's version.
         found: i64,
     },
+    /// Older than this veille's, and opened to read only (so not migrated).
+    #[error(
+        "schema version {found} is older than this veille's ({VERSION}): \
+         `veille ingest` migrates it"
+    )]
+    Older {
+        /// The store's version.
+        found: i64,
+    },
+    /// An SQLite database, but not a veille store: another program's tables, or none.
+    #[error("not a veille store: {}", describe_foreign(tables))]
+    Foreign {
+        /// Its tables (none: an empty database).
+        tables: Vec<String>,
+    },
     /// SQLite failed.
     #[error(transparent)]
     Sqlite(#[from] rusqlite::Error),
 }
 
-/// Bring `conn` to [`VERSION`], one transaction per migration.
-pub fn migrate(conn: &mut Connection) -> Result<i64, SchemaError> {
+fn describe_foreign(tables: &[String]) -> String {
+    const SHOWN: usize = 5;
+    match tables.len() {
+        0 => "an empty SQLite database".into(),
+        n => format!(
+            "an SQLite database of another program (tables: {}{})",
+            tables[..n.min(SHOWN)].join(", "),
+            if n > SHOWN { ", ..." } else { "" }
+        ),
+    }
+}
+
+/// The version of the store on `conn`, checked without writing anything: not newer than
+/// [`VERSION`], and, below version 1, a database with no tables at all (a new store), never
+/// another program's database, which veille would otherwise fill with its own tables. A file
+/// that is not an SQLite database fails here, on the first read.
+pub fn check(conn: &Connection) -> Result<i64, SchemaError> {
     let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     if found > VERSION {
         return Err(SchemaError::Newer { found });
     }
+    if found < 1 {
+        let mut stmt = conn.prepare(
+            "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') \
+             AND name NOT LIKE 'sqlite_%' ORDER BY name",
+        )?;
+        let tables = stmt
+            .query_map([], |r| r.get::<_, String>(0))?
+            .collect::<Result<Vec<_>, _>>()?;
+        if !tables.is_empty() {
+            return Err(SchemaError::Foreign { tables });
+        }
+    }
+    Ok(found)
+}
+
+/// Bring `conn` to [`VERSION`], one transaction per migration (after [`check`]).
+pub fn migrate(conn: &mut Connection) -> Result<i64, SchemaError> {
+    let found = check(conn)?;
     for (v, sql) in MIGRATIONS.iter().enumerate().skip(found.max(0) as usize) {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
