@@ -576,7 +576,7 @@ fn a_store_from_a_newer_schema_is_refused_untouched() {
 #[test]
 fn a_file_that_is_not_a_store_is_refused_untouched() {
     let dir = tempfile::tempdir().unwrap();
-    // Bytes of no format (a fixed pseudo-random sequence), an empty file, a text file.
+    // Bytes of no format (a fixed pseudo-random sequence), a text file.
     let mut x: u32 = 2_463_534_242;
     let noise: Vec<u8> = (0..8192)
         .map(|_| {
@@ -588,7 +588,6 @@ fn a_file_that_is_not_a_store_is_refused_untouched() {
         .collect();
     for (name, bytes) in [
         ("noise.db", noise),
-        ("empty.db", Vec::new()),
         ("notes.db", b"my notes, not a database\n".repeat(100)),
     ] {
         let sub = dir.path().join(name.trim_end_matches(".db"));
@@ -597,6 +596,23 @@ fn a_file_that_is_not_a_store_is_refused_untouched() {
         std::fs::write(&db, bytes).unwrap();
         refused_store(&db, "not a veille store");
     }
+}
+
+#[test]
+fn an_empty_file_is_a_new_store_to_ingest_and_nothing_to_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("empty.db");
+    std::fs::write(&db, b"").unwrap();
+    let r = run(&["export".into(), "--store".into(), db.clone().into()]);
+    assert_eq!(r.code, Some(2), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("empty.db") && r.stderr.contains("empty file"),
+        "{}",
+        r.stderr
+    );
+    let r = ingest(&db, &[fixture("good.rss").into()]);
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    assert!(!stored(&db).is_empty());
 }
 
 #[test]

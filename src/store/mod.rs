@@ -616,14 +616,13 @@ fn sibling(path: &Path, suffix: &str) -> PathBuf {
     PathBuf::from(p)
 }
 
-/// Refuse, before SQLite touches it, an existing file that cannot be a store to write: an
-/// empty file (SQLite would make it a database), a file this process cannot write.
+/// Refuse, before SQLite touches it, an existing file that cannot be a store to write: a file
+/// this process cannot write. An empty file is a new store (as `touch watch.db` then
+/// `veille ingest --store watch.db` expects, and as a crash right after SQLite created the
+/// file leaves it); only readers refuse it, there being nothing to read.
 fn check_file(path: &Path) -> Result<(), StoreError> {
     if !path.exists() {
         return Ok(());
-    }
-    if is_empty_store_file(path) {
-        return Err(empty_file(path));
     }
     match std::fs::OpenOptions::new()
         .read(true)

@@ -1,5 +1,6 @@
 //! Emerging subjects: the stories no theme covers, clustered with the clustering path
-//! (spherical k-means on TF-IDF, k chosen by stability, clusters named by c-TF-IDF, see
+//! (spherical k-means on TF-IDF, one cluster per [`STORIES_PER_SUBJECT`] stories up to
+//! [`MAX_SUBJECTS`], clusters named by c-TF-IDF, see
 //! [`crate::model::clusters`]), each subject counted per period and tested for a rise in the
 //! last period by the rule themes follow (share ≥ 1.5× the baseline's and z ≥
 //! [`Z_RISING`](super::Z_RISING)); rising subjects first.
@@ -14,6 +15,10 @@ use serde::Serialize;
 pub const MIN_STORIES: usize = 20;
 /// Stories a subject needs to be shown.
 pub const MIN_SUBJECT: usize = 3;
+/// Stories per cluster asked of k-means (k = stories / this).
+pub const STORIES_PER_SUBJECT: usize = 8;
+/// The most clusters asked for.
+pub const MAX_SUBJECTS: usize = 40;
 /// Terms that name a subject.
 pub const N_TERMS: usize = 6;
 
@@ -62,12 +67,12 @@ pub fn subjects(stories: &[Story], t: &Trends, seed: u64) -> Result<Vec<Subject>
             extra: Default::default(),
         })
         .collect();
-    // About one subject per ten stories at most, between 2 and 30, k chosen by stability.
+    // Many small groups rather than the most reproducible partition: a new subject is a
+    // tight group of stories among one-off ones, and one-off stories grouped together do not
+    // rise. Measured on data/watch (95 uncovered stories: k by stability gives 3 groups that
+    // drown the drought in other English stories; one group per 8 stories isolates it).
     let settings = ClusterSettings {
-        k: KChoice::Auto {
-            min: 2,
-            max: (open.len() / 10).clamp(2, 30),
-        },
+        k: KChoice::Fixed((open.len() / STORIES_PER_SUBJECT).clamp(2, MAX_SUBJECTS)),
         n_terms: N_TERMS,
         seed,
         ..ClusterSettings::default()
@@ -83,13 +88,13 @@ pub fn subjects(stories: &[Story], t: &Trends, seed: u64) -> Result<Vec<Subject>
         }
     }
     let at = |p: &str| t.periods.iter().position(|q| q == p);
-    let mut out: Vec<Subject> = run
-        .model
-        .clusters()
-        .iter()
-        .zip(members)
+    let infos = run.model.clusters();
+    let mut out: Vec<Subject> = members
+        .into_iter()
+        .enumerate()
         .filter(|(_, m)| m.len() >= MIN_SUBJECT)
-        .map(|(info, m)| {
+        .map(|(c, m)| {
+            let terms: Vec<String> = infos[c].top_terms.iter().map(|(w, _)| w.clone()).collect();
             let mut counts = vec![0usize; np];
             for (s, _) in &m {
                 if let Some(p) = at(&s.period) {
@@ -106,8 +111,8 @@ pub fn subjects(stories: &[Story], t: &Trends, seed: u64) -> Result<Vec<Subject>
                 .filter(|(s, _)| s.period == t.periods[last])
                 .collect();
             Subject {
-                name: info.name.clone(),
-                terms: info.top_terms.iter().map(|(w, _)| w.clone()).collect(),
+                name: infos[c].name.clone(),
+                terms,
                 stories: m.len(),
                 rising: rise(&counts, &t.totals, last).is_some(),
                 z: (z * 1000.0).round() / 1000.0,
@@ -207,18 +212,31 @@ mod tests {
             .map(|x| (x.name.clone(), x.counts.clone()))
             .collect();
         assert!(subjects.len() >= 2, "{summary:?}");
-        let first = &subjects[0];
+        // The new subject may come in several clusters: they come first, rising and new, and
+        // hold its fifteen stories.
         let volcano = "volcano eruption lava ash evacuation crater magma island flights seismic";
-        assert!(
-            first.terms.iter().all(|w| volcano.contains(w.as_str())),
-            "{first:#?}"
+        let is_volcano = |x: &Subject| x.terms.iter().all(|w| volcano.contains(w.as_str()));
+        let lead: Vec<&Subject> = subjects.iter().take_while(|x| is_volcano(x)).collect();
+        assert!(!lead.is_empty(), "{summary:?}");
+        assert!(lead.iter().all(|x| x.rising && x.new), "{summary:?}");
+        assert_eq!(
+            lead.iter().map(|x| x.counts[3]).sum::<usize>(),
+            15,
+            "{summary:?}"
         );
-        assert!(first.rising && first.new, "{first:#?}");
-        assert_eq!(first.counts, [0, 0, 0, 15], "{summary:?}");
-        assert_eq!(first.examples.len(), 5);
+        assert!(
+            subjects[lead.len()..].iter().all(|x| !is_volcano(x)),
+            "{summary:?}"
+        );
+        assert!(!lead[0].examples.is_empty());
         let football = subjects
             .iter()
-            .find(|x| x.terms.iter().any(|w| w == "referee"))
+            .find(|x| {
+                x.terms.iter().any(|w| {
+                    "football championship stadium goal referee league match season coach striker"
+                        .contains(w.as_str())
+                })
+            })
             .expect("the steady subject is found");
         assert!(!football.rising && !football.new, "{football:#?}");
         // Deterministic.

@@ -55,7 +55,7 @@ pub(crate) fn open(
                 documents(kind, &f.body, source, warn)?
             }
         }
-    } else if let Some(kind) = web::kind_of_path(path) {
+    } else if let Some(kind) = web::kind_of_path(path).or_else(|| json_feed(path)) {
         let bytes = read_capped(path, r.max_bytes)?;
         documents(kind, &bytes, source, warn)?
     } else if path.is_dir() {
@@ -101,6 +101,24 @@ fn documents(
         }
         Kind::Page => web::documents(kind, body, source).map_err(|e| e.to_string()),
     }
+}
+
+/// A `.json` file that is a JSON Feed (it names its version near the top), else `None`: JSON
+/// records, one per line, are a corpus as in every other command.
+fn json_feed(path: &Path) -> Option<Kind> {
+    use std::io::Read;
+    let ext = path.extension()?.to_str()?;
+    if !ext.eq_ignore_ascii_case("json") {
+        return None;
+    }
+    let mut head = Vec::new();
+    std::fs::File::open(path)
+        .ok()?
+        .take(4096)
+        .read_to_end(&mut head)
+        .ok()?;
+    let head = String::from_utf8_lossy(&head);
+    head.contains("jsonfeed.org/version").then_some(Kind::Feed)
 }
 
 /// A local feed or page, read whole up to `cap` bytes.
@@ -167,7 +185,7 @@ impl Iterator for FolderDocs {
                 }
             }
             let first = self.files.pop_front()?;
-            match web::kind_of_path(&first) {
+            match web::kind_of_path(&first).or_else(|| json_feed(&first)) {
                 None => {
                     self.current = Some(match corpus::open_articles(&first, &self.fields) {
                         Ok(d) => d,
@@ -177,7 +195,11 @@ impl Iterator for FolderDocs {
                 Some(kind) => {
                     let mut run = vec![(first, kind)];
                     while run.len() < PAGE_CHUNK {
-                        match self.files.front().and_then(|f| web::kind_of_path(f)) {
+                        match self
+                            .files
+                            .front()
+                            .and_then(|f| web::kind_of_path(f).or_else(|| json_feed(f)))
+                        {
                             Some(k) => {
                                 let f = self.files.pop_front()?;
                                 run.push((f, k));
