@@ -10,6 +10,9 @@ use axum::Router;
 use std::time::{Duration, Instant};
 use veille::corpus::fetch::{FetchConfig, FetchError, Fetcher, Outcome, Validators};
 
+mod common;
+use common::serve_app;
+
 /// Serve the test routes on a free port; returns the base URL.
 fn server() -> String {
     let app = Router::new()
@@ -40,25 +43,6 @@ fn server() -> String {
             }),
         );
     serve_app(move |_| app)
-}
-
-/// Serve the router `make` builds (given its address) on a free port of 127.0.0.1, on its own
-/// thread; returns the base URL.
-fn serve_app(make: impl FnOnce(std::net::SocketAddr) -> Router + Send + 'static) -> String {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async move {
-            let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            let addr = l.local_addr().unwrap();
-            tx.send(addr).unwrap();
-            axum::serve(l, make(addr)).await.unwrap();
-        });
-    });
-    format!("http://{}", rx.recv().unwrap())
 }
 
 fn fetcher() -> Fetcher {

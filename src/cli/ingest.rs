@@ -11,18 +11,28 @@ use crate::store::Store;
 use crate::watch::{run_round, Event, RoundOptions, WatchModel};
 use clap::Args;
 use std::io::{BufWriter, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(Debug, Args)]
 pub struct IngestArgs {
     /// Sources: http(s) URLs of feeds (RSS, Atom, JSON Feed) or pages; local feeds (.rss,
-    /// .atom, .rdf, .xml, .gz) and pages (.html); .jsonl / .csv files, folders, other files (one
-    /// article each).
+    /// .atom, .rdf, .xml, .gz, a JSON Feed's .json) and pages (.html); folders of them; .jsonl /
+    /// .csv files; other files (one article each).
     #[arg(value_name = "SOURCE", required = true)]
     sources: Vec<PathBuf>,
     /// The store (an SQLite file, created when missing).
     #[arg(long, value_name = "DB")]
     store: PathBuf,
+    /// Print one JSON object summing up the run on stdout.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    round: RoundArgs,
+}
+
+/// What `ingest` and `watch` share: the models, how sources are read and grouped.
+#[derive(Debug, Args)]
+pub struct RoundArgs {
     /// Classify the new articles (and any not yet classified) with this model, as [NAME=]PATH;
     /// repeat for several.
     #[arg(long = "model", value_name = "[NAME=]PATH")]
@@ -37,11 +47,94 @@ pub struct IngestArgs {
     /// Jaccard similarity (of word 3-shingles) from which two articles are one story.
     #[arg(long, default_value_t = DedupConfig::default().threshold, value_name = "X")]
     dedup_threshold: f64,
-    /// Print one JSON object summing up the run on stdout.
-    #[arg(long)]
-    json: bool,
+    /// Seconds a URL has to answer in full (connecting takes at most the smaller of this and
+    /// 10 s).
+    #[arg(long, value_name = "SECS",
+          default_value_t = FetchConfig::default().read_timeout.as_secs_f64())]
+    fetch_timeout: f64,
     #[command(flatten)]
     fields: FieldArgs,
+}
+
+/// A round's models, options and fetcher, checked.
+pub(super) struct Round {
+    pub models: Vec<WatchModel>,
+    pub opts: RoundOptions,
+    pub fetcher: Fetcher,
+}
+
+impl RoundArgs {
+    /// The model files given (they are inputs, for the output checks).
+    pub(super) fn specs(&self) -> Result<Vec<crate::serve::ModelSpec>, UsageError> {
+        self.models.iter().map(|s| super::model_spec(s)).collect()
+    }
+
+    /// Refuse a store that would overwrite one of `inputs` or a model file.
+    pub(super) fn check_store(&self, store: &Path, inputs: Vec<Named>) -> anyhow::Result<()> {
+        let specs = self.specs()?;
+        let mut inputs = inputs;
+        inputs.extend(specs.iter().map(|s| Named {
+            flag: "--model",
+            path: &s.path,
+        }));
+        super::paths::check_outputs(
+            &[Named {
+                flag: "--store",
+                path: store,
+            }],
+            &inputs,
+        )
+    }
+
+    /// Check the settings and load the models (a bad model file fails before anything is
+    /// stored).
+    pub(super) fn prepare(&self) -> anyhow::Result<Round> {
+        let dedup = DedupConfig {
+            threshold: self.dedup_threshold,
+            ..DedupConfig::default()
+        };
+        dedup
+            .check()
+            .map_err(|e| UsageError(format!("--dedup-threshold: {e}")))?;
+        if !(self.fetch_timeout.is_finite()
+            && self.fetch_timeout > 0.0
+            && self.fetch_timeout <= 3600.0)
+        {
+            return Err(UsageError(format!(
+                "--fetch-timeout must be between 0 and 3600 seconds, got {}",
+                self.fetch_timeout
+            ))
+            .into());
+        }
+        let mut models = Vec::new();
+        for s in self.specs()? {
+            let (model, sha256) = AnyModel::load_with_digest(&s.path)?;
+            models.push(WatchModel {
+                name: s.name.clone(),
+                sha256,
+                model,
+            });
+        }
+        let read_timeout = std::time::Duration::from_secs_f64(self.fetch_timeout);
+        let defaults = FetchConfig::default();
+        let fetch = FetchConfig {
+            read_timeout,
+            connect_timeout: defaults.connect_timeout.min(read_timeout),
+            ..defaults
+        };
+        let opts = RoundOptions {
+            fields: self.fields.fields(),
+            skip_bad: self.skip_bad,
+            fetch_pages: self.fetch_pages,
+            dedup,
+            max_bytes: fetch.max_bytes,
+        };
+        Ok(Round {
+            models,
+            opts,
+            fetcher: Fetcher::new(fetch),
+        })
+    }
 }
 
 #[derive(Debug, Args)]
@@ -55,49 +148,12 @@ pub struct ExportArgs {
 }
 
 pub fn run_ingest(args: IngestArgs, g: &Global) -> anyhow::Result<()> {
-    let specs = args
-        .models
-        .iter()
-        .map(|s| super::model_spec(s))
-        .collect::<Result<Vec<_>, _>>()?;
-    let mut inputs: Vec<Named> = super::paths::named("SOURCE", &args.sources).collect();
-    inputs.extend(specs.iter().map(|s| Named {
-        flag: "--model",
-        path: &s.path,
-    }));
-    super::paths::check_outputs(
-        &[Named {
-            flag: "--store",
-            path: &args.store,
-        }],
-        &inputs,
+    args.round.check_store(
+        &args.store,
+        super::paths::named("SOURCE", &args.sources).collect(),
     )?;
-    let dedup = DedupConfig {
-        threshold: args.dedup_threshold,
-        ..DedupConfig::default()
-    };
-    dedup
-        .check()
-        .map_err(|e| UsageError(format!("--dedup-threshold: {e}")))?;
-    // Models first: a bad model file fails before anything is stored.
-    let mut models = Vec::new();
-    for s in &specs {
-        let (model, sha256) = AnyModel::load_with_digest(&s.path)?;
-        models.push(WatchModel {
-            name: s.name.clone(),
-            sha256,
-            model,
-        });
-    }
-    let opts = RoundOptions {
-        fields: args.fields.fields(),
-        skip_bad: args.skip_bad,
-        fetch_pages: args.fetch_pages,
-        dedup,
-        ..RoundOptions::default()
-    };
+    let round = args.round.prepare()?;
     let mut store = Store::open(&args.store)?;
-    let fetcher = Fetcher::new(FetchConfig::default());
     let sources: Vec<String> = args
         .sources
         .iter()
@@ -106,9 +162,9 @@ pub fn run_ingest(args: IngestArgs, g: &Global) -> anyhow::Result<()> {
     let report = run_round(
         &mut store,
         &sources,
-        &models,
-        &opts,
-        &fetcher,
+        &round.models,
+        &round.opts,
+        &round.fetcher,
         &|| false,
         &mut round_events(g),
     )?;
@@ -116,7 +172,7 @@ pub fn run_ingest(args: IngestArgs, g: &Global) -> anyhow::Result<()> {
         // The failures are in the JSON, and said on stderr too.
         for r in &report.sources {
             if let Some(why) = &r.failed {
-                warn(g.quiet, &format!("{}: failed: {why}", r.source));
+                warn(g.quiet, &failed_line(&r.source, why));
             }
         }
         let mut out = serde_json::to_value(&report)?;
@@ -128,7 +184,7 @@ pub fn run_ingest(args: IngestArgs, g: &Global) -> anyhow::Result<()> {
     } else if !g.quiet {
         for r in &report.sources {
             match &r.failed {
-                Some(why) => super::eprint_line(&format!("{}: failed: {why}", r.source)),
+                Some(why) => super::eprint_line(&failed_line(&r.source, why)),
                 None => super::eprint_line(&format!(
                     "{}: {} read, {} new, {} already stored{}",
                     r.source,
@@ -167,6 +223,15 @@ pub fn run_ingest(args: IngestArgs, g: &Global) -> anyhow::Result<()> {
         .into());
     }
     Ok(())
+}
+
+/// "SOURCE: failed: why", the source said once when the reason names it already.
+pub(super) fn failed_line(source: &str, why: &str) -> String {
+    let why = why
+        .strip_prefix(source)
+        .and_then(|w| w.strip_prefix(": "))
+        .unwrap_or(why);
+    format!("{source}: failed: {why}")
 }
 
 /// A round's events as the terminal shows them: a spinner per stage, warnings on stderr.

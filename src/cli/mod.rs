@@ -14,6 +14,7 @@ mod progress;
 mod serve;
 mod train;
 mod trends;
+mod watch;
 
 pub use output::{eprint_line, stderr_failed, StdoutError};
 
@@ -82,6 +83,9 @@ enum Command {
     Export(ingest::ExportArgs),
     /// Themes over time in a watch store: stories per period and theme, rising themes and terms.
     Trends(trends::TrendsArgs),
+    /// Watch feeds: every period, ingest what is new, group near-duplicates, classify;
+    /// until Ctrl-C or SIGTERM.
+    Watch(watch::WatchArgs),
 }
 
 /// Field names of input records.
@@ -166,6 +170,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Ingest(a) => ingest::run_ingest(a, &cli.global),
         Command::Export(a) => ingest::run_export(a, &cli.global),
         Command::Trends(a) => trends::run(a, &cli.global),
+        Command::Watch(a) => watch::run(a, &cli.global),
     }?;
     // `say!` output without a final newline is still buffered: a failure to write it counts.
     std::io::Write::flush(&mut std::io::stdout()).map_err(StdoutError)?;

@@ -50,3 +50,24 @@ pub fn stdout_text(cmd: &mut Command) -> String {
     let out = cmd.assert().success().get_output().stdout.clone();
     String::from_utf8(out).unwrap()
 }
+
+/// Serve the router `make` builds (given its address) on a free port of 127.0.0.1, on its own
+/// thread; returns the base URL.
+pub fn serve_app(
+    make: impl FnOnce(std::net::SocketAddr) -> axum::Router + Send + 'static,
+) -> String {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = l.local_addr().unwrap();
+            tx.send(addr).unwrap();
+            axum::serve(l, make(addr)).await.unwrap();
+        });
+    });
+    format!("http://{}", rx.recv().unwrap())
+}
