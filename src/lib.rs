@@ -17,6 +17,11 @@
 //! into [`Error`], whose [`ErrorClass`] says whether the caller's input or veille failed.
 //! [`serve`] is the HTTP service of `veille serve` (its [`serve::router`] can be mounted in
 //! another axum application).
+//! The watch: [`watch::run_round`] is one round of `veille ingest` / `veille watch` (sources
+//! read by [`corpus::feed`], [`corpus::html`] and [`corpus::fetch`] into a [`store::Store`],
+//! near-duplicates grouped by [`dedup`], new articles classified), and [`trends`] counts the
+//! stored stories per period and theme, the rising themes and terms, and the emerging subjects
+//! ([`trends::emerging`]).
 //! Training takes [`model::TrainSettings`] (its `Default` is the configuration `veille train`
 //! runs with no option), or [`settings::TrainOptions`], the options of `veille train` as a
 //! struct; [`model::Model::train_with_progress`] adds a progress callback.

@@ -435,3 +435,43 @@ fn trends_count_stories_per_month_and_flag_a_theme_that_doubles() {
         assert_eq!(x["rising"][2], false, "{x}");
     }
 }
+
+#[test]
+fn a_copy_stored_before_its_original_names_the_original() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("w.db");
+    let text = "Regulators widened the licence requirements for advanced lithography tools on \
+        Tuesday, adding servicing and spare parts to the export control list and closing a \
+        loophole that let installed machines keep running at full capacity for years.";
+    let copy = dir.path().join("copy.jsonl");
+    std::fs::write(
+        &copy,
+        format!(
+            "{}\n",
+            serde_json::json!({"id": "wire-copy", "text": format!("{text} Reported by partners."), "date": "2024-02-02"})
+        ),
+    )
+    .unwrap();
+    let original = dir.path().join("original.jsonl");
+    std::fs::write(
+        &original,
+        format!(
+            "{}\n",
+            serde_json::json!({"id": "outlet-original", "text": text, "date": "2024-02-01"})
+        ),
+    )
+    .unwrap();
+    for f in [&copy, &original] {
+        veille()
+            .args(["ingest", "--quiet", "--store"])
+            .arg(&db)
+            .arg(f)
+            .assert()
+            .success();
+    }
+    let out = export(&db, None);
+    let c = out.iter().find(|a| a["id"] == "wire-copy").unwrap();
+    assert_eq!(c["duplicate_of"], "outlet-original", "{out:?}");
+    let o = out.iter().find(|a| a["id"] == "outlet-original").unwrap();
+    assert!(o.get("duplicate_of").is_none());
+}

@@ -182,7 +182,9 @@ pub fn export(
     out: &mut dyn Write,
 ) -> Result<usize, IngestError> {
     let mut n = 0;
-    let mut ids: std::collections::HashMap<i64, String> = std::collections::HashMap::new();
+    // A copy may come before its canonical article (rows are in ingest order, canonical is
+    // the earliest published): their ids are read first.
+    let canonical = store.canonical_ids()?;
     store.for_each_article(|a| {
         let id = a
             .article
@@ -219,13 +221,15 @@ pub fn export(
         }
         obj.insert("source".into(), Value::from(art.source.as_str()));
         if let Some(g) = a.dup_group.filter(|&g| g != a.id) {
-            let canonical = ids.get(&g).cloned().unwrap_or_else(|| format!("store:{g}"));
-            obj.insert("duplicate_of".into(), Value::from(canonical));
+            let of = canonical
+                .get(&g)
+                .cloned()
+                .unwrap_or_else(|| format!("store:{g}"));
+            obj.insert("duplicate_of".into(), Value::from(of));
         }
         for (k, v) in &art.extra {
             obj.entry(k.clone()).or_insert_with(|| v.clone());
         }
-        ids.insert(a.id, id);
         let line = Value::Object(obj).to_string();
         writeln!(out, "{line}").map_err(IngestError::Write)?;
         n += 1;

@@ -523,6 +523,23 @@ impl Store {
             .map_err(self.err())
     }
 
+    /// The ids (`ext_id`, else `store:ROW`) of the canonical articles of near-duplicate
+    /// groups of more than one article, by row.
+    pub fn canonical_ids(&self) -> Result<HashMap<i64, String>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT id, COALESCE(ext_id, 'store:' || id) FROM articles WHERE id IN
+                 (SELECT dup_group FROM articles WHERE dup_group IS NOT NULL AND dup_group != id)",
+            )
+            .map_err(self.err())?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))
+            .map_err(self.err())?;
+        rows.collect::<Result<HashMap<_, _>, _>>()
+            .map_err(self.err())
+    }
+
     /// The validators of the last fetch of a URL (for a conditional request).
     pub fn validators(
         &self,
