@@ -42,8 +42,8 @@ for s in sorted(t["themes"], key=lambda s: -len(s["rising_terms"]))[:4]:
         print(f"  {s['theme']} in {p[-1]}: " + ", ".join(
             f"{r['term']} ({r['z']:.1f})" for r in s["rising_terms"][:6]))
 e = t["emerging"]
-print(f"  emerging subjects: {len(e)}; rising: " + "; ".join(
-    f"{s['name']} ({s['counts'][-1]})" for s in e if s["rising"]][:6]))
+rising_e = [f"{s['name']} ({s['counts'][-1]})" for s in e if s["rising"]]
+print(f"  emerging subjects: {len(e)}; rising in {p[-1]}: " + "; ".join(rising_e[:6]))
 PY
 }
 

@@ -26,6 +26,10 @@ pub struct TrendsArgs {
     /// Last day counted (YYYY-MM-DD).
     #[arg(long, value_name = "DATE")]
     until: Option<String>,
+    /// A story whose best theme score is under this counts as no theme's, for the emerging
+    /// subjects (a single-label model gives every story a theme; e.g. 0.5).
+    #[arg(long, value_name = "SCORE")]
+    uncovered_below: Option<f64>,
     /// Seed of the clustering of emerging subjects.
     #[arg(long, default_value_t = 0)]
     seed: u64,
@@ -42,6 +46,14 @@ pub fn run(args: TrendsArgs, g: &Global) -> anyhow::Result<()> {
                     UsageError(format!("{flag} must be a date YYYY-MM-DD, got {d}")).into(),
                 );
             }
+        }
+    }
+    if let Some(x) = args.uncovered_below {
+        if !(0.0..=1.0).contains(&x) {
+            return Err(UsageError(format!(
+                "--uncovered-below must be between 0 and 1, got {x}"
+            ))
+            .into());
         }
     }
     let spec = super::model_spec(&args.model)?;
@@ -63,6 +75,7 @@ pub fn run(args: TrendsArgs, g: &Global) -> anyhow::Result<()> {
         args.by,
         args.since.as_deref(),
         args.until.as_deref(),
+        args.uncovered_below,
     )?;
     if undated > 0 {
         warn(

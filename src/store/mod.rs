@@ -494,6 +494,35 @@ impl Store {
         }
     }
 
+    /// The best score a model (by name, its latest file) gave an article, if it classified it.
+    pub fn best_score_by(&self, article_id: i64, model: &str) -> Result<Option<f64>, StoreError> {
+        let json: Option<String> = self
+            .conn
+            .prepare_cached(
+                "SELECT scores FROM classifications WHERE article_id = ?1 AND model = ?2
+                 ORDER BY classified_at DESC, rowid DESC LIMIT 1",
+            )
+            .and_then(|mut st| {
+                st.query_row(params![article_id, model], |r| r.get(0))
+                    .optional()
+            })
+            .map_err(self.err())?;
+        let Some(json) = json else { return Ok(None) };
+        let corrupt = |message: String| StoreError::Corrupt {
+            path: self.path.clone(),
+            id: article_id,
+            message,
+        };
+        match serde_json::from_str::<Value>(&json) {
+            Ok(Value::Object(m)) => Ok(m
+                .values()
+                .filter_map(Value::as_f64)
+                .fold(None, |b: Option<f64>, x| Some(b.map_or(x, |b| b.max(x))))),
+            Ok(_) => Err(corrupt("scores that are not an object".into())),
+            Err(e) => Err(corrupt(format!("scores that are not JSON: {e}"))),
+        }
+    }
+
     /// Ids and texts of every article, oldest publication first (undated last, then by
     /// row): the order in which the first of a group becomes its canonical member.
     pub fn texts_by_date(&self) -> Result<Vec<(i64, String)>, StoreError> {

@@ -344,7 +344,9 @@ fn best_examples(mut ex: Vec<(&Story, f64)>) -> Vec<Example> {
 /// The stories of a store, as classified by model `model` (its name in the store): one per
 /// near-duplicate group (its canonical article, carrying the group's size as outlets), with
 /// its period and terms (stems of `analyzer`), between `since` and `until` (ISO dates,
-/// inclusive). Returns them and the number of articles without a usable date.
+/// inclusive). A story whose best score is under `uncovered_below` counts as no theme's (a
+/// single-label model gives every story a theme: this is how its uncovered stories are found).
+/// Returns them and the number of articles without a usable date.
 pub fn stories_from_store(
     store: &crate::store::Store,
     model: &str,
@@ -352,6 +354,7 @@ pub fn stories_from_store(
     by: Granularity,
     since: Option<&str>,
     until: Option<&str>,
+    uncovered_below: Option<f64>,
 ) -> Result<(Vec<Story>, usize), crate::store::StoreError> {
     let group_size = store.group_sizes()?;
     // Dates say when, not what: month and day names (stemmed as the model stems them) and
@@ -375,10 +378,15 @@ pub fn stories_from_store(
         if since.is_some_and(|s| day < s) || until.is_some_and(|u| day > u) {
             return Ok(());
         }
-        let labels = match store.labels_by(a.id, model)? {
+        let mut labels = match store.labels_by(a.id, model)? {
             Some(l) => l.as_slice().to_vec(),
             None => Vec::new(),
         };
+        if let Some(min) = uncovered_below {
+            if store.best_score_by(a.id, model)?.is_none_or(|b| b < min) {
+                labels.clear();
+            }
+        }
         stories.push(Story {
             period,
             terms: analyzer
