@@ -875,7 +875,6 @@ mod tests {
                 &foreign,
                 "not a veille store: an SQLite database of another program",
             ),
-            (&empty, "not a veille store: an empty file"),
             (
                 &text,
                 "not a veille store: the file is not an SQLite database",
@@ -891,6 +890,10 @@ mod tests {
             }
             assert_eq!(std::fs::read(path).unwrap(), before);
         }
+        // An empty file is no store to read, but becomes one.
+        let e = Store::open_read_only(&empty).err().unwrap();
+        assert!(e.to_string().contains("an empty file"), "{e}");
+        assert!(Store::open(&empty).is_ok());
         // An SQLite database with no tables is no store to read, but becomes one.
         let bare = dir.path().join("bare.db");
         Connection::open(&bare)
