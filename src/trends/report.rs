@@ -123,7 +123,8 @@ fn meta_line(h: &mut String, t: &Trends, meta: &ReportMeta) {
     }
     let _ = write!(
         h,
-        " · {stories} stories (near-duplicate copies counted once)"
+        " · {} (near-duplicate copies counted once)",
+        n_stories(stories)
     );
     if meta.undated > 0 {
         let _ = write!(
@@ -144,10 +145,10 @@ fn lead(h: &mut String, t: &Trends) {
         .filter(|s| s.rising[last])
         .map(|s| {
             format!(
-                "<b>{}</b> ({} of {} stories, {})",
+                "<b>{}</b> ({} of {}, {})",
                 escape(&s.theme),
                 s.counts[last],
-                t.totals[last],
+                n_stories(t.totals[last]),
                 pct(s.shares[last])
             )
         })
@@ -160,9 +161,9 @@ fn lead(h: &mut String, t: &Trends) {
         .collect();
     let _ = write!(
         h,
-        "<p class=\"lead\">In {} ({} stories): {}. {}.</p>",
+        "<p class=\"lead\">In {} ({}): {}. {}.</p>",
         escape(&t.periods[last]),
-        t.totals[last],
+        n_stories(t.totals[last]),
         if up.is_empty() {
             "no theme rises".to_string()
         } else {
@@ -174,6 +175,15 @@ fn lead(h: &mut String, t: &Trends) {
             format!("New or rising outside the themes: {}", new.join(", "))
         }
     );
+}
+
+/// "1 story", "2 stories".
+fn n_stories(n: usize) -> String {
+    if n == 1 {
+        "1 story".into()
+    } else {
+        format!("{n} stories")
+    }
 }
 
 fn pct(share: f64) -> String {
@@ -305,7 +315,8 @@ fn tooltips(t: &Trends, counts: &[usize], marks: &[bool]) -> Vec<String> {
         .map(|(p, period)| {
             let (n, total) = (counts.get(p).copied().unwrap_or(0), t.totals[p]);
             format!(
-                "{period}: {n} of {total} stories ({:.1}%){}",
+                "{period}: {n} of {} ({:.1}%){}",
+                n_stories(total),
                 super::share(n, total) * 100.0,
                 if marks.get(p).copied().unwrap_or(false) {
                     ", rising"
@@ -528,7 +539,7 @@ fn subject_card(h: &mut String, t: &Trends, s: &Subject) {
     let _ = write!(
         h,
         "<section class=\"card subject{}\" data-subject=\"{n}\"><h3>{n}{}{}</h3>\
-         <p class=\"meta\">terms: {} · {} stories · {} in {} (z {:.1})</p>",
+         <p class=\"meta\">terms: {} · {} · {} in {} (z {:.1})</p>",
         if up { " up" } else { "" },
         if s.new {
             "<span class=\"badge new\">new</span>"
@@ -541,7 +552,7 @@ fn subject_card(h: &mut String, t: &Trends, s: &Subject) {
             ""
         },
         escape(&s.terms.join(", ")),
-        s.stories,
+        n_stories(s.stories),
         s.counts.get(last).copied().unwrap_or(0),
         escape(&t.periods[last]),
         s.z,
