@@ -1,10 +1,14 @@
 //! `veille trends`: themes over time from a watch store (the library's `trends` does the work).
 
 use super::output::table;
+use super::paths::{check_outputs, Named};
 use super::{progress, warn, Global, UsageError};
+use crate::model::file::write_atomic;
 use crate::model::AnyModel;
 use crate::store::{ingest, Store};
+use crate::trends::report::{self, ReportMeta};
 use crate::trends::{self, Granularity};
+use anyhow::Context;
 use clap::Args;
 use std::path::PathBuf;
 
@@ -36,6 +40,10 @@ pub struct TrendsArgs {
     /// Print one JSON object on stdout.
     #[arg(long)]
     json: bool,
+    /// Also write a self-contained HTML page (inline SVG, no script, nothing fetched): themes
+    /// over time, rising terms, emerging subjects with their articles linked.
+    #[arg(long, value_name = "FILE.html")]
+    report: Option<PathBuf>,
 }
 
 pub fn run(args: TrendsArgs, g: &Global) -> anyhow::Result<()> {
@@ -59,6 +67,26 @@ pub fn run(args: TrendsArgs, g: &Global) -> anyhow::Result<()> {
     let spec = super::model_spec(&args.model)?;
     if !args.store.exists() {
         return Err(UsageError(format!("{}: no such store", args.store.display())).into());
+    }
+    if let Some(r) = &args.report {
+        // The store is written too (classifications): the page must not replace it, nor the
+        // model.
+        check_outputs(
+            &[Named {
+                flag: "--report",
+                path: r,
+            }],
+            &[
+                Named {
+                    flag: "--store",
+                    path: &args.store,
+                },
+                Named {
+                    flag: "--model",
+                    path: &spec.path,
+                },
+            ],
+        )?;
     }
     let (model, sha) = AnyModel::load_with_digest(&spec.path)?;
     let mut store = Store::open(&args.store)?;
@@ -87,6 +115,23 @@ pub fn run(args: TrendsArgs, g: &Global) -> anyhow::Result<()> {
     let spin = progress::spinner("clustering the stories no theme covers", g.quiet);
     t.emerging = trends::emerging::subjects(&stories, &t, args.seed)?;
     spin.finish_and_clear();
+    if let Some(path) = &args.report {
+        let meta = ReportMeta {
+            store: args.store.file_name().map_or_else(
+                || args.store.display().to_string(),
+                |n| n.to_string_lossy().into(),
+            ),
+            model: spec.name.clone(),
+            model_sha256: sha.clone(),
+            by: args.by,
+            since: args.since.clone(),
+            until: args.until.clone(),
+            undated,
+            veille_version: env!("CARGO_PKG_VERSION").to_string(),
+        };
+        write_atomic(path, report::render(&t, &meta).as_bytes())
+            .with_context(|| format!("cannot write the report to {}", path.display()))?;
+    }
     if args.json {
         let mut v = serde_json::to_value(&t)?;
         v["by"] = serde_json::to_value(args.by)?;

@@ -14,6 +14,7 @@
 //!   z ≥ [`Z_RISING`] and at least [`MIN_TERM_DOCS`] articles in the last period.
 
 pub mod emerging;
+pub mod report;
 
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
