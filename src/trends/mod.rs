@@ -173,6 +173,53 @@ fn two_proportion_z(a: usize, na: usize, b: usize, nb: usize) -> f64 {
     }
 }
 
+/// The most periods a gap between two periods is filled with.
+const MAX_FILLED: usize = 20_000;
+
+/// The period after `p` (a day `YYYY-MM-DD`, an ISO week `YYYY-Www` or a month `YYYY-MM`).
+fn next_period(p: &str) -> Option<String> {
+    use chrono::{Datelike, Duration, NaiveDate};
+    if let Ok(d) = NaiveDate::parse_from_str(p, "%Y-%m-%d") {
+        return Some((d + Duration::days(1)).format("%Y-%m-%d").to_string());
+    }
+    if let Some((y, w)) = p.split_once("-W") {
+        let d = NaiveDate::from_isoywd_opt(y.parse().ok()?, w.parse().ok()?, chrono::Weekday::Mon)?;
+        let n = (d + Duration::days(7)).iso_week();
+        return Some(format!("{:04}-W{:02}", n.year(), n.week()));
+    }
+    let d = NaiveDate::parse_from_str(&format!("{p}-01"), "%Y-%m-%d").ok()?;
+    let (y, m) = if d.month() == 12 {
+        (d.year() + 1, 1)
+    } else {
+        (d.year(), d.month() + 1)
+    };
+    Some(format!("{y:04}-{m:02}"))
+}
+
+/// Every period from the first to the last seen, the empty ones included (a quiet period is
+/// a zero, not a gap); periods that cannot be read, or a span too long, are kept as seen.
+fn fill_periods(seen: &BTreeSet<&str>) -> Vec<String> {
+    let (Some(&first), Some(&last)) = (seen.first(), seen.last()) else {
+        return Vec::new();
+    };
+    let mut out = vec![first.to_string()];
+    while out.len() <= MAX_FILLED {
+        match next_period(out.last().map(String::as_str).unwrap_or(last)) {
+            Some(n) if n.as_str() <= last => out.push(n),
+            _ => break,
+        }
+    }
+    if out.last().map(String::as_str) == Some(last)
+        && seen
+            .iter()
+            .all(|p| out.binary_search_by(|q| q.as_str().cmp(p)).is_ok())
+    {
+        out
+    } else {
+        seen.iter().map(|p| p.to_string()).collect()
+    }
+}
+
 /// Whether a series rises in period `p` (the module's rule): its z-score against the
 /// [`BASELINE`] periods before when it does.
 fn rise(counts: &[usize], totals: &[usize], p: usize) -> Option<f64> {
@@ -187,12 +234,8 @@ fn rise(counts: &[usize], totals: &[usize], p: usize) -> Option<f64> {
 
 /// Compute the trends of `stories` (without emerging subjects: see [`emerging::subjects`]).
 pub fn trends(stories: &[Story]) -> Trends {
-    let periods: Vec<String> = stories
-        .iter()
-        .map(|s| s.period.clone())
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
+    let seen: BTreeSet<&str> = stories.iter().map(|s| s.period.as_str()).collect();
+    let periods = fill_periods(&seen);
     let at: HashMap<&str, usize> = periods
         .iter()
         .enumerate()
@@ -457,6 +500,26 @@ mod tests {
         );
         assert_eq!(period_of("14 mars 2017", Granularity::Day), None);
         assert_eq!(period_of("2017-13-01", Granularity::Day), None);
+        // Quiet periods are zeros, not gaps.
+        let fill = |p: &[&str]| fill_periods(&p.iter().copied().collect());
+        assert_eq!(
+            fill(&["2024-11", "2025-02"]),
+            ["2024-11", "2024-12", "2025-01", "2025-02"]
+        );
+        assert_eq!(
+            fill(&["2020-W52", "2021-W02"]),
+            ["2020-W52", "2020-W53", "2021-W01", "2021-W02"]
+        );
+        assert_eq!(
+            fill(&["2024-02-28", "2024-03-01"]),
+            ["2024-02-28", "2024-02-29", "2024-03-01"]
+        );
+        let t = trends(&[story("2024-01", "x", &[]), story("2024-03", "x", &[])]);
+        assert_eq!(t.periods, ["2024-01", "2024-02", "2024-03"]);
+        assert_eq!(
+            (t.totals.clone(), t.themes[0].shares.clone()),
+            (vec![1, 0, 1], vec![1.0, 0.0, 1.0])
+        );
     }
 
     #[test]
