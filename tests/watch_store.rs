@@ -147,6 +147,23 @@ fn a_folder_of_pages_and_feeds_is_read_as_pages_and_feeds() {
         cmd
     };
     let r = stdout_json(&mut ingest(&[]));
+    // Read again: the pages and feeds whose bytes have not changed are not parsed again.
+    let again = stdout_json(&mut ingest(&[]));
+    assert_eq!(again["sources"][0]["unchanged"], 3, "{again}");
+    assert_eq!(again["added"], 0, "{again}");
+    let page = web.join("en-chip-controls.html");
+    let html = std::fs::read_to_string(&page).unwrap();
+    std::fs::write(
+        &page,
+        html.replace("took effect on Wednesday", "took effect on Thursday"),
+    )
+    .unwrap();
+    let changed = stdout_json(&mut ingest(&[]));
+    // The edited page is read again (its URL is stored already: nothing added), with the text
+    // file (other files are always read).
+    assert_eq!(changed["sources"][0]["unchanged"], 2, "{changed}");
+    assert_eq!(changed["sources"][0]["read"], 2, "{changed}");
+    assert_eq!(changed["added"], 0, "{changed}");
     let articles = export(&db, None);
     // The local French page's canonical link is relative: its id is its file.
     assert!(

@@ -186,13 +186,18 @@ pub fn run_ingest(args: IngestArgs, g: &Global) -> anyhow::Result<()> {
             match &r.failed {
                 Some(why) => super::eprint_line(&failed_line(&r.source, why)),
                 None => super::eprint_line(&format!(
-                    "{}: {} read, {} new, {} already stored{}",
+                    "{}: {} read, {} new, {} already stored{}{}",
                     r.source,
                     r.read,
                     r.added,
                     r.duplicates,
                     if r.skipped > 0 {
                         format!(", {} skipped", r.skipped)
+                    } else {
+                        String::new()
+                    },
+                    if r.unchanged > 0 {
+                        format!(", {} file(s) unchanged since last read", r.unchanged)
                     } else {
                         String::new()
                     }

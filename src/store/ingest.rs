@@ -23,6 +23,9 @@ pub struct SourceReport {
     pub duplicates: usize,
     /// Bad records skipped.
     pub skipped: usize,
+    /// Pages and feeds of a folder skipped unread: their bytes have not changed since the
+    /// store read them.
+    pub unchanged: usize,
     /// Why the source failed, when it did (what it gave before is stored).
     pub failed: Option<String>,
 }

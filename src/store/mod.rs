@@ -612,6 +612,41 @@ impl Store {
             .map_err(self.err())
     }
 
+    /// Remember the digest of local files read into the store (path, digest), in one
+    /// transaction: a folder read again skips the files whose bytes have not changed.
+    pub fn record_files(&mut self, files: &[(String, String)]) -> Result<(), StoreError> {
+        let err = sqlite_err(&self.path);
+        let now = now_rfc3339();
+        let tx = self.conn.transaction().map_err(err)?;
+        {
+            let mut stmt = tx
+                .prepare_cached(
+                    "INSERT INTO sources (url, etag, last_modified, fetched_at, status)
+                     VALUES (?1, ?2, NULL, ?3, 'file')
+                     ON CONFLICT(url) DO UPDATE SET etag = excluded.etag,
+                       fetched_at = excluded.fetched_at, status = excluded.status",
+                )
+                .map_err(err)?;
+            for (path, digest) in files {
+                stmt.execute(params![path, digest, now]).map_err(err)?;
+            }
+        }
+        tx.commit().map_err(err)
+    }
+
+    /// The digests of the local files recorded by [`Store::record_files`], by path.
+    pub fn file_digests(&self) -> Result<HashMap<String, String>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT url, etag FROM sources WHERE status = 'file' AND etag IS NOT NULL")
+            .map_err(self.err())?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+            .map_err(self.err())?;
+        rows.collect::<Result<HashMap<_, _>, _>>()
+            .map_err(self.err())
+    }
+
     /// Set the near-duplicate group (its canonical article's id) of articles, in one
     /// transaction.
     pub fn set_groups(&mut self, groups: &[(i64, i64)]) -> Result<(), StoreError> {

@@ -149,8 +149,8 @@ pub fn run_round(
         for w in warnings {
             events(Event::Warning(w));
         }
-        let batches = match opened {
-            Ok(b) => b,
+        let sources::Opened { batches, files } = match opened {
+            Ok(o) => o,
             Err(why) => {
                 report.sources.push(SourceReport {
                     source: source.clone(),
@@ -173,12 +173,22 @@ pub fn run_round(
             source: source.clone(),
             ..Default::default()
         };
-        let r = ingest::ingest_documents(store, source, batches, on_bad, |r| {
+        let mut r = ingest::ingest_documents(store, source, batches, on_bad, |r| {
             events(Event::Stored(r));
             last = r.clone();
         });
         for w in skipped {
             events(Event::Warning(w));
+        }
+        // A folder's files whose articles are now stored are remembered, to be skipped
+        // while unchanged.
+        if let (Some(files), false) = (files, matches!(r, Err(IngestError::Store(_)))) {
+            let files = std::mem::take(&mut *files.lock().unwrap_or_else(|e| e.into_inner()));
+            store.record_files(&files.read)?;
+            match &mut r {
+                Ok(rep) => rep.unchanged = files.unchanged,
+                Err(_) => last.unchanged = files.unchanged,
+            }
         }
         match r {
             Ok(r) => report.sources.push(r),

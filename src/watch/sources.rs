@@ -9,8 +9,9 @@ use crate::corpus::web::{self, Kind};
 use crate::corpus::{self, Batches, CorpusError, Document, Documents, Fields};
 use crate::store::Store;
 use rayon::prelude::*;
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 /// Pages of a folder extracted together (one parallel step).
 const PAGE_CHUNK: usize = 64;
@@ -24,6 +25,20 @@ pub(crate) struct Reading<'a> {
     pub max_bytes: u64,
 }
 
+/// Pages and feeds of a folder read in a source, with their digests, to record once their
+/// articles are stored; and how many were skipped as unchanged since the last time.
+#[derive(Debug, Default)]
+pub(crate) struct FolderFiles {
+    pub read: Vec<(String, String)>,
+    pub unchanged: usize,
+}
+
+/// An opened source: its articles, and for a folder what its files were.
+pub(crate) struct Opened {
+    pub batches: Batches,
+    pub files: Option<Arc<Mutex<FolderFiles>>>,
+}
+
 /// Open one source. The error is the source's one-line reason; `warn` gets what is read with
 /// a fault (an unreadable feed date, a linked page that failed).
 pub(crate) fn open(
@@ -31,7 +46,11 @@ pub(crate) fn open(
     store: &mut Store,
     r: &Reading<'_>,
     warn: &mut dyn FnMut(String),
-) -> Result<Batches, String> {
+) -> Result<Opened, String> {
+    let plain = |batches| Opened {
+        batches,
+        files: None,
+    };
     let path = Path::new(source);
     let docs = if fetch::is_url(source) {
         let validators = store.validators(source).map_err(|e| e.to_string())?;
@@ -60,15 +79,22 @@ pub(crate) fn open(
         documents(kind, &bytes, source, warn)?
     } else if path.is_dir() {
         let files = corpus::dir::files_under(path).map_err(|e| e.to_string())?;
-        return Ok(Batches::Documents(Box::new(FolderDocs {
-            files: files.into(),
-            fields: r.fields.clone(),
-            max_bytes: r.max_bytes,
-            ready: VecDeque::new(),
-            current: None,
-        })));
+        let seen = Arc::new(Mutex::new(FolderFiles::default()));
+        return Ok(Opened {
+            batches: Batches::Documents(Box::new(FolderDocs {
+                files: files.into(),
+                fields: r.fields.clone(),
+                max_bytes: r.max_bytes,
+                ready: VecDeque::new(),
+                current: None,
+                known: store.file_digests().map_err(|e| e.to_string())?,
+                seen: Arc::clone(&seen),
+            })),
+            files: Some(seen),
+        });
     } else {
         return corpus::open_batched(path, r.fields, corpus::LabelUse::Optional)
+            .map(plain)
             .map_err(|e| e.to_string());
     };
     let docs = if r.fetch_pages {
@@ -76,7 +102,9 @@ pub(crate) fn open(
     } else {
         docs
     };
-    Ok(Batches::Documents(Box::new(docs.into_iter().map(Ok))))
+    Ok(plain(Batches::Documents(Box::new(
+        docs.into_iter().map(Ok),
+    ))))
 }
 
 /// The articles of a feed or page body; a feed's unreadable dates are warned about (the items
@@ -138,16 +166,27 @@ fn read_capped(p: &Path, cap: u64) -> Result<Vec<u8>, String> {
 /// The articles of a folder, in file order: runs of pages and feeds are read [`PAGE_CHUNK`]
 /// at a time on the thread pool; other files go through the corpus readers. A page or feed
 /// that cannot be read is one bad record of the folder (`--skip-bad` skips it).
+///
+/// A page or feed whose bytes hash as when the store last read it (`known`) is skipped
+/// without being parsed: a folder polled again costs a read and a hash per unchanged file.
 struct FolderDocs {
     files: VecDeque<PathBuf>,
     fields: Fields,
     max_bytes: u64,
     ready: VecDeque<Result<Document, CorpusError>>,
     current: Option<Documents>,
+    known: HashMap<String, String>,
+    seen: Arc<Mutex<FolderFiles>>,
+}
+
+/// What reading one page or feed of a folder gave.
+enum WebFile {
+    Unchanged,
+    Read(Vec<Result<Document, CorpusError>>, Option<String>),
 }
 
 impl FolderDocs {
-    fn read_web(path: &Path, kind: Kind, cap: u64) -> Vec<Result<Document, CorpusError>> {
+    fn read_web(path: &Path, kind: Kind, cap: u64, known: Option<&String>) -> WebFile {
         let name = path.display().to_string();
         // The error names the file already: the reason is what follows.
         let bad = |reason: String| {
@@ -159,13 +198,17 @@ impl FolderDocs {
         };
         let bytes = match read_capped(path, cap) {
             Ok(b) => b,
-            Err(e) => return bad(e),
+            Err(e) => return WebFile::Read(bad(e), None),
         };
+        let digest = format!("xxh3:{:032x}", xxhash_rust::xxh3::xxh3_128(&bytes));
+        if known == Some(&digest) {
+            return WebFile::Unchanged;
+        }
         // Feed date faults inside a folder are not warned one by one: the items are kept
         // undated, as for a single feed.
         match documents(kind, &bytes, &name, &mut |_| {}) {
-            Ok(docs) => docs.into_iter().map(Ok).collect(),
-            Err(e) => bad(e),
+            Ok(docs) => WebFile::Read(docs.into_iter().map(Ok).collect(), Some(digest)),
+            Err(e) => WebFile::Read(bad(e), None),
         }
     }
 }
@@ -208,11 +251,26 @@ impl Iterator for FolderDocs {
                         }
                     }
                     let cap = self.max_bytes;
-                    let read: Vec<Vec<_>> = run
+                    let known = &self.known;
+                    let read: Vec<WebFile> = run
                         .par_iter()
-                        .map(|(p, k)| FolderDocs::read_web(p, *k, cap))
+                        .map(|(p, k)| {
+                            let key = p.display().to_string();
+                            FolderDocs::read_web(p, *k, cap, known.get(&key))
+                        })
                         .collect();
-                    self.ready.extend(read.into_iter().flatten());
+                    let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+                    for ((p, _), r) in run.iter().zip(read) {
+                        match r {
+                            WebFile::Unchanged => seen.unchanged += 1,
+                            WebFile::Read(docs, digest) => {
+                                if let Some(d) = digest {
+                                    seen.read.push((p.display().to_string(), d));
+                                }
+                                self.ready.extend(docs);
+                            }
+                        }
+                    }
                 }
             }
         }
