@@ -1,11 +1,14 @@
 //! The watch: sources read into the store, near-duplicates grouped, new articles classified.
 //!
 //! [`run_round`] is one round: `veille ingest` runs it once on the sources it is given,
-//! `veille watch` runs it every period on the feeds of its list. Each source is opened (see
-//! [`sources`] for what a source can be), its articles stored [`BATCH`](crate::store::ingest::BATCH)
-//! per transaction; a source that fails is reported in the round's [`RoundReport`] and the
-//! round goes on with the next. Then the store's near-duplicate groups are brought up to date
-//! and every article a model has not classified yet is classified and the result stored.
+//! `veille watch` runs it every period on the feeds of its list. A source is an `http(s)` URL
+//! of a feed or page (fetched conditionally when the store has its validators), a local feed
+//! (RSS, Atom, a JSON Feed's `.json`) or page, a folder of them (read in parallel; a file
+//! unchanged since the store read it is skipped unparsed), or a file the corpus readers take.
+//! Its articles are stored [`BATCH`](crate::store::ingest::BATCH) per transaction; a source
+//! that fails is reported in the round's [`RoundReport`] and the round goes on with the next.
+//! Then the store's near-duplicate groups are brought up to date and every article a model has
+//! not classified yet is classified and the result stored.
 
 mod sources;
 
