@@ -81,7 +81,8 @@ enum Command {
     Ingest(ingest::IngestArgs),
     /// Write the stored articles as JSON Lines, in the shape `veille train` reads.
     Export(ingest::ExportArgs),
-    /// Themes over time in a watch store: stories per period and theme, rising themes and terms.
+    /// Themes over time in a watch store: stories per period and theme, rising themes and
+    /// terms, emerging subjects; a table, JSON or an HTML report.
     Trends(trends::TrendsArgs),
     /// Watch feeds: every period, ingest what is new, group near-duplicates, classify;
     /// until Ctrl-C or SIGTERM.
