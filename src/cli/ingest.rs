@@ -242,33 +242,21 @@ pub(super) fn failed_line(source: &str, why: &str) -> String {
 /// A round's events as the terminal shows them: a spinner per stage, warnings on stderr.
 pub(super) fn round_events(g: &Global) -> impl FnMut(Event<'_>) + '_ {
     let mut spin: Option<indicatif::ProgressBar> = None;
-    move |e| match e {
-        Event::Source(s) => {
-            if let Some(old) = spin.replace(progress::spinner(&format!("ingesting {s}"), g.quiet)) {
-                old.finish_and_clear();
-            }
+    // A new stage ends the spinner of the one before (`None`: the round is over).
+    let stage = move |spin: &mut Option<indicatif::ProgressBar>, what: Option<String>| {
+        let next = what.map(|w| progress::spinner(&w, g.quiet));
+        if let Some(old) = std::mem::replace(spin, next) {
+            old.finish_and_clear();
         }
+    };
+    move |e| match e {
+        Event::Source(s) => stage(&mut spin, Some(format!("ingesting {s}"))),
+        Event::Grouping => stage(&mut spin, Some("grouping near-duplicates".into())),
+        Event::Classifying(name, 0) => stage(&mut spin, Some(format!("classifying with {name}"))),
+        Event::Done => stage(&mut spin, None),
         Event::Stored(r) => {
             if let Some(sp) = &spin {
                 sp.set_message(format!("{}: {} read, {} new", r.source, r.read, r.added));
-            }
-        }
-        Event::Warning(w) => match &spin {
-            Some(sp) => sp.suspend(|| warn(g.quiet, &w)),
-            None => warn(g.quiet, &w),
-        },
-        Event::Grouping => {
-            if let Some(old) = spin.replace(progress::spinner("grouping near-duplicates", g.quiet))
-            {
-                old.finish_and_clear();
-            }
-        }
-        Event::Classifying(name, 0) => {
-            if let Some(old) = spin.replace(progress::spinner(
-                &format!("classifying with {name}"),
-                g.quiet,
-            )) {
-                old.finish_and_clear();
             }
         }
         Event::Classifying(name, n) => {
@@ -276,11 +264,10 @@ pub(super) fn round_events(g: &Global) -> impl FnMut(Event<'_>) + '_ {
                 sp.set_message(format!("classified {n} with {name}"));
             }
         }
-        Event::Done => {
-            if let Some(old) = spin.take() {
-                old.finish_and_clear();
-            }
-        }
+        Event::Warning(w) => match &spin {
+            Some(sp) => sp.suspend(|| warn(g.quiet, &w)),
+            None => warn(g.quiet, &w),
+        },
     }
 }
 

@@ -63,10 +63,26 @@ pub fn sniff(content_type: Option<&str>, body: &[u8]) -> Kind {
     }
 }
 
+/// What a body gave: its articles, and for a feed the dates of items that could not be read
+/// (those items are kept undated: never a guessed date).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Read {
+    /// A feed's items, or a page's article.
+    pub documents: Vec<Document>,
+    /// The texts of a feed's item dates that could not be read (see [`feed::Feed::bad_dates`]).
+    pub bad_dates: Vec<String>,
+}
+
 /// The articles of a body: a feed's items, or a page's article. `name` is the URL or file.
-pub fn documents(kind: Kind, body: &[u8], name: &str) -> Result<Vec<Document>, WebError> {
+pub fn documents(kind: Kind, body: &[u8], name: &str) -> Result<Read, WebError> {
     match kind {
-        Kind::Feed => Ok(feed::parse_feed(body, name)?.documents()),
+        Kind::Feed => {
+            let f = feed::parse_feed(body, name)?;
+            Ok(Read {
+                documents: f.documents(),
+                bad_dates: f.bad_dates,
+            })
+        }
         Kind::Page => {
             let url = super::fetch::is_url(name).then_some(name);
             let page = html::extract(body, url).map_err(|e| match e {
@@ -76,7 +92,10 @@ pub fn documents(kind: Kind, body: &[u8], name: &str) -> Result<Vec<Document>, W
                 },
                 e => e,
             })?;
-            Ok(vec![page_document(page, name)])
+            Ok(Read {
+                documents: vec![page_document(page, name)],
+                bad_dates: Vec::new(),
+            })
         }
     }
 }

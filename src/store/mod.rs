@@ -370,11 +370,7 @@ impl Store {
         r: &rusqlite::Row<'_>,
     ) -> rusqlite::Result<Result<StoredArticle, StoreError>> {
         let id: i64 = r.get(0)?;
-        let corrupt = |message: String| StoreError::Corrupt {
-            path: self.path.clone(),
-            id,
-            message,
-        };
+        let corrupt = |message: String| self.corrupt(id, message);
         let labels: Option<String> = r.get(10)?;
         let extra: String = r.get(11)?;
         let labels = match labels.map(|l| parse_labels(&l)) {
@@ -470,57 +466,63 @@ impl Store {
         rows.collect::<Result<Vec<_>, _>>().map_err(self.err())
     }
 
-    /// The labels a model (by name, its latest file) gave an article, if it classified it.
-    pub fn labels_by(&self, article_id: i64, model: &str) -> Result<Option<Labels>, StoreError> {
-        let json: Option<String> = self
-            .conn
+    /// The labels and scores (JSON, as stored) a model (by name, its latest file) gave an
+    /// article, if it classified it.
+    fn latest_classification(
+        &self,
+        article_id: i64,
+        model: &str,
+    ) -> Result<Option<(String, String)>, StoreError> {
+        self.conn
             .prepare_cached(
-                "SELECT labels FROM classifications WHERE article_id = ?1 AND model = ?2
+                "SELECT labels, scores FROM classifications WHERE article_id = ?1 AND model = ?2
                  ORDER BY classified_at DESC, rowid DESC LIMIT 1",
             )
             .and_then(|mut st| {
-                st.query_row(params![article_id, model], |r| r.get(0))
+                st.query_row(params![article_id, model], |r| Ok((r.get(0)?, r.get(1)?)))
                     .optional()
             })
-            .map_err(self.err())?;
-        match json.map(|j| parse_labels(&j)) {
-            None => Ok(None),
-            Some(Ok(l)) => Ok(Some(l)),
-            Some(Err(message)) => Err(StoreError::Corrupt {
-                path: self.path.clone(),
-                id: article_id,
-                message,
-            }),
-        }
+            .map_err(self.err())
     }
 
-    /// The best score a model (by name, its latest file) gave an article, if it classified it.
-    pub fn best_score_by(&self, article_id: i64, model: &str) -> Result<Option<f64>, StoreError> {
-        let json: Option<String> = self
-            .conn
-            .prepare_cached(
-                "SELECT scores FROM classifications WHERE article_id = ?1 AND model = ?2
-                 ORDER BY classified_at DESC, rowid DESC LIMIT 1",
-            )
-            .and_then(|mut st| {
-                st.query_row(params![article_id, model], |r| r.get(0))
-                    .optional()
-            })
-            .map_err(self.err())?;
-        let Some(json) = json else { return Ok(None) };
-        let corrupt = |message: String| StoreError::Corrupt {
+    /// The store's article `article_id` holds what veille did not write.
+    fn corrupt(&self, article_id: i64, message: String) -> StoreError {
+        StoreError::Corrupt {
             path: self.path.clone(),
             id: article_id,
             message,
-        };
-        match serde_json::from_str::<Value>(&json) {
-            Ok(Value::Object(m)) => Ok(m
-                .values()
-                .filter_map(Value::as_f64)
-                .fold(None, |b: Option<f64>, x| Some(b.map_or(x, |b| b.max(x))))),
-            Ok(_) => Err(corrupt("scores that are not an object".into())),
-            Err(e) => Err(corrupt(format!("scores that are not JSON: {e}"))),
         }
+    }
+
+    /// The labels a model (by name, its latest file) gave an article, if it classified it.
+    pub fn labels_by(&self, article_id: i64, model: &str) -> Result<Option<Labels>, StoreError> {
+        match self.latest_classification(article_id, model)? {
+            None => Ok(None),
+            Some((labels, _)) => parse_labels(&labels)
+                .map(Some)
+                .map_err(|m| self.corrupt(article_id, m)),
+        }
+    }
+
+    /// The labels a model (by name, its latest file) gave an article and its best score
+    /// (`None` when it scored no label), if it classified it.
+    pub fn classification_by(
+        &self,
+        article_id: i64,
+        model: &str,
+    ) -> Result<Option<(Labels, Option<f64>)>, StoreError> {
+        let Some((labels, scores)) = self.latest_classification(article_id, model)? else {
+            return Ok(None);
+        };
+        let labels = parse_labels(&labels).map_err(|m| self.corrupt(article_id, m))?;
+        let best = match serde_json::from_str::<Value>(&scores) {
+            Ok(Value::Object(m)) => m.values().filter_map(Value::as_f64).reduce(f64::max),
+            Ok(_) => return Err(self.corrupt(article_id, "scores that are not an object".into())),
+            Err(e) => {
+                return Err(self.corrupt(article_id, format!("scores that are not JSON: {e}")))
+            }
+        };
+        Ok(Some((labels, best)))
     }
 
     /// Ids and texts of every article, oldest publication first (undated last, then by

@@ -203,11 +203,11 @@ fn fill_periods(seen: &BTreeSet<&str>) -> Vec<String> {
         return Vec::new();
     };
     let mut out = vec![first.to_string()];
-    while out.len() <= MAX_FILLED {
-        match next_period(out.last().map(String::as_str).unwrap_or(last)) {
-            Some(n) if n.as_str() <= last => out.push(n),
-            _ => break,
+    while let Some(n) = next_period(&out[out.len() - 1]).filter(|n| n.as_str() <= last) {
+        if out.len() > MAX_FILLED {
+            break;
         }
+        out.push(n);
     }
     if out.last().map(String::as_str) == Some(last)
         && seen
@@ -422,15 +422,14 @@ pub fn stories_from_store(
         if since.is_some_and(|s| day < s) || until.is_some_and(|u| day > u) {
             return Ok(());
         }
-        let mut labels = match store.labels_by(a.id, model)? {
-            Some(l) => l.as_slice().to_vec(),
+        let labels = match store.classification_by(a.id, model)? {
+            // Under the score asked for, no theme covers it.
+            Some((_, best)) if uncovered_below.is_some_and(|min| best.is_none_or(|b| b < min)) => {
+                Vec::new()
+            }
+            Some((l, _)) => l.as_slice().to_vec(),
             None => Vec::new(),
         };
-        if let Some(min) = uncovered_below {
-            if store.best_score_by(a.id, model)?.is_none_or(|b| b < min) {
-                labels.clear();
-            }
-        }
         stories.push(Story {
             period,
             terms: analyzer

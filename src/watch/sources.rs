@@ -3,7 +3,6 @@
 //! any other file by the corpus readers), or a file the corpus readers take (JSON Lines, CSV,
 //! text).
 
-use crate::corpus::feed;
 use crate::corpus::fetch::{self, Fetcher, Outcome, Validators};
 use crate::corpus::web::{self, Kind};
 use crate::corpus::{self, Batches, CorpusError, Document, Documents, Fields};
@@ -115,24 +114,20 @@ fn documents(
     source: &str,
     warn: &mut dyn FnMut(String),
 ) -> Result<Vec<Document>, String> {
-    match kind {
-        Kind::Feed => {
-            let f = feed::parse_feed(body, source).map_err(|e| e.to_string())?;
-            if let Some(first) = f.bad_dates.first() {
-                warn(format!(
-                    "{source}: {} item date(s) that cannot be read (e.g. \"{first}\"): stored \
-                     without a date",
-                    f.bad_dates.len()
-                ));
-            }
-            Ok(f.documents())
-        }
-        Kind::Page => web::documents(kind, body, source).map_err(|e| e.to_string()),
+    let read = web::documents(kind, body, source).map_err(|e| e.to_string())?;
+    if let Some(first) = read.bad_dates.first() {
+        warn(format!(
+            "{source}: {} item date(s) that cannot be read (e.g. \"{first}\"): stored without \
+             a date",
+            read.bad_dates.len()
+        ));
     }
+    Ok(read.documents)
 }
 
-/// A `.json` file that is a JSON Feed (it names its version near the top), else `None`: JSON
-/// records, one per line, are a corpus as in every other command.
+/// A `.json` file whose first bytes are a feed's (as [`web::sniff`] tells a fetched body: a
+/// JSON Feed names its version), else `None`: JSON records, one per line, are a corpus as in
+/// every other command.
 fn json_feed(path: &Path) -> Option<Kind> {
     use std::io::Read;
     let ext = path.extension()?.to_str()?;
@@ -145,8 +140,8 @@ fn json_feed(path: &Path) -> Option<Kind> {
         .take(4096)
         .read_to_end(&mut head)
         .ok()?;
-    let head = String::from_utf8_lossy(&head);
-    head.contains("jsonfeed.org/version").then_some(Kind::Feed)
+    // What a fetched body without a Content-Type would be taken for.
+    matches!(web::sniff(None, &head), Kind::Feed).then_some(Kind::Feed)
 }
 
 /// A local feed or page, read whole up to `cap` bytes.
