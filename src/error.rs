@@ -10,6 +10,7 @@ use crate::corpus::fetch::FetchError;
 use crate::corpus::html::HtmlError;
 use crate::corpus::CorpusError;
 use crate::dedup::DedupError;
+use crate::model::arrow::{ArrowInputError, ParquetOutputError};
 use crate::model::clusters::ClusterError;
 use crate::model::file::ModelFileError;
 use crate::model::{CvError, TrainError};
@@ -81,6 +82,12 @@ pub enum Error {
     /// Near-duplicate settings or signatures.
     #[error(transparent)]
     Dedup(#[from] DedupError),
+    /// An Arrow batch of articles that cannot be classified.
+    #[error(transparent)]
+    ArrowInput(#[from] ArrowInputError),
+    /// Records that cannot be written as Parquet.
+    #[error(transparent)]
+    ParquetOutput(#[from] ParquetOutputError),
 }
 
 impl Error {
@@ -97,6 +104,8 @@ impl Error {
             Error::Store(e) => e.class(),
             Error::Ingest(e) => e.class(),
             Error::Dedup(e) => e.class(),
+            Error::ArrowInput(e) => e.class(),
+            Error::ParquetOutput(e) => e.class(),
             // Feeds, pages and URLs are what the user gave.
             Error::Feed(_) | Error::Html(_) | Error::Fetch(_) => ErrorClass::Input,
         }
@@ -139,6 +148,12 @@ impl Error {
             if let Some(x) = e.downcast_ref::<DedupError>() {
                 return Some(x.class());
             }
+            if let Some(x) = e.downcast_ref::<ArrowInputError>() {
+                return Some(x.class());
+            }
+            if let Some(x) = e.downcast_ref::<ParquetOutputError>() {
+                return Some(x.class());
+            }
             if e.is::<FeedError>() || e.is::<HtmlError>() || e.is::<FetchError>() {
                 return Some(ErrorClass::Input);
             }
@@ -170,6 +185,28 @@ impl ModelFileError {
                 }
             }
             _ => ErrorClass::Input,
+        }
+    }
+}
+
+impl ArrowInputError {
+    /// The batch's columns are the caller's; Arrow refusing to combine arrays is veille's.
+    pub fn class(&self) -> ErrorClass {
+        match self {
+            ArrowInputError::Arrow(_) => ErrorClass::Internal,
+            _ => ErrorClass::Input,
+        }
+    }
+}
+
+impl ParquetOutputError {
+    /// Fields the articles carry are the user's; a failing write is not.
+    pub fn class(&self) -> ErrorClass {
+        match self {
+            ParquetOutputError::NewField { .. } | ParquetOutputError::FieldValues { .. } => {
+                ErrorClass::Input
+            }
+            ParquetOutputError::Write(_) | ParquetOutputError::Arrow(_) => ErrorClass::Internal,
         }
     }
 }

@@ -1,9 +1,10 @@
 //! `veille classify`: label new articles with a saved model, streaming.
 
 use super::output::{f3, printable, StdoutError, StreamTable};
-use super::paths::Named;
+use super::paths::{Named, OutputFile};
 use super::{progress, warn, FieldArgs, Global, UsageError};
 use crate::corpus::{self, Batches, Document};
+use crate::model::arrow::{ParquetOutputError, ParquetRecordWriter};
 use crate::model::{
     classify_stream, AnyModel, Classification, ClassifyOptions, OnBad, Record, Scorer, StreamError,
 };
@@ -19,6 +20,9 @@ enum Format {
     Table,
     /// One JSON object per article.
     Jsonl,
+    /// An Apache Parquet file, one row per article, the same fields as JSON Lines (needs
+    /// --output, or standard output redirected to a file or a pipe).
+    Parquet,
     /// `--explain`: a readable report per article.
     #[value(skip)]
     Explain,
@@ -52,6 +56,9 @@ pub struct ClassifyArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Auto)]
     format: Format,
+    /// Write the output to FILE (put in place once complete) instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
     /// How standard input is read.
     #[arg(long, value_enum, default_value_t = StdinFormat::Text)]
     stdin_format: StdinFormat,
@@ -95,7 +102,22 @@ pub fn run(args: ClassifyArgs, g: &Global) -> anyhow::Result<()> {
         flag: "--model",
         path: &args.model,
     });
-    super::paths::check_stdout_not_input(&inputs)?;
+    match &args.output {
+        Some(o) => super::paths::check_outputs(
+            &[Named {
+                flag: "--output",
+                path: o,
+            }],
+            &inputs,
+        )?,
+        None => super::paths::check_stdout_not_input(&inputs)?,
+    }
+    if args.format == Format::Parquet && args.output.is_none() && std::io::stdout().is_terminal() {
+        return Err(UsageError(
+            "--format parquet writes a binary file: give --output FILE, or redirect standard output".into(),
+        )
+        .into());
+    }
     let fields = args.fields.fields();
     // Open every input first, so that a missing file fails before any output.
     let mut sources: Vec<Batches> = Vec::new();
@@ -121,9 +143,10 @@ pub fn run(args: ClassifyArgs, g: &Global) -> anyhow::Result<()> {
         }
         sources.push(corpus::open_articles_batched(p, &fields)?);
     }
+    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let format = match args.format {
         _ if args.explain => Format::Explain,
-        Format::Auto if std::io::stdout().is_terminal() => Format::Table,
+        Format::Auto if to_terminal => Format::Table,
         Format::Auto => Format::Jsonl,
         f => f,
     };
@@ -134,8 +157,18 @@ pub fn run(args: ClassifyArgs, g: &Global) -> anyhow::Result<()> {
         passages: !args.no_passages,
         n_passages: args.passages,
     };
-    let stdout = std::io::stdout();
-    let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
+    let target = match &args.output {
+        Some(p) => Target::File(
+            OutputFile::create(p).map_err(|e| UsageError(format!("{}: {e}", p.display())))?,
+        ),
+        None => Target::Stdout(std::io::stdout()),
+    };
+    let out = BufWriter::with_capacity(1 << 16, target);
+    let mut output = if format == Format::Parquet {
+        Output::Parquet(Box::new(ParquetRecordWriter::new(out)))
+    } else {
+        Output::Text(out)
+    };
     let spin = progress::spinner("classifying", g.quiet);
     let mut rows = StreamTable::new(&["article", "labels", "scores", "lang", "terms"]);
     let mut total = 0usize;
@@ -145,7 +178,11 @@ pub fn run(args: ClassifyArgs, g: &Global) -> anyhow::Result<()> {
     } else {
         OnBad::Stop
     };
-    let sink = |docs: &[Document], results: &[Classification]| -> std::io::Result<()> {
+    let sink = |docs: &[Document], results: &[Classification]| -> Result<(), SinkError> {
+        let out = match &mut output {
+            Output::Parquet(w) => return Ok(w.write(docs, results, model)?),
+            Output::Text(out) => out,
+        };
         for (d, c) in docs.iter().zip(results) {
             match format {
                 Format::Jsonl => {
@@ -154,11 +191,11 @@ pub fn run(args: ClassifyArgs, g: &Global) -> anyhow::Result<()> {
                         result: c,
                         model,
                     };
-                    serde_json::to_writer(&mut out, &record)?;
+                    serde_json::to_writer(&mut *out, &record).map_err(std::io::Error::from)?;
                     out.write_all(b"\n")?;
                 }
-                Format::Explain => write_explanation(&mut out, d, c, model)?,
-                _ => rows.push(table_row(d, c, model, opts.n_terms), &mut out)?,
+                Format::Explain => write_explanation(out, d, c, model)?,
+                _ => rows.push(table_row(d, c, model, opts.n_terms), out)?,
             }
         }
         total += docs.len();
@@ -167,16 +204,32 @@ pub fn run(args: ClassifyArgs, g: &Global) -> anyhow::Result<()> {
     };
     let run = classify_stream(model, sources, &opts, on_bad, sink);
     spin.finish_and_clear();
-    // What was classified before a bad record is written out before the error is reported.
-    if format == Format::Table {
-        rows.finish(&mut out).map_err(StdoutError)?;
-    }
-    out.flush().map_err(StdoutError)?;
+    let write_error = |e: std::io::Error| -> anyhow::Error {
+        match &args.output {
+            Some(p) => anyhow::anyhow!("cannot write {}: {e}", p.display()),
+            None => StdoutError(e).into(),
+        }
+    };
+    let rows = (format == Format::Table).then_some(rows);
     let report = match run {
         Ok(r) => r,
-        Err(StreamError::Sink(e)) => return Err(StdoutError(e).into()),
-        Err(StreamError::Input(e)) => return Err(e.into()),
+        Err(StreamError::Sink(SinkError::Io(e))) => return Err(write_error(e)),
+        Err(StreamError::Sink(SinkError::Parquet(e))) => return Err(e.into()),
+        Err(StreamError::Input(e)) => {
+            // On standard output, what was classified before a bad record is written out
+            // before the error is reported; an --output file is written whole or not at all.
+            if args.output.is_none() {
+                finish(output, rows).map_err(write_error)?;
+            } else if let Some(p) = &args.output {
+                warn(g.quiet, &format!("{} not written", p.display()));
+            }
+            return Err(e.into());
+        }
     };
+    let target = finish(output, rows).map_err(write_error)?;
+    if let Target::File(f) = target {
+        f.commit().map_err(write_error)?;
+    }
     if report.skipped > 0 {
         warn(
             g.quiet,
@@ -190,6 +243,57 @@ pub fn run(args: ClassifyArgs, g: &Global) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// Where the output goes.
+enum Target {
+    Stdout(std::io::Stdout),
+    File(OutputFile),
+}
+
+impl Write for Target {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Target::Stdout(s) => s.write(buf),
+            Target::File(f) => f.write(buf),
+        }
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Target::Stdout(s) => s.flush(),
+            Target::File(f) => f.flush(),
+        }
+    }
+}
+
+/// The writer of the chosen format.
+enum Output {
+    Text(BufWriter<Target>),
+    Parquet(Box<ParquetRecordWriter<BufWriter<Target>>>),
+}
+
+/// Why the output could not be written.
+#[derive(Debug, thiserror::Error)]
+enum SinkError {
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Parquet(#[from] ParquetOutputError),
+}
+
+/// Write what is still held (the table's last rows, the Parquet footer) and flush.
+fn finish(output: Output, rows: Option<StreamTable<'_>>) -> std::io::Result<Target> {
+    let mut out = match output {
+        Output::Text(mut out) => {
+            if let Some(rows) = rows {
+                rows.finish(&mut out)?;
+            }
+            out
+        }
+        Output::Parquet(w) => w.finish().map_err(std::io::Error::other)?,
+    };
+    out.flush()?;
+    out.into_inner().map_err(|e| e.into_error())
 }
 
 fn table_row(d: &Document, c: &Classification, model: &dyn Scorer, n_terms: usize) -> Vec<String> {

@@ -10,6 +10,7 @@ pub mod fetch;
 pub(crate) mod fields;
 pub mod html;
 pub(crate) mod jsonl;
+mod parquet;
 pub mod web;
 
 pub use self::csv::CsvReader;
@@ -32,6 +33,8 @@ pub enum Format {
     Jsonl,
     /// CSV with a header row (`.csv`, `.tsv` is not supported).
     Csv,
+    /// Apache Parquet (`.parquet`), one article per row.
+    Parquet,
     /// A folder.
     Folder,
     /// Any other file: one article.
@@ -52,12 +55,13 @@ impl Format {
         {
             Some("jsonl" | "ndjson" | "json") => Format::Jsonl,
             Some("csv") => Format::Csv,
+            Some("parquet") => Format::Parquet,
             _ => Format::Text,
         }
     }
 }
 
-fn open_file(path: &Path) -> Result<File, CorpusError> {
+pub(crate) fn open_file(path: &Path) -> Result<File, CorpusError> {
     File::open(path).map_err(|source| CorpusError::Io {
         path: path.to_path_buf(),
         source,
@@ -87,10 +91,11 @@ fn open_records(
         Format::Csv => Ok(Box::new(
             CsvReader::new(open_file(path)?, path, fields.clone())?.labels(use_labels),
         )),
+        Format::Parquet => parquet::open(path, fields, use_labels),
         Format::Folder => Ok(Box::new(dir::labelled_folder(path)?)),
         Format::Text => Err(CorpusError::Unsupported {
             path: path.to_path_buf(),
-            message: "cannot read labels from this file: use JSON Lines (.jsonl), CSV (.csv) or a folder with one sub-folder per label".into(),
+            message: "cannot read labels from this file: use JSON Lines (.jsonl), CSV (.csv), Parquet (.parquet) or a folder with one sub-folder per label".into(),
         }),
     }
 }
@@ -108,7 +113,7 @@ fn open_articles_with(
     use_labels: LabelUse,
 ) -> Result<Documents, CorpusError> {
     match Format::of(path) {
-        Format::Jsonl | Format::Csv => open_records(path, fields, use_labels),
+        Format::Jsonl | Format::Csv | Format::Parquet => open_records(path, fields, use_labels),
         Format::Text => Ok(Box::new(std::iter::once(dir::read_text_file(path)))),
         Format::Folder => {
             let files = dir::files_under(path)?;

@@ -3,6 +3,7 @@
 //! metadata — in one file (see [`file`](mod@file) for the format).
 
 pub mod any;
+pub mod arrow;
 pub mod articles;
 pub mod clusters;
 pub mod cv;

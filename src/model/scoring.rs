@@ -359,6 +359,11 @@ impl<'a, S: Scorer + ?Sized> Session<'a, S> {
         }
     }
 
+    /// The model this session scores with.
+    pub fn scorer(&self) -> &'a S {
+        self.scorer
+    }
+
     /// Classify many texts in parallel; item `i` is exactly [`classify_with`]`(texts[i])`.
     pub fn classify_batch(&self, texts: &[&str], opts: &ClassifyOptions) -> Vec<Classification> {
         let scorer = self.scorer;

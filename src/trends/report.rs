@@ -443,7 +443,7 @@ fn bars(c: &Chart) -> String {
     let fits = (pw / (longest as f64 * 6.0 + 10.0)).floor().max(1.0) as usize;
     let step = n.div_ceil(fits);
     for (i, p) in c.periods.iter().enumerate() {
-        if (n - 1 - i) % step != 0 {
+        if !(n - 1 - i).is_multiple_of(step) {
             continue;
         }
         let cx = CLEFT + (i as f64 + 0.5) * slot;
