@@ -55,7 +55,7 @@ pub(crate) fn document_from_object(
         field: field.to_string(),
         expected,
     };
-    let text = match obj.remove(&fields.text) {
+    let text = match obj.shift_remove(&fields.text) {
         Some(Value::String(s)) => s,
         Some(Value::Null) | None => {
             return Err(CorpusError::MissingField {
@@ -72,7 +72,7 @@ pub(crate) fn document_from_object(
             line,
         });
     }
-    let id = match obj.remove(&fields.id) {
+    let id = match obj.shift_remove(&fields.id) {
         Some(Value::String(s)) => s,
         Some(Value::Number(n)) => n.to_string(),
         Some(Value::Null) | None => format!("{}:{line}", path.display()),
@@ -81,8 +81,8 @@ pub(crate) fn document_from_object(
     if use_labels == LabelUse::Ignored {
         // Not read, whatever they hold, and not passed through either (the output record has
         // its own `labels`).
-        obj.remove(&fields.label);
-        obj.remove(&fields.labels);
+        obj.shift_remove(&fields.label);
+        obj.shift_remove(&fields.labels);
         return Ok(Document {
             id,
             text,
@@ -90,7 +90,7 @@ pub(crate) fn document_from_object(
             extra: obj,
         });
     }
-    let labels = match obj.remove(&fields.labels) {
+    let labels = match obj.shift_remove(&fields.labels) {
         Some(Value::Array(items)) => {
             let mut ls = Vec::with_capacity(items.len());
             for item in items {
@@ -117,7 +117,7 @@ pub(crate) fn document_from_object(
         Some(Value::Null) | None => None,
         Some(_) => return Err(field_type(&fields.labels, "a list of strings")),
     };
-    let label = match obj.remove(&fields.label) {
+    let label = match obj.shift_remove(&fields.label) {
         Some(Value::String(s)) if !s.trim().is_empty() => {
             Some(Labels::Single(s.trim().to_string()))
         }

@@ -49,7 +49,7 @@ impl NewArticle {
     /// An article from a document read by one of veille's readers (`source`: its file).
     pub fn from_document(doc: Document, source: &str) -> NewArticle {
         let mut extra = doc.extra;
-        let take = |extra: &mut Map<String, Value>, k: &str| match extra.remove(k) {
+        let take = |extra: &mut Map<String, Value>, k: &str| match extra.shift_remove(k) {
             Some(Value::String(s)) if !s.trim().is_empty() => Some(s),
             Some(other) if !other.is_null() => {
                 extra.insert(k.to_string(), other);
