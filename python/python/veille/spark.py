@@ -30,16 +30,16 @@ RECORD_DDL = (
 #: Reserved by the record: input columns of these names are not passed through.
 _RECORD_COLUMNS = {"id", "labels", "scores", "language", "language_supported", "terms", "evidence", "passages"}
 
-# One model per Python worker process, by broadcast id: Spark reuses its Python workers, so a
-# model is decoded once per worker, not once per partition.
-_LOADED: dict[int, Model] = {}
+# One model per Python worker process, by the SHA-256 of its file: Spark reuses its Python
+# workers, so a model is decoded once per worker, not once per partition.
+_LOADED: dict[str, Model] = {}
 
 
-def _model(broadcast) -> Model:
-    model = _LOADED.get(broadcast.id)
+def _model(key: str, broadcast) -> Model:
+    model = _LOADED.get(key)
     if model is None:
         model = Model.from_bytes(broadcast.value, "<spark broadcast>")
-        _LOADED[broadcast.id] = model
+        _LOADED[key] = model
     return model
 
 
@@ -59,8 +59,12 @@ def classify_dataframe(
 
     if not isinstance(model, Model):
         model = Model.load(model)
+    import hashlib
+
     spark = df.sparkSession
-    shipped = spark.sparkContext.broadcast(model.to_bytes())
+    data = model.to_bytes()
+    key = hashlib.sha256(data).hexdigest()
+    shipped = spark.sparkContext.broadcast(data)
     record = StructType.fromDDL(RECORD_DDL)
     passed = [
         f for f in df.schema.fields if f.name not in _RECORD_COLUMNS | {text_col, id_col, "label"}
@@ -68,7 +72,7 @@ def classify_dataframe(
     schema = StructType(record.fields + passed)
 
     def classify(batches: Iterator[Any]) -> Iterator[Any]:
-        m = _model(shipped)
+        m = _model(key, shipped)
         for batch in batches:
             if batch.num_rows:
                 yield m.classify_arrow(batch, text_field=text_col, id_field=id_col, **options)
