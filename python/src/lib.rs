@@ -12,7 +12,7 @@ use pyo3::types::{PyBytes, PyString};
 use std::path::PathBuf;
 use veille::corpus::{Document, Fields};
 use veille::model::arrow::classify_record_batch;
-use veille::model::{AnyModel, Classification, ClassifyOptions, Model, Record, Scorer, Session};
+use veille::model::{AnyModel, ClassifyOptions, Model, Record, Scorer, Session};
 use veille::settings::TrainOptions;
 use veille::ErrorClass;
 
@@ -205,38 +205,51 @@ impl NativeModel {
             .map_err(|e| InternalError::new_err(e.to_string()))
     }
 
-    /// Classify texts; returns one JSON array of the records `veille classify --format
-    /// jsonl` writes (ids: `ids[i]`, or `i`).
+    /// Classify texts; returns the records `veille classify --format jsonl` writes, as
+    /// Python objects (ids: `ids[i]`, or `i`).
     #[pyo3(signature = (texts, ids = None, top = None, threshold = None, terms = 5, passages = true, n_passages = 3))]
     #[allow(clippy::too_many_arguments)]
-    fn classify_json(
+    fn classify<'py>(
         &self,
-        py: Python<'_>,
-        texts: &Bound<'_, PyAny>,
+        py: Python<'py>,
+        texts: &Bound<'py, PyAny>,
         ids: Option<Vec<String>>,
         top: Option<usize>,
         threshold: Option<f64>,
         terms: usize,
         passages: bool,
         n_passages: usize,
-    ) -> PyResult<String> {
+    ) -> PyResult<Bound<'py, PyAny>> {
         let opts = options(top, threshold, terms, passages, n_passages)?;
         let held = held_texts(texts)?;
         let strs = as_strs(&held)?;
+        let n = strs.len();
         if let Some(ids) = &ids {
-            if ids.len() != strs.len() {
-                return Err(input_err(format!(
-                    "{} ids for {} texts",
-                    ids.len(),
-                    strs.len()
-                )));
+            if ids.len() != n {
+                return Err(input_err(format!("{} ids for {n} texts", ids.len())));
             }
         }
-        py.detach(|| {
-            self.cell.with_dependent(|m, session| {
-                let results = session.classify_batch(&strs, &opts);
-                records_json(m.scorer(), &results, ids.as_deref())
-            })
+        self.cell.with_dependent(|m, session| {
+            let results = py.detach(|| session.classify_batch(&strs, &opts));
+            let docs: Vec<Document> = (0..n)
+                .map(|i| {
+                    let id = ids
+                        .as_ref()
+                        .map_or_else(|| i.to_string(), |ids| ids[i].clone());
+                    Document::new(id, String::new())
+                })
+                .collect();
+            let records: Vec<Record<'_>> = docs
+                .iter()
+                .zip(&results)
+                .map(|(doc, result)| Record {
+                    doc,
+                    result,
+                    model: m.scorer(),
+                })
+                .collect();
+            // One definition of the record: its Serialize, as for JSON Lines.
+            pythonize::pythonize(py, &records).map_err(|e| InternalError::new_err(e.to_string()))
         })
     }
 
@@ -314,36 +327,6 @@ fn n_outputs(m: &AnyModel) -> usize {
         AnyModel::Classifier(c) => c.labels().len(),
         AnyModel::Clustering(c) => c.k(),
     }
-}
-
-/// The records of classified texts as one JSON array.
-fn records_json(
-    model: &dyn Scorer,
-    results: &[Classification],
-    ids: Option<&[String]>,
-) -> PyResult<String> {
-    let mut out = Vec::with_capacity(results.len() * 512);
-    out.push(b'[');
-    let mut doc = Document::default();
-    for (i, c) in results.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        doc.id.clear();
-        match ids {
-            Some(ids) => doc.id.push_str(&ids[i]),
-            None => doc.id.push_str(&i.to_string()),
-        }
-        let record = Record {
-            doc: &doc,
-            result: c,
-            model,
-        };
-        serde_json::to_writer(&mut out, &record)
-            .map_err(|e| InternalError::new_err(e.to_string()))?;
-    }
-    out.push(b']');
-    String::from_utf8(out).map_err(|e| InternalError::new_err(e.to_string()))
 }
 
 /// The documents of texts and their labels: a str each (single-label), or a list of str

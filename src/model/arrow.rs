@@ -25,7 +25,7 @@ use super::{Classification, ClassifyOptions, Scorer, Session};
 use crate::corpus::Fields;
 use arrow_array::builder::{BooleanBuilder, Int64Builder, StringBuilder};
 use arrow_array::{
-    Array, ArrayRef, Float64Array, Int64Array, ListArray, RecordBatch, StringArray, StructArray,
+    Array, ArrayRef, Float64Array, ListArray, RecordBatch, StringArray, StructArray,
 };
 use arrow_buffer::OffsetBuffer;
 use arrow_schema::{ArrowError, DataType, Field, FieldRef, Fields as ArrowFields, Schema};
@@ -653,6 +653,7 @@ mod tests {
     use super::*;
     use crate::model::tiny_model;
     use arrow_array::cast::AsArray;
+    use arrow_array::Int64Array;
 
     fn batch(texts: Vec<Option<&str>>) -> RecordBatch {
         let n = texts.len();

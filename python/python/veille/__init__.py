@@ -129,16 +129,14 @@ class Model:
         """
         if ids is not None:
             ids = [str(i) for i in ids]
-        return json.loads(
-            self._native.classify_json(
-                texts if isinstance(texts, (list, tuple)) else list(texts),
-                ids,
-                top,
-                threshold,
-                terms,
-                passages,
-                n_passages,
-            )
+        return self._native.classify(
+            texts if isinstance(texts, (list, tuple)) else list(texts),
+            ids,
+            top,
+            threshold,
+            terms,
+            passages,
+            n_passages,
         )
 
     def classify_arrow(

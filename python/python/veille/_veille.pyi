@@ -27,7 +27,7 @@ class NativeModel:
     @property
     def multilabel(self) -> bool: ...
     def describe_json(self, top: int = 10) -> str: ...
-    def classify_json(
+    def classify(
         self,
         texts: Sequence[str],
         ids: list[str] | None = None,
@@ -36,7 +36,7 @@ class NativeModel:
         terms: int = 5,
         passages: bool = True,
         n_passages: int = 3,
-    ) -> str: ...
+    ) -> list[dict[str, Any]]: ...
     def decide(
         self, texts: Sequence[str], threshold: float | None = None, passages: bool = True
     ) -> tuple[list[list[int]], list[float]]: ...
