@@ -8,11 +8,12 @@ use arrow_pyarrow::{FromPyArrow, ToPyArrow};
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyString};
+use pyo3::types::{PyBytes, PyDict, PyList, PyString};
 use std::path::PathBuf;
 use veille::corpus::{Document, Fields};
 use veille::model::arrow::classify_record_batch;
-use veille::model::{AnyModel, ClassifyOptions, Model, Record, Scorer, Session};
+use veille::model::record::round4;
+use veille::model::{AnyModel, Classification, ClassifyOptions, Model, Scorer, Session};
 use veille::settings::TrainOptions;
 use veille::ErrorClass;
 
@@ -231,25 +232,16 @@ impl NativeModel {
         }
         self.cell.with_dependent(|m, session| {
             let results = py.detach(|| session.classify_batch(&strs, &opts));
-            let docs: Vec<Document> = (0..n)
-                .map(|i| {
-                    let id = ids
-                        .as_ref()
-                        .map_or_else(|| i.to_string(), |ids| ids[i].clone());
-                    Document::new(id, String::new())
-                })
-                .collect();
-            let records: Vec<Record<'_>> = docs
-                .iter()
-                .zip(&results)
-                .map(|(doc, result)| Record {
-                    doc,
-                    result,
-                    model: m.scorer(),
-                })
-                .collect();
-            // One definition of the record: its Serialize, as for JSON Lines.
-            pythonize::pythonize(py, &records).map_err(|e| InternalError::new_err(e.to_string()))
+            let build = RecordObjects::new(py, m.scorer(), n_outputs(m));
+            let list = PyList::empty(py);
+            for (i, c) in results.iter().enumerate() {
+                let id = match &ids {
+                    Some(ids) => PyString::new(py, &ids[i]),
+                    None => PyString::new(py, &i.to_string()),
+                };
+                list.append(build.record(id, c)?)?;
+            }
+            Ok(list.into_any())
         })
     }
 
@@ -326,6 +318,119 @@ fn n_outputs(m: &AnyModel) -> usize {
     match m {
         AnyModel::Classifier(c) => c.labels().len(),
         AnyModel::Clustering(c) => c.k(),
+    }
+}
+
+/// Builds the records of `veille classify --format jsonl` as Python objects, with the keys
+/// and the output names made once per call (a record holds dozens of them). The shape is
+/// `veille::model::Record`'s; the tests compare the two on every key.
+struct RecordObjects<'py> {
+    py: Python<'py>,
+    names: Vec<Bound<'py, PyString>>,
+    keys: [Bound<'py, PyString>; 16],
+}
+
+const KEYS: [&str; 16] = [
+    "id",
+    "labels",
+    "scores",
+    "language",
+    "language_supported",
+    "terms",
+    "evidence",
+    "passages",
+    "label",
+    "score",
+    "term",
+    "weight",
+    "index",
+    "start",
+    "end",
+    "snippet",
+];
+
+// Positions in KEYS.
+const K_ID: usize = 0;
+const K_LABELS: usize = 1;
+const K_SCORES: usize = 2;
+const K_LANGUAGE: usize = 3;
+const K_LANGUAGE_SUPPORTED: usize = 4;
+const K_TERMS: usize = 5;
+const K_EVIDENCE: usize = 6;
+const K_PASSAGES: usize = 7;
+const K_LABEL: usize = 8;
+const K_SCORE: usize = 9;
+const K_TERM: usize = 10;
+const K_WEIGHT: usize = 11;
+const K_INDEX: usize = 12;
+const K_START: usize = 13;
+const K_END: usize = 14;
+const K_SNIPPET: usize = 15;
+
+impl<'py> RecordObjects<'py> {
+    fn new(py: Python<'py>, model: &dyn Scorer, n: usize) -> Self {
+        RecordObjects {
+            py,
+            names: (0..n as u32)
+                .map(|i| PyString::intern(py, model.output_name(i)))
+                .collect(),
+            keys: KEYS.map(|k| PyString::intern(py, k)),
+        }
+    }
+
+    fn terms(&self, terms: &[(String, f64)]) -> PyResult<Bound<'py, PyList>> {
+        let list = PyList::empty(self.py);
+        for (t, w) in terms {
+            let d = PyDict::new(self.py);
+            d.set_item(&self.keys[K_TERM], t)?;
+            d.set_item(&self.keys[K_WEIGHT], round4(*w))?;
+            list.append(d)?;
+        }
+        Ok(list)
+    }
+
+    fn record(&self, id: Bound<'py, PyString>, c: &Classification) -> PyResult<Bound<'py, PyDict>> {
+        let (py, k) = (self.py, &self.keys);
+        let r = PyDict::new(py);
+        r.set_item(&k[K_ID], id)?;
+        let labels = PyList::empty(py);
+        for &l in &c.labels {
+            labels.append(&self.names[l as usize])?;
+        }
+        r.set_item(&k[K_LABELS], labels)?;
+        let scores = PyList::empty(py);
+        for &(l, p) in &c.scores {
+            let d = PyDict::new(py);
+            d.set_item(&k[K_LABEL], &self.names[l as usize])?;
+            d.set_item(&k[K_SCORE], round4(p))?;
+            scores.append(d)?;
+        }
+        r.set_item(&k[K_SCORES], scores)?;
+        r.set_item(&k[K_LANGUAGE], c.language)?;
+        r.set_item(&k[K_LANGUAGE_SUPPORTED], c.language_supported)?;
+        r.set_item(&k[K_TERMS], self.terms(&c.terms)?)?;
+        let evidence = PyList::empty(py);
+        for e in &c.evidence {
+            let d = PyDict::new(py);
+            d.set_item(&k[K_LABEL], &self.names[e.label as usize])?;
+            d.set_item(&k[K_SCORE], round4(e.score))?;
+            d.set_item(&k[K_TERMS], self.terms(&e.terms)?)?;
+            let passages = PyList::empty(py);
+            for p in &e.passages {
+                let pd = PyDict::new(py);
+                pd.set_item(&k[K_INDEX], p.index)?;
+                pd.set_item(&k[K_START], p.start)?;
+                pd.set_item(&k[K_END], p.end)?;
+                pd.set_item(&k[K_SCORE], round4(p.score))?;
+                pd.set_item(&k[K_SNIPPET], &p.snippet)?;
+                passages.append(pd)?;
+            }
+            d.set_item(&k[K_PASSAGES], passages)?;
+            evidence.append(d)?;
+        }
+        r.set_item(&k[K_EVIDENCE], evidence)?;
+        r.set_item(&k[K_PASSAGES], c.n_passages)?;
+        Ok(r)
     }
 }
 
