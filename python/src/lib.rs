@@ -12,7 +12,7 @@ use pyo3::types::{PyBytes, PyDict, PyList, PyString};
 use std::path::PathBuf;
 use veille::corpus::{Document, Fields};
 use veille::model::arrow::classify_record_batch;
-use veille::model::record::round4;
+use veille::model::record::{round4, RESERVED_FIELDS};
 use veille::model::{AnyModel, Classification, ClassifyOptions, Model, Scorer, Session};
 use veille::settings::TrainOptions;
 use veille::ErrorClass;
@@ -327,29 +327,15 @@ fn n_outputs(m: &AnyModel) -> usize {
 struct RecordObjects<'py> {
     py: Python<'py>,
     names: Vec<Bound<'py, PyString>>,
-    keys: [Bound<'py, PyString>; 16],
+    keys: Vec<Bound<'py, PyString>>,
 }
 
-const KEYS: [&str; 16] = [
-    "id",
-    "labels",
-    "scores",
-    "language",
-    "language_supported",
-    "terms",
-    "evidence",
-    "passages",
-    "label",
-    "score",
-    "term",
-    "weight",
-    "index",
-    "start",
-    "end",
-    "snippet",
+/// The record's own fields (as JSON Lines names them), then the keys of its inner objects.
+const INNER_KEYS: [&str; 8] = [
+    "label", "score", "term", "weight", "index", "start", "end", "snippet",
 ];
 
-// Positions in KEYS.
+// Positions in `RESERVED_FIELDS` then `INNER_KEYS`.
 const K_ID: usize = 0;
 const K_LABELS: usize = 1;
 const K_SCORES: usize = 2;
@@ -374,7 +360,11 @@ impl<'py> RecordObjects<'py> {
             names: (0..n as u32)
                 .map(|i| PyString::intern(py, model.output_name(i)))
                 .collect(),
-            keys: KEYS.map(|k| PyString::intern(py, k)),
+            keys: RESERVED_FIELDS
+                .iter()
+                .chain(&INNER_KEYS)
+                .map(|k| PyString::intern(py, k))
+                .collect(),
         }
     }
 
