@@ -6,7 +6,8 @@ one run on the same texts:
 - cli: the whole `veille classify --format jsonl` process on a JSON Lines file (start-up,
   model load, JSON in and out), at --threads 2 and 1;
 - cli-parquet: the same process reading the Parquet file and writing --format parquet;
-- records: `veille.Model.classify(texts)` in-process (texts in memory, records as dicts);
+- records: `veille.Model.classify(texts)` in-process (texts in memory, records as dicts,
+  --chunk texts per call);
 - arrow: `veille.Model.classify_arrow(batch)` over the Parquet file's batches in memory.
 
     python benches/scale/throughput.py --model M.veille --train TRAIN.jsonl \
@@ -50,6 +51,7 @@ def main() -> int:
     ap.add_argument("--veille", default="target/release/veille")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--only", default="sklearn,cli,cli1,cli-parquet,records,arrow")
+    ap.add_argument("--chunk", type=int, default=10000, help="texts per records call (kept in memory one chunk at a time)")
     ap.add_argument("--json")
     args = ap.parse_args()
 
@@ -89,7 +91,11 @@ def main() -> int:
     if "cli-parquet" in only:
         runs["cli-parquet"] = cli(args.parquet, "--format", "parquet")
     if "records" in only:
-        runs["records"] = lambda: model.classify(texts)
+        def records():
+            for i in range(0, len(texts), args.chunk):
+                model.classify(texts[i : i + args.chunk])
+
+        runs["records"] = records
     if "arrow" in only:
         runs["arrow"] = lambda: [model.classify_arrow(b) for b in batches]
 

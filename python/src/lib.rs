@@ -233,15 +233,18 @@ impl NativeModel {
         self.cell.with_dependent(|m, session| {
             let results = py.detach(|| session.classify_batch(&strs, &opts));
             let build = RecordObjects::new(py, m.scorer(), n_outputs(m));
-            let list = PyList::empty(py);
-            for (i, c) in results.iter().enumerate() {
-                let id = match &ids {
-                    Some(ids) => PyString::new(py, &ids[i]),
-                    None => PyString::new(py, &i.to_string()),
-                };
-                list.append(build.record(id, c)?)?;
-            }
-            Ok(list.into_any())
+            let records = results
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    let id = match &ids {
+                        Some(ids) => PyString::new(py, &ids[i]),
+                        None => PyString::new(py, &i.to_string()),
+                    };
+                    build.record(id, c)
+                })
+                .collect::<PyResult<Vec<_>>>()?;
+            Ok(PyList::new(py, records)?.into_any())
         })
     }
 
@@ -368,56 +371,57 @@ impl<'py> RecordObjects<'py> {
         }
     }
 
+    /// A list made at its final size (appending grows it step by step).
+    fn list<T, F>(&self, items: &[T], f: F) -> PyResult<Bound<'py, PyList>>
+    where
+        F: Fn(&T) -> PyResult<Bound<'py, PyDict>>,
+    {
+        let objects = items.iter().map(f).collect::<PyResult<Vec<_>>>()?;
+        PyList::new(self.py, objects)
+    }
+
     fn terms(&self, terms: &[(String, f64)]) -> PyResult<Bound<'py, PyList>> {
-        let list = PyList::empty(self.py);
-        for (t, w) in terms {
+        self.list(terms, |(t, w)| {
             let d = PyDict::new(self.py);
             d.set_item(&self.keys[K_TERM], t)?;
             d.set_item(&self.keys[K_WEIGHT], round4(*w))?;
-            list.append(d)?;
-        }
-        Ok(list)
+            Ok(d)
+        })
     }
 
     fn record(&self, id: Bound<'py, PyString>, c: &Classification) -> PyResult<Bound<'py, PyDict>> {
         let (py, k) = (self.py, &self.keys);
         let r = PyDict::new(py);
         r.set_item(&k[K_ID], id)?;
-        let labels = PyList::empty(py);
-        for &l in &c.labels {
-            labels.append(&self.names[l as usize])?;
-        }
+        let labels = PyList::new(py, c.labels.iter().map(|&l| &self.names[l as usize]))?;
         r.set_item(&k[K_LABELS], labels)?;
-        let scores = PyList::empty(py);
-        for &(l, p) in &c.scores {
+        let scores = self.list(&c.scores, |&(l, p)| {
             let d = PyDict::new(py);
             d.set_item(&k[K_LABEL], &self.names[l as usize])?;
             d.set_item(&k[K_SCORE], round4(p))?;
-            scores.append(d)?;
-        }
+            Ok(d)
+        })?;
         r.set_item(&k[K_SCORES], scores)?;
         r.set_item(&k[K_LANGUAGE], c.language)?;
         r.set_item(&k[K_LANGUAGE_SUPPORTED], c.language_supported)?;
         r.set_item(&k[K_TERMS], self.terms(&c.terms)?)?;
-        let evidence = PyList::empty(py);
-        for e in &c.evidence {
+        let evidence = self.list(&c.evidence, |e| {
             let d = PyDict::new(py);
             d.set_item(&k[K_LABEL], &self.names[e.label as usize])?;
             d.set_item(&k[K_SCORE], round4(e.score))?;
             d.set_item(&k[K_TERMS], self.terms(&e.terms)?)?;
-            let passages = PyList::empty(py);
-            for p in &e.passages {
+            let passages = self.list(&e.passages, |p| {
                 let pd = PyDict::new(py);
                 pd.set_item(&k[K_INDEX], p.index)?;
                 pd.set_item(&k[K_START], p.start)?;
                 pd.set_item(&k[K_END], p.end)?;
                 pd.set_item(&k[K_SCORE], round4(p.score))?;
                 pd.set_item(&k[K_SNIPPET], &p.snippet)?;
-                passages.append(pd)?;
-            }
+                Ok(pd)
+            })?;
             d.set_item(&k[K_PASSAGES], passages)?;
-            evidence.append(d)?;
-        }
+            Ok(d)
+        })?;
         r.set_item(&k[K_EVIDENCE], evidence)?;
         r.set_item(&k[K_PASSAGES], c.n_passages)?;
         Ok(r)
