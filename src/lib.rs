@@ -13,7 +13,9 @@
 //!
 //! What other programs build on: [`model::AnyModel`] loads either kind of saved model,
 //! [`model::classify_stream`] is the streaming classify loop of `veille classify`,
-//! [`model::Record`] is its output record (one JSON Lines line), and every error converts
+//! [`model::Record`] is its output record (one JSON Lines line; [`model::arrow`] gives the
+//! same record as Arrow columns, classifies an Arrow batch and writes Parquet; the Python
+//! package in `python/` is built on these), and every error converts
 //! into [`Error`], whose [`ErrorClass`] says whether the caller's input or veille failed.
 //! [`serve`] is the HTTP service of `veille serve` (its [`serve::router`] can be mounted in
 //! another axum application).
