@@ -1,10 +1,11 @@
 //! `veille classify`: label new articles with a saved model, streaming.
 
 use super::output::{f3, printable, StdoutError, StreamTable};
-use super::paths::{Named, OutputFile};
+use super::paths::Named;
 use super::{progress, warn, FieldArgs, Global, UsageError};
 use crate::corpus::{self, Batches, Document};
 use crate::model::arrow::{ParquetOutputError, ParquetRecordWriter};
+use crate::model::file::AtomicFile;
 use crate::model::{
     classify_stream, AnyModel, Classification, ClassifyOptions, OnBad, Record, Scorer, StreamError,
 };
@@ -159,7 +160,7 @@ pub fn run(args: ClassifyArgs, g: &Global) -> anyhow::Result<()> {
     };
     let target = match &args.output {
         Some(p) => Target::File(
-            OutputFile::create(p).map_err(|e| UsageError(format!("{}: {e}", p.display())))?,
+            AtomicFile::create(p).map_err(|e| UsageError(format!("{}: {e}", p.display())))?,
         ),
         None => Target::Stdout(std::io::stdout()),
     };
@@ -248,7 +249,7 @@ pub fn run(args: ClassifyArgs, g: &Global) -> anyhow::Result<()> {
 /// Where the output goes.
 enum Target {
     Stdout(std::io::Stdout),
-    File(OutputFile),
+    File(AtomicFile),
 }
 
 impl Write for Target {

@@ -206,54 +206,6 @@ pub fn check_output_dir(path: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// An output file written in place of `path` only when complete: a temporary file beside it,
-/// renamed over it by [`OutputFile::commit`]; dropped uncommitted, nothing is left.
-pub struct OutputFile {
-    path: PathBuf,
-    tmp: tempfile::NamedTempFile,
-}
-
-impl OutputFile {
-    /// Start writing what will become `path`.
-    pub fn create(path: &Path) -> std::io::Result<OutputFile> {
-        let dir = match path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d,
-            _ => Path::new("."),
-        };
-        let tmp = tempfile::Builder::new()
-            .prefix(".veille-")
-            .suffix(".tmp")
-            .tempfile_in(dir)?;
-        Ok(OutputFile {
-            path: path.to_path_buf(),
-            tmp,
-        })
-    }
-
-    /// Sync the file and put it in place (an ordinary, shareable file: mode 0644).
-    pub fn commit(self) -> std::io::Result<()> {
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            self.tmp
-                .as_file()
-                .set_permissions(std::fs::Permissions::from_mode(0o644))?;
-        }
-        self.tmp.as_file().sync_all()?;
-        self.tmp.persist(&self.path).map_err(|e| e.error)?;
-        Ok(())
-    }
-}
-
-impl std::io::Write for OutputFile {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.tmp.write(buf)
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.tmp.flush()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -20,7 +20,7 @@
 //! Integers are signed (Spark has no unsigned types). The input's other columns follow,
 //! unchanged: in [`classify_record_batch`] the very arrays of the input batch.
 
-use super::record::{round4, RESERVED_FIELDS};
+use super::record::{round4, PassThrough, RESERVED_FIELDS};
 use super::{Classification, ClassifyOptions, Scorer, Session};
 use crate::corpus::Fields;
 use arrow_array::builder::{BooleanBuilder, Int64Builder, StringBuilder};
@@ -127,7 +127,6 @@ pub fn record_fields() -> &'static [FieldRef] {
 }
 
 /// Offsets and a flat child, the parts of a list column.
-#[derive(Default)]
 struct Lists {
     offsets: Vec<usize>,
 }
@@ -151,7 +150,6 @@ impl Lists {
 }
 
 /// `(name, weight)` pairs of a list of terms.
-#[derive(Default)]
 struct TermColumns {
     lists: Lists,
     term: StringBuilder,
@@ -162,7 +160,8 @@ impl TermColumns {
     fn new() -> Self {
         TermColumns {
             lists: Lists::new(),
-            ..Default::default()
+            term: StringBuilder::new(),
+            weight: Vec::new(),
         }
     }
     fn push(&mut self, terms: &[(String, f64)]) {
@@ -514,37 +513,35 @@ impl<W: std::io::Write + Send> ParquetRecordWriter<W> {
         if docs.is_empty() {
             return Ok(());
         }
-        let passing = |d: &'_ crate::corpus::Document| {
-            let mut m = serde_json::Map::new();
-            for (k, v) in &d.extra {
-                if !RESERVED_FIELDS.contains(&k.as_str()) {
-                    m.insert(k.clone(), v.clone());
-                }
+        let schema = match &self.extras {
+            Some(schema) => schema.clone(),
+            None => {
+                // Only the first batch is turned into JSON values, to type the columns.
+                let objects = docs
+                    .iter()
+                    .map(|d| serde_json::to_value(PassThrough(&d.extra)))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| ArrowError::JsonError(e.to_string()))?;
+                let schema = extras_schema(&objects)?;
+                self.extras = Some(schema.clone());
+                self.first = docs.len();
+                schema
             }
-            serde_json::Value::Object(m)
         };
-        let objects: Vec<serde_json::Value> = docs.iter().map(passing).collect();
-        if self.extras.is_none() {
-            self.extras = Some(extras_schema(&objects)?);
-            self.first = docs.len();
-        }
-        let Some(schema) = self.extras.clone() else {
-            return Ok(());
-        };
-        for (d, o) in docs.iter().zip(&objects) {
-            if let serde_json::Value::Object(m) = o {
-                if let Some(k) = m.keys().find(|k| schema.field_with_name(k).is_err()) {
-                    return Err(ParquetOutputError::NewField {
-                        id: d.id.clone(),
-                        field: k.clone(),
-                        first: self.first,
-                    });
-                }
-            }
-        }
         let mut lines = Vec::new();
-        for o in &objects {
-            serde_json::to_writer(&mut lines, o)
+        for d in docs {
+            let fields = PassThrough(&d.extra);
+            if let Some((k, _)) = fields
+                .fields()
+                .find(|(k, _)| schema.field_with_name(k).is_err())
+            {
+                return Err(ParquetOutputError::NewField {
+                    id: d.id.clone(),
+                    field: k.clone(),
+                    first: self.first,
+                });
+            }
+            serde_json::to_writer(&mut lines, &fields)
                 .map_err(|e| ArrowError::JsonError(e.to_string()))?;
             lines.push(b'\n');
         }

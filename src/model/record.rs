@@ -58,12 +58,30 @@ impl Serialize for Record<'_> {
         map.serialize_entry("terms", &Terms(&c.terms))?;
         map.serialize_entry("evidence", &Evidence(&c.evidence, self.model))?;
         map.serialize_entry("passages", &c.n_passages)?;
-        for (k, v) in &d.extra {
-            if !RESERVED_FIELDS.contains(&k.as_str()) {
-                map.serialize_entry(k, v)?;
-            }
+        for (k, v) in PassThrough(&d.extra).fields() {
+            map.serialize_entry(k, v)?;
         }
         map.end()
+    }
+}
+
+/// The input fields a record carries through: all but those it writes itself, in their
+/// order. Serialises as a JSON object of them.
+#[derive(Clone, Copy)]
+pub struct PassThrough<'a>(pub &'a serde_json::Map<String, serde_json::Value>);
+
+impl<'a> PassThrough<'a> {
+    /// The fields, in order.
+    pub fn fields(self) -> impl Iterator<Item = (&'a String, &'a serde_json::Value)> {
+        self.0
+            .iter()
+            .filter(|(k, _)| !RESERVED_FIELDS.contains(&k.as_str()))
+    }
+}
+
+impl Serialize for PassThrough<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.fields())
     }
 }
 

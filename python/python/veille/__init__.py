@@ -47,6 +47,11 @@ __all__ = [
 ]
 
 
+def _as_list(texts: Iterable[str]) -> Sequence[str]:
+    """A sequence the engine can hold while it works (any iterable is read once)."""
+    return texts if isinstance(texts, (list, tuple)) else list(texts)
+
+
 def _options_json(options: dict[str, Any]) -> str:
     """The options of ``veille train`` as the JSON object the engine reads (unset ones left
     out, so that they keep their defaults)."""
@@ -130,7 +135,7 @@ class Model:
         if ids is not None:
             ids = [str(i) for i in ids]
         return self._native.classify(
-            texts if isinstance(texts, (list, tuple)) else list(texts),
+            _as_list(texts),
             ids,
             top,
             threshold,
@@ -166,7 +171,7 @@ class Model:
     ) -> list[list[str]]:
         """The labels decided for each text (one for a single-label model; any number,
         possibly none, for a multi-label model)."""
-        labels, _ = self._decide(texts, threshold, passages)
+        labels, _ = self.decide(texts, threshold=threshold, passages=passages)
         names = self.labels
         return [[names[i] for i in row] for row in labels]
 
@@ -175,14 +180,17 @@ class Model:
     ) -> "numpy.ndarray":  # noqa: F821
         """Every output's calibrated score for each text: an array of shape
         ``(len(texts), len(labels))``, columns in the order of :attr:`labels`."""
+        return self.decide(texts, passages=passages)[1]
+
+    def decide(
+        self, texts: Iterable[str], *, threshold: float | None = None, passages: bool = True
+    ) -> "tuple[list[list[int]], numpy.ndarray]":  # noqa: F821
+        """Both in one pass: the decided outputs of each text (indices into :attr:`labels`)
+        and the scores of :meth:`scores`."""
         import numpy as np
 
-        _, flat = self._decide(texts, None, passages)
-        return np.asarray(flat, dtype=np.float64).reshape(-1, len(self.labels))
-
-    def _decide(self, texts, threshold, passages):
-        texts = texts if isinstance(texts, (list, tuple)) else list(texts)
-        return self._native.decide(texts, threshold, passages)
+        labels, flat = self._native.decide(_as_list(texts), threshold, passages)
+        return labels, np.asarray(flat, dtype=np.float64).reshape(-1, len(self.labels))
 
     def __repr__(self) -> str:
         return f"<veille.Model {self.kind}, {len(self.labels)} outputs>"

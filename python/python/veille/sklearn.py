@@ -127,34 +127,41 @@ class VeilleClassifier(ClassifierMixin, BaseEstimator):
         self.n_features_in_ = 1
         return self
 
+    def _columns_of(self, scores: np.ndarray) -> np.ndarray:
+        """The model's scores with their columns in the order of ``classes_``."""
+        out = scores[:, np.array([max(c, 0) for c in self._columns])]
+        if self.multilabel_:
+            # A label never seen in training has no column: it scores 0.
+            out[:, [i for i, c in enumerate(self._columns) if c < 0]] = 0.0
+        return out
+
     def predict(self, X):
         """The decided label of each text (an indicator matrix for multi-label data)."""
         check_is_fitted(self, "model_")
         texts = _texts(X)
-        decided = self.model_.predict(texts, threshold=self.threshold, passages=self.passages)
+        # One pass gives both the decisions and the scores.
+        decided, scores = self.model_.decide(texts, threshold=self.threshold, passages=self.passages)
         if self.multilabel_:
+            names = self.model_.labels
             out = np.zeros((len(texts), len(self.classes_)), dtype=int)
             for i, row in enumerate(decided):
-                for name in row:
-                    out[i, int(name)] = 1
+                for j in row:
+                    out[i, int(names[j])] = 1
             return out
         # A single-label model always decides (with threshold, it may abstain: the best
         # score's label is then given, as scikit-learn's classifiers always answer).
-        best = self.predict_proba(texts).argmax(axis=1)
+        best = self._columns_of(scores).argmax(axis=1)
+        names = self.model_.labels
         return np.array(
-            [self._label_of[row[0]] if row else self.classes_[best[i]] for i, row in enumerate(decided)],
+            [self._label_of[names[row[0]]] if row else self.classes_[best[i]] for i, row in enumerate(decided)],
             dtype=self.classes_.dtype,
         )
 
     def predict_proba(self, X) -> np.ndarray:
         """Calibrated scores, columns in the order of ``classes_`` (for a single-label model
         they are normalised to sum to 1, as scikit-learn expects of probabilities)."""
-        check_is_fitted(self, "model_")
-        scores = self.model_.scores(_texts(X), passages=self.passages)
-        cols = np.array([max(c, 0) for c in self._columns])
-        out = scores[:, cols]
+        out = self.decision_function(X)
         if self.multilabel_:
-            out[:, [i for i, c in enumerate(self._columns) if c < 0]] = 0.0
             return out
         total = out.sum(axis=1, keepdims=True)
         return np.divide(out, total, out=np.full_like(out, 1.0 / out.shape[1]), where=total > 0)
@@ -162,8 +169,7 @@ class VeilleClassifier(ClassifierMixin, BaseEstimator):
     def decision_function(self, X) -> np.ndarray:
         """The calibrated scores, unnormalised, columns in the order of ``classes_``."""
         check_is_fitted(self, "model_")
-        scores = self.model_.scores(_texts(X), passages=self.passages)
-        return scores[:, np.array([max(c, 0) for c in self._columns])]
+        return self._columns_of(self.model_.scores(_texts(X), passages=self.passages))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

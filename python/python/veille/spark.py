@@ -16,19 +16,7 @@ from typing import Any, Iterator
 
 from . import Model
 
-__all__ = ["RECORD_DDL", "classify_dataframe"]
-
-#: The record's columns as a Spark schema (DDL), as ``classify_arrow`` returns them.
-RECORD_DDL = (
-    "id string, labels array<string>, scores array<struct<label:string,score:double>>, "
-    "language string, language_supported boolean, terms array<struct<term:string,weight:double>>, "
-    "evidence array<struct<label:string,score:double,terms:array<struct<term:string,weight:double>>,"
-    "passages:array<struct<index:bigint,start:bigint,end:bigint,score:double,snippet:string>>>>, "
-    "passages bigint"
-)
-
-#: Reserved by the record: input columns of these names are not passed through.
-_RECORD_COLUMNS = {"id", "labels", "scores", "language", "language_supported", "terms", "evidence", "passages"}
+__all__ = ["classify_dataframe"]
 
 # One model per Python worker process, by the SHA-256 of its file: Spark reuses its Python
 # workers, so a model is decoded once per worker, not once per partition.
@@ -52,10 +40,11 @@ def classify_dataframe(
     **options: Any,
 ) -> Any:
     """Classify every row of ``df`` (text in ``text_col``, id in ``id_col``): a DataFrame of
-    the record's columns (:data:`RECORD_DDL`) then ``df``'s other columns. ``options`` are
-    :meth:`veille.Model.classify_arrow`'s (``top``, ``threshold``, ``terms``, ``passages``,
-    ``n_passages``)."""
-    from pyspark.sql.types import StructType
+    the record's columns (those of ``veille classify --format parquet``) then ``df``'s other
+    columns. ``options`` are :meth:`veille.Model.classify_arrow`'s (``top``, ``threshold``,
+    ``terms``, ``passages``, ``n_passages``)."""
+    import pyarrow as pa
+    from pyspark.sql.pandas.types import from_arrow_schema, to_arrow_schema
 
     if not isinstance(model, Model):
         model = Model.load(model)
@@ -65,11 +54,11 @@ def classify_dataframe(
     data = model.to_bytes()
     key = hashlib.sha256(data).hexdigest()
     shipped = spark.sparkContext.broadcast(data)
-    record = StructType.fromDDL(RECORD_DDL)
-    passed = [
-        f for f in df.schema.fields if f.name not in _RECORD_COLUMNS | {text_col, id_col, "label"}
-    ]
-    schema = StructType(record.fields + passed)
+    # The output's schema is the engine's own: what it returns for no row of df (this also
+    # names a missing text column here, on the driver, rather than in every task).
+    empty = pa.RecordBatch.from_pylist([], schema=to_arrow_schema(df.schema))
+    out = model.classify_arrow(empty, text_field=text_col, id_field=id_col, **options)
+    schema = from_arrow_schema(out.schema)
 
     def classify(batches: Iterator[Any]) -> Iterator[Any]:
         m = _model(key, shipped)
