@@ -222,7 +222,8 @@ impl std::fmt::Display for VocabPruning {
 /// Lookup tables rebuilt from the serialised vocabulary.
 #[derive(Debug, Default, Clone)]
 struct Lookup {
-    stem_ids: FxHashMap<Box<str>, u32>,
+    /// Stem → stem id (the stems in id order, in one buffer: no allocation per stem).
+    stem_ids: StrTable,
     /// Unigram feature column of each stem, or [`OOV`].
     unigram: Vec<u32>,
     /// Feature column of each bigram, keyed by its two stem ids (the common case, and a
@@ -369,7 +370,7 @@ pub const MAX_KEPT_BUFFER_BYTES: usize = 8 << 20;
 
 /// Reusable per-worker state for transforming documents.
 pub struct Scratch<'a> {
-    cache: crate::text::TokenCache<&'a FxHashMap<Box<str>, u32>>,
+    cache: crate::text::TokenCache<&'a StrTable>,
     /// The last analysed document.
     pub analyzed: Analyzed,
     cols: Vec<u32>,
@@ -636,16 +637,17 @@ impl Vectorizer {
     }
 
     fn rebuild_lookup(&mut self) {
+        let mut stem_ids = StrTable::default();
+        for s in &self.stems {
+            stem_ids.intern(s);
+        }
+        let n_bigrams = self.gram_len.iter().filter(|&&l| l == 2).count();
+        let n_longer = self.gram_len.iter().filter(|&&l| l > 2).count();
         let mut lookup = Lookup {
-            stem_ids: self
-                .stems
-                .iter()
-                .enumerate()
-                .map(|(i, s)| (s.clone(), i as u32))
-                .collect(),
+            stem_ids,
             unigram: vec![OOV; self.stems.len()],
-            bigrams: FxHashMap::default(),
-            ngrams: FxHashMap::default(),
+            bigrams: FxHashMap::with_capacity_and_hasher(n_bigrams, Default::default()),
+            ngrams: FxHashMap::with_capacity_and_hasher(n_longer, Default::default()),
         };
         self.gram_start.clear();
         let mut start = 0u32;

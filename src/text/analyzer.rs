@@ -208,6 +208,13 @@ impl TermMap for &FxHashMap<Box<str>, u32> {
     }
 }
 
+/// A fixed vocabulary of stems, ids in table order.
+impl TermMap for &StrTable {
+    fn term_id(&mut self, stem: &str) -> u32 {
+        self.id(stem).unwrap_or(OOV)
+    }
+}
+
 /// Per-worker memo of surface forms: id, stopword mask, and term id per language.
 pub struct TokenCache<M> {
     /// Surface forms in id order.

@@ -64,7 +64,7 @@ struct Slot {
 }
 
 /// Interned strings, by id.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct StrTable {
     bytes: String,
     /// `bytes[ends[i - 1]..ends[i]]` is string `i`.
