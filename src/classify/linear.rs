@@ -67,7 +67,13 @@ impl LinearModel {
                 self.bias.len()
             )));
         }
-        if !self.weights.iter().chain(&self.bias).all(|w| w.is_finite()) {
+        // A branch-free fold over blocks vectorises (a model has millions of weights, checked
+        // on every load); `all` stops at each element.
+        let finite = |ws: &[f32]| {
+            ws.chunks(4096)
+                .all(|b| b.iter().fold(true, |ok, w| ok & w.is_finite()))
+        };
+        if !(finite(&self.weights) && finite(&self.bias)) {
             return Err("a non-finite weight or bias".into());
         }
         Ok(())

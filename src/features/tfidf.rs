@@ -637,35 +637,49 @@ impl Vectorizer {
     }
 
     fn rebuild_lookup(&mut self) {
-        let mut stem_ids = StrTable::default();
-        for s in &self.stems {
-            stem_ids.intern(s);
-        }
-        let n_bigrams = self.gram_len.iter().filter(|&&l| l == 2).count();
-        let n_longer = self.gram_len.iter().filter(|&&l| l > 2).count();
-        let mut lookup = Lookup {
-            stem_ids,
-            unigram: vec![OOV; self.stems.len()],
-            bigrams: FxHashMap::with_capacity_and_hasher(n_bigrams, Default::default()),
-            ngrams: FxHashMap::with_capacity_and_hasher(n_longer, Default::default()),
-        };
-        self.gram_start.clear();
-        let mut start = 0u32;
-        for (f, &len) in self.gram_len.iter().enumerate() {
-            self.gram_start.push(start);
-            let g = &self.grams[start as usize..start as usize + len as usize];
-            match len {
-                1 => lookup.unigram[g[0] as usize] = f as u32,
-                2 => {
-                    lookup.bigrams.insert(pack2(g[0], g[1]), f as u32);
-                }
-                _ => {
-                    lookup.ngrams.insert(pack(g), f as u32);
-                }
+        // The stem table and the n-gram tables are independent: built side by side (model
+        // loading is serial work before any article is read).
+        let (stems, grams, gram_len) = (&self.stems, &self.grams, &self.gram_len);
+        let intern_stems = || {
+            let mut stem_ids = StrTable::default();
+            for s in stems {
+                stem_ids.intern(s);
             }
-            start += u32::from(len);
-        }
-        self.lookup = lookup;
+            stem_ids
+        };
+        let index_grams = || {
+            let n_bigrams = gram_len.iter().filter(|&&l| l == 2).count();
+            let n_longer = gram_len.iter().filter(|&&l| l > 2).count();
+            let mut unigram = vec![OOV; stems.len()];
+            let mut bigrams = FxHashMap::with_capacity_and_hasher(n_bigrams, Default::default());
+            let mut ngrams = FxHashMap::with_capacity_and_hasher(n_longer, Default::default());
+            let mut gram_start = Vec::with_capacity(gram_len.len());
+            let mut start = 0u32;
+            for (f, &len) in gram_len.iter().enumerate() {
+                gram_start.push(start);
+                let g = &grams[start as usize..start as usize + len as usize];
+                match len {
+                    1 => unigram[g[0] as usize] = f as u32,
+                    2 => {
+                        bigrams.insert(pack2(g[0], g[1]), f as u32);
+                    }
+                    _ => {
+                        ngrams.insert(pack(g), f as u32);
+                    }
+                }
+                start += u32::from(len);
+            }
+            (unigram, bigrams, ngrams, gram_start)
+        };
+        let (stem_ids, (unigram, bigrams, ngrams, gram_start)) =
+            rayon::join(intern_stems, index_grams);
+        self.gram_start = gram_start;
+        self.lookup = Lookup {
+            stem_ids,
+            unigram,
+            bigrams,
+            ngrams,
+        };
     }
 
     /// What the vocabulary memory budget cut when this vectorizer was fitted (`None` when
