@@ -187,6 +187,56 @@ impl<R: BufRead> JsonlReader<R> {
     }
 }
 
+/// Records read ahead by [`ReadAhead`] and parsed together.
+const READ_AHEAD: usize = 1024;
+
+/// A [`JsonlReader`] that reads [`READ_AHEAD`] lines at a time and parses them in parallel:
+/// the same documents and errors, in the same order, for readers of whole files (training
+/// and clustering corpora), whose parsing was otherwise serial. Not for interactive input:
+/// it waits for a block of lines (or the end) before yielding the first.
+pub struct ReadAhead<R> {
+    reader: JsonlReader<R>,
+    ready: std::vec::IntoIter<Result<Document, CorpusError>>,
+}
+
+impl<R: BufRead> ReadAhead<R> {
+    /// Read `reader` ahead.
+    pub fn new(reader: JsonlReader<R>) -> Self {
+        ReadAhead {
+            reader,
+            ready: Vec::new().into_iter(),
+        }
+    }
+}
+
+impl<R: BufRead> Iterator for ReadAhead<R> {
+    type Item = Result<Document, CorpusError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        use rayon::prelude::*;
+        if let Some(d) = self.ready.next() {
+            return Some(d);
+        }
+        let mut raw = Vec::with_capacity(READ_AHEAD);
+        let mut failure = None;
+        while raw.len() < READ_AHEAD {
+            match self.reader.next_raw() {
+                Some(Ok(r)) => raw.push(r),
+                Some(Err(e)) => {
+                    failure = Some(e);
+                    break;
+                }
+                None => break,
+            }
+        }
+        let parser = &self.reader.parser;
+        let mut parsed: Vec<_> = raw.par_iter().map(|r| parser.parse(r)).collect();
+        parsed.extend(failure.map(Err));
+        self.ready = parsed.into_iter();
+        self.ready.next()
+    }
+}
+
 impl<R: BufRead> Iterator for JsonlReader<R> {
     type Item = Result<Document, CorpusError>;
 

@@ -80,14 +80,14 @@ fn open_records(
     use_labels: LabelUse,
 ) -> Result<Documents, CorpusError> {
     match Format::of(path) {
-        Format::Jsonl => Ok(Box::new(
+        Format::Jsonl => Ok(Box::new(jsonl::ReadAhead::new(
             JsonlReader::new(
                 BufReader::with_capacity(1 << 16, open_file(path)?),
                 path,
                 fields.clone(),
             )
             .labels(use_labels),
-        )),
+        ))),
         Format::Csv => Ok(Box::new(
             CsvReader::new(open_file(path)?, path, fields.clone())?.labels(use_labels),
         )),
