@@ -136,10 +136,20 @@ impl Centroids {
             .iter()
             .map(|&n| if n > 0.0 { 1.0 / n.sqrt() } else { 0.0 })
             .collect();
-        let values = sums
-            .chunks(k)
-            .flat_map(|row| row.iter().zip(&inv).map(|(v, i)| (v * i) as f32))
-            .collect();
+        // Element by element, the same products as a serial pass; built in place in
+        // parallel (this runs once per iteration of every restart).
+        let kk = k.max(1);
+        let mut values = vec![0f32; sums.len()];
+        values
+            .par_chunks_mut(kk * 1024)
+            .zip(sums.par_chunks(kk * 1024))
+            .for_each(|(out, rows)| {
+                for (o, s) in out.chunks_exact_mut(kk).zip(rows.chunks_exact(kk)) {
+                    for ((o, v), i) in o.iter_mut().zip(s).zip(&inv) {
+                        *o = (v * i) as f32;
+                    }
+                }
+            });
         Centroids {
             k,
             n_features,
