@@ -347,9 +347,11 @@ fn centroids_of_rows(x: &CsrMatrix, rows: &[usize]) -> Centroids {
 /// needs no per-thread copies of the k × d sums, and gives the same bits whatever the number
 /// of threads.
 fn cluster_sums(xt: &CsrMatrix, labels: &[usize], k: usize, sums: &mut Vec<f64>) {
-    sums.clear();
+    // Each feature's sums are zeroed by the worker that fills them (a serial clear of the
+    // whole buffer every iteration was the main thread's largest piece of k-means).
     sums.resize(xt.n_rows() * k, 0.0);
     sums.par_chunks_mut(k).enumerate().for_each(|(j, s)| {
+        s.fill(0.0);
         let col = xt.row(j);
         for (&i, &v) in col.indices.iter().zip(col.data) {
             s[labels[i as usize]] += f64::from(v);
