@@ -7,7 +7,8 @@ use crate::corpus::{self, Batches, Document};
 use crate::model::arrow::{ParquetOutputError, ParquetRecordWriter};
 use crate::model::file::AtomicFile;
 use crate::model::{
-    classify_stream, AnyModel, Classification, ClassifyOptions, OnBad, Record, Scorer, StreamError,
+    classify_stream, encode_jsonl, AnyModel, Classification, ClassifyOptions, OnBad, Scorer,
+    StreamError,
 };
 use clap::{Args, ValueEnum};
 use std::io::{BufWriter, IsTerminal, Write};
@@ -179,24 +180,27 @@ pub fn run(args: ClassifyArgs, g: &Global) -> anyhow::Result<()> {
     } else {
         OnBad::Stop
     };
+    let mut encoded = Vec::new();
     let sink = |docs: &[Document], results: &[Classification]| -> Result<(), SinkError> {
         let out = match &mut output {
             Output::Parquet(w) => return Ok(w.write(docs, results, model)?),
             Output::Text(out) => out,
         };
-        for (d, c) in docs.iter().zip(results) {
-            match format {
-                Format::Jsonl => {
-                    let record = Record {
-                        doc: d,
-                        result: c,
-                        model,
-                    };
-                    serde_json::to_writer(&mut *out, &record).map_err(std::io::Error::from)?;
-                    out.write_all(b"\n")?;
+        match format {
+            Format::Jsonl => {
+                encoded.clear();
+                encode_jsonl(docs, results, model, &mut encoded).map_err(std::io::Error::from)?;
+                out.write_all(&encoded)?;
+            }
+            Format::Explain => {
+                for (d, c) in docs.iter().zip(results) {
+                    write_explanation(out, d, c, model)?;
                 }
-                Format::Explain => write_explanation(out, d, c, model)?,
-                _ => rows.push(table_row(d, c, model, opts.n_terms), out)?,
+            }
+            _ => {
+                for (d, c) in docs.iter().zip(results) {
+                    rows.push(table_row(d, c, model, opts.n_terms), out)?;
+                }
             }
         }
         total += docs.len();

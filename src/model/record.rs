@@ -28,6 +28,45 @@ pub struct Record<'a> {
     pub model: &'a dyn Scorer,
 }
 
+/// Articles per chunk when a batch is encoded in parallel.
+const ENCODE_CHUNK: usize = 256;
+
+/// The JSON Lines of a batch of classified articles (one [`Record`] a line), appended to
+/// `out`. The lines are encoded in parallel, chunk by chunk, then joined in order: encoding
+/// is a tenth of a classify run, and done by the thread that writes it was the largest serial
+/// part left at two threads. Same bytes as encoding the records one after the other.
+pub fn encode_jsonl(
+    docs: &[Document],
+    results: &[Classification],
+    model: &dyn Scorer,
+    out: &mut Vec<u8>,
+) -> Result<(), serde_json::Error> {
+    use rayon::prelude::*;
+    let encode = |docs: &[Document], results: &[Classification], buf: &mut Vec<u8>| {
+        for (doc, result) in docs.iter().zip(results) {
+            serde_json::to_writer(&mut *buf, &Record { doc, result, model })?;
+            buf.push(b'\n');
+        }
+        Ok(())
+    };
+    if docs.len() <= ENCODE_CHUNK {
+        return encode(docs, results, out);
+    }
+    let parts: Vec<Vec<u8>> = docs
+        .par_chunks(ENCODE_CHUNK)
+        .zip(results.par_chunks(ENCODE_CHUNK))
+        .map(|(d, r)| {
+            let mut buf = Vec::with_capacity(d.len() * 2048);
+            encode(d, r, &mut buf).map(|()| buf)
+        })
+        .collect::<Result<_, serde_json::Error>>()?;
+    out.reserve(parts.iter().map(Vec::len).sum());
+    for p in &parts {
+        out.extend_from_slice(p);
+    }
+    Ok(())
+}
+
 /// Fields the record writes itself: an input field of one of these names is not passed
 /// through.
 pub const RESERVED_FIELDS: [&str; 8] = [

@@ -470,10 +470,7 @@ fn write_records(
             out.push(b']');
         }
         Shape::Lines => {
-            for r in records {
-                let _ = serde_json::to_writer(&mut out, &r);
-                out.push(b'\n');
-            }
+            let _ = crate::model::encode_jsonl(docs, results, model, &mut out);
         }
     }
     out
