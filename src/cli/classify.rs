@@ -7,7 +7,7 @@ use crate::corpus::{self, Batches, Document};
 use crate::model::arrow::{ParquetOutputError, ParquetRecordWriter};
 use crate::model::file::AtomicFile;
 use crate::model::{
-    classify_stream, encode_jsonl, AnyModel, Classification, ClassifyOptions, OnBad, Scorer,
+    classify_stream, write_jsonl, AnyModel, Classification, ClassifyOptions, OnBad, Scorer,
     StreamError,
 };
 use clap::{Args, ValueEnum};
@@ -180,18 +180,13 @@ pub fn run(args: ClassifyArgs, g: &Global) -> anyhow::Result<()> {
     } else {
         OnBad::Stop
     };
-    let mut encoded = Vec::new();
     let sink = |docs: &[Document], results: &[Classification]| -> Result<(), SinkError> {
         let out = match &mut output {
             Output::Parquet(w) => return Ok(w.write(docs, results, model)?),
             Output::Text(out) => out,
         };
         match format {
-            Format::Jsonl => {
-                encoded.clear();
-                encode_jsonl(docs, results, model, &mut encoded).map_err(std::io::Error::from)?;
-                out.write_all(&encoded)?;
-            }
+            Format::Jsonl => write_jsonl(docs, results, model, out)?,
             Format::Explain => {
                 for (d, c) in docs.iter().zip(results) {
                     write_explanation(out, d, c, model)?;

@@ -187,13 +187,46 @@ impl<R: BufRead> JsonlReader<R> {
     }
 }
 
+impl<R: BufRead> JsonlReader<R> {
+    /// Read up to `max` records and parse them in parallel into `out`, in order (a read
+    /// error last, after the records before it); returns whether more may follow.
+    pub fn read_parsed(
+        &mut self,
+        max: usize,
+        out: &mut Vec<Result<Document, CorpusError>>,
+    ) -> bool {
+        use rayon::prelude::*;
+        let mut raw = Vec::with_capacity(max);
+        let mut more = true;
+        let mut failure = None;
+        while raw.len() < max {
+            match self.next_raw() {
+                Some(Ok(r)) => raw.push(r),
+                Some(Err(e)) => {
+                    failure = Some(e);
+                    break;
+                }
+                None => {
+                    more = false;
+                    break;
+                }
+            }
+        }
+        let parser = &self.parser;
+        out.par_extend(raw.par_iter().map(|r| parser.parse(r)));
+        out.extend(failure.map(Err));
+        more
+    }
+}
+
 /// Records read ahead by [`ReadAhead`] and parsed together.
 const READ_AHEAD: usize = 1024;
 
-/// A [`JsonlReader`] that reads [`READ_AHEAD`] lines at a time and parses them in parallel:
-/// the same documents and errors, in the same order, for readers of whole files (training
-/// and clustering corpora), whose parsing was otherwise serial. Not for interactive input:
-/// it waits for a block of lines (or the end) before yielding the first.
+/// A [`JsonlReader`] that reads [`READ_AHEAD`] lines at a time and parses them in parallel
+/// ([`JsonlReader::read_parsed`]): the same documents and errors, in the same order, for
+/// readers of whole files (training and clustering corpora), whose parsing was otherwise
+/// serial. Not for interactive input: it waits for a block of lines (or the end) before
+/// yielding the first.
 pub struct ReadAhead<R> {
     reader: JsonlReader<R>,
     ready: std::vec::IntoIter<Result<Document, CorpusError>>,
@@ -213,25 +246,11 @@ impl<R: BufRead> Iterator for ReadAhead<R> {
     type Item = Result<Document, CorpusError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        use rayon::prelude::*;
         if let Some(d) = self.ready.next() {
             return Some(d);
         }
-        let mut raw = Vec::with_capacity(READ_AHEAD);
-        let mut failure = None;
-        while raw.len() < READ_AHEAD {
-            match self.reader.next_raw() {
-                Some(Ok(r)) => raw.push(r),
-                Some(Err(e)) => {
-                    failure = Some(e);
-                    break;
-                }
-                None => break,
-            }
-        }
-        let parser = &self.reader.parser;
-        let mut parsed: Vec<_> = raw.par_iter().map(|r| parser.parse(r)).collect();
-        parsed.extend(failure.map(Err));
+        let mut parsed = Vec::with_capacity(READ_AHEAD);
+        self.reader.read_parsed(READ_AHEAD, &mut parsed);
         self.ready = parsed.into_iter();
         self.ready.next()
     }

@@ -193,7 +193,6 @@ pub enum Batches {
 impl Batches {
     /// Append up to `max` results to `out`; `false` once the source is exhausted.
     pub fn next_batch(&mut self, max: usize, out: &mut Vec<Result<Document, CorpusError>>) -> bool {
-        use rayon::prelude::*;
         match self {
             Batches::Documents(docs) => {
                 for _ in 0..max {
@@ -204,30 +203,7 @@ impl Batches {
                 }
                 true
             }
-            Batches::Jsonl(reader) => {
-                let mut raw = Vec::with_capacity(max);
-                let mut more = true;
-                let mut failure = None;
-                while raw.len() < max {
-                    match reader.next_raw() {
-                        Some(Ok(r)) => raw.push(r),
-                        Some(Err(e)) => {
-                            failure = Some(e);
-                            break;
-                        }
-                        None => {
-                            more = false;
-                            break;
-                        }
-                    }
-                }
-                let parser = reader.parser();
-                out.par_extend(raw.par_iter().map(|r| parser.parse(r)));
-                if let Some(e) = failure {
-                    out.push(Err(e));
-                }
-                more
-            }
+            Batches::Jsonl(reader) => reader.read_parsed(max, out),
         }
     }
 }

@@ -17,7 +17,7 @@ pub mod stream;
 pub use any::AnyModel;
 pub use clusters::ClusterModel;
 pub use cv::{cross_validate, cross_validate_with_progress, CvError};
-pub use record::{encode_jsonl, Record};
+pub use record::{write_jsonl, Record};
 pub use scoring::{
     Classification, ClassifyOptions, LabelEvidence, PassageHit, RowBuf, Scorer, Session,
 };

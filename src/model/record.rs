@@ -31,40 +31,33 @@ pub struct Record<'a> {
 /// Articles per chunk when a batch is encoded in parallel.
 const ENCODE_CHUNK: usize = 256;
 
-/// The JSON Lines of a batch of classified articles (one [`Record`] a line), appended to
-/// `out`. The lines are encoded in parallel, chunk by chunk, then joined in order: encoding
-/// is a tenth of a classify run, and done by the thread that writes it was the largest serial
-/// part left at two threads. Same bytes as encoding the records one after the other.
-pub fn encode_jsonl(
+/// Write the JSON Lines of a batch of classified articles (one [`Record`] a line) to `out`.
+/// Chunks of the batch are encoded in parallel and written in order: encoding is a tenth of
+/// a classify run, and done by the thread that writes it was the largest serial part left at
+/// two threads. Same bytes as encoding the records one after the other.
+pub fn write_jsonl<W: std::io::Write + ?Sized>(
     docs: &[Document],
     results: &[Classification],
     model: &dyn Scorer,
-    out: &mut Vec<u8>,
-) -> Result<(), serde_json::Error> {
+    out: &mut W,
+) -> std::io::Result<()> {
     use rayon::prelude::*;
     let encode = |docs: &[Document], results: &[Classification], buf: &mut Vec<u8>| {
         for (doc, result) in docs.iter().zip(results) {
             serde_json::to_writer(&mut *buf, &Record { doc, result, model })?;
             buf.push(b'\n');
         }
-        Ok(())
+        Ok::<(), serde_json::Error>(())
     };
-    if docs.len() <= ENCODE_CHUNK {
-        return encode(docs, results, out);
-    }
     let parts: Vec<Vec<u8>> = docs
         .par_chunks(ENCODE_CHUNK)
         .zip(results.par_chunks(ENCODE_CHUNK))
         .map(|(d, r)| {
-            let mut buf = Vec::with_capacity(d.len() * 2048);
+            let mut buf = Vec::new();
             encode(d, r, &mut buf).map(|()| buf)
         })
-        .collect::<Result<_, serde_json::Error>>()?;
-    out.reserve(parts.iter().map(Vec::len).sum());
-    for p in &parts {
-        out.extend_from_slice(p);
-    }
-    Ok(())
+        .collect::<Result<_, _>>()?;
+    parts.iter().try_for_each(|p| out.write_all(p))
 }
 
 /// Fields the record writes itself: an input field of one of these names is not passed

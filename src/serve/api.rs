@@ -470,7 +470,7 @@ fn write_records(
             out.push(b']');
         }
         Shape::Lines => {
-            let _ = crate::model::encode_jsonl(docs, results, model, &mut out);
+            let _ = crate::model::write_jsonl(docs, results, model, &mut out);
         }
     }
     out

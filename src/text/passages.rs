@@ -118,22 +118,29 @@ fn space_at(text: &str, i: usize) -> (bool, usize) {
     }
 }
 
-/// Calls `f` for each line of `text` (split at line feeds) with the span from its first
-/// word's start to its last word's end and its number of words, or `None` for a line
-/// without a word. One pass over the bytes, nothing collected.
-fn for_each_line(text: &str, mut f: impl FnMut(Option<(Range<usize>, usize)>)) {
+/// What the word scan meets.
+enum Token {
+    /// A word: its byte range.
+    Word(Range<usize>),
+    /// A line feed.
+    Newline,
+}
+
+/// Scan `text[range]` (which starts and ends at character boundaries) once, calling `f` for
+/// each whitespace-separated word and each line feed, in order: a byte-class lookup per
+/// byte and a tight loop over each word's bytes.
+#[inline]
+fn scan(text: &str, range: Range<usize>, mut f: impl FnMut(Token)) {
     let bytes = text.as_bytes();
-    let len = bytes.len();
-    let (mut first, mut last_end, mut n) = (0, 0, 0usize);
-    let mut i = 0;
+    let end = range.end;
+    let mut i = range.start;
     loop {
-        // Whitespace up to the next word, reporting each line that ends on the way.
-        while i < len {
+        // Whitespace up to the next word.
+        while i < end {
             match CLASS[usize::from(bytes[i])] {
                 Class::Space => i += 1,
                 Class::Newline => {
-                    f((n > 0).then_some((first..last_end, n)));
-                    n = 0;
+                    f(Token::Newline);
                     i += 1;
                 }
                 Class::Word => break,
@@ -143,16 +150,12 @@ fn for_each_line(text: &str, mut f: impl FnMut(Option<(Range<usize>, usize)>)) {
                 },
             }
         }
-        if i >= len {
-            break;
+        if i >= end {
+            return;
         }
-        if n == 0 {
-            first = i;
-        }
-        n += 1;
-        // The word: a tight loop over its bytes.
+        let start = i;
         i += 1;
-        while i < len {
+        while i < end {
             match CLASS[usize::from(bytes[i])] {
                 Class::Word => i += 1,
                 Class::Decode => match space_at(text, i) {
@@ -162,8 +165,28 @@ fn for_each_line(text: &str, mut f: impl FnMut(Option<(Range<usize>, usize)>)) {
                 _ => break,
             }
         }
-        last_end = i;
+        f(Token::Word(start..i));
     }
+}
+
+/// Calls `f` for each line of `text` (split at line feeds) with the span from its first
+/// word's start to its last word's end and its number of words, or `None` for a line
+/// without a word (the last line only when it has a word). Nothing collected.
+fn for_each_line(text: &str, mut f: impl FnMut(Option<(Range<usize>, usize)>)) {
+    let (mut first, mut last_end, mut n) = (0, 0, 0usize);
+    scan(text, 0..text.len(), |t| match t {
+        Token::Word(w) => {
+            if n == 0 {
+                first = w.start;
+            }
+            n += 1;
+            last_end = w.end;
+        }
+        Token::Newline => {
+            f((n > 0).then_some((first..last_end, n)));
+            n = 0;
+        }
+    });
     if n > 0 {
         f(Some((first..last_end, n)));
     }
@@ -172,23 +195,11 @@ fn for_each_line(text: &str, mut f: impl FnMut(Option<(Range<usize>, usize)>)) {
 /// Byte ranges of the whitespace-separated words in `text[range]`.
 fn word_spans(text: &str, range: Range<usize>) -> Vec<Range<usize>> {
     let mut out = Vec::new();
-    let mut start = None;
-    let mut i = range.start;
-    while i < range.end {
-        let (space, len) = space_at(text, i);
-        match (space, start) {
-            (true, Some(s)) => {
-                out.push(s..i);
-                start = None;
-            }
-            (false, None) => start = Some(i),
-            _ => {}
+    scan(text, range, |t| {
+        if let Token::Word(w) = t {
+            out.push(w);
         }
-        i += len;
-    }
-    if let Some(s) = start {
-        out.push(s..range.end);
-    }
+    });
     out
 }
 
