@@ -238,7 +238,7 @@ impl Model {
         let texts: Vec<&str> = docs.iter().map(|d| d.text.as_str()).collect();
         let (vectorizer, x) =
             Vectorizer::fit_transform(analyzer, settings.tfidf.clone(), &texts, progress)?;
-        let folds = classify::heldout_folds_of(x.n_rows(), params.seed);
+        let folds = classify::heldout_folds_of(&x, &targets, params.seed);
         let plan = articles::plan(&vectorizer, &texts, &x, &folds, params.seed);
         let classifier = classify::fit_articles(&params, &x, &targets, &plan)?;
         let languages = vectorizer
