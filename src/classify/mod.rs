@@ -476,13 +476,9 @@ pub(crate) struct Scored {
 }
 
 /// The held-out fold of each training row of `x` (targets `t`), as every estimator uses them
-/// (rows derived from a training document are held out with its fold).
-pub fn heldout_folds_of(x: &CsrMatrix, t: &Targets, seed: u64) -> Vec<u8> {
-    heldout_folds(x, t, HELDOUT_FOLDS.min(x.n_rows()), seed)
-}
-
-/// Folds for held-out scores (the same for every estimator): a seeded shuffle of the rows
-/// dealt round-robin, where the copies of a row that carry different labels move as one.
+/// (rows derived from a training document are held out with its fold): a seeded shuffle of the
+/// rows dealt round-robin into 3 folds (fewer for fewer rows), where the copies of a row that
+/// carry different labels move as one.
 ///
 /// Why: a table that files one article under several labels as several single-label rows (The
 /// Hacker News: 814 of 2,994 training articles) left copies of a held-out article in the
@@ -493,19 +489,20 @@ pub fn heldout_folds_of(x: &CsrMatrix, t: &Targets, seed: u64) -> Vec<u8> {
 /// (the same spam sent twice, a stock first sentence) is what new data holds too. The groups
 /// are dealt like rows, so folds stay balanced; without such copies the folds are those of a
 /// plain shuffle of the rows.
-fn heldout_folds(x: &CsrMatrix, t: &Targets, k: usize, seed: u64) -> Vec<u8> {
+pub fn heldout_folds_of(x: &CsrMatrix, t: &Targets, seed: u64) -> Vec<u8> {
     use rand::seq::SliceRandom;
     use rand::SeedableRng;
     let n = x.n_rows();
-    // Groups numbered in order of first appearance: without copies, row i is group i.
-    let mut first_of = vec![usize::MAX; n];
+    let k = HELDOUT_FOLDS.min(n);
+    // A copy points at its (earlier) first row; then groups are numbered in order of first
+    // appearance, so that without copies row i is group i.
+    let mut group = vec![usize::MAX; n];
     for (i, first) in conflicting_copies(x, t) {
-        first_of[i] = first;
+        group[i] = first;
     }
-    let mut group = vec![0usize; n];
     let mut n_groups = 0;
     for i in 0..n {
-        group[i] = match first_of[i] {
+        group[i] = match group[i] {
             usize::MAX => {
                 n_groups += 1;
                 n_groups - 1
@@ -528,22 +525,28 @@ fn heldout_folds(x: &CsrMatrix, t: &Targets, k: usize, seed: u64) -> Vec<u8> {
 /// labels differ from those of some copy, each with that first row, in row order.
 fn conflicting_copies(x: &CsrMatrix, t: &Targets) -> Vec<(usize, usize)> {
     use std::hash::{Hash, Hasher};
-    let mut by_hash: rustc_hash::FxHashMap<u64, Vec<usize>> = Default::default();
-    let mut copies = Vec::new();
-    for (i, row) in x.rows().enumerate() {
-        if row.nnz() == 0 {
-            continue;
-        }
+    let hash = |r: usize| {
+        let row = x.row(r);
         let mut h = rustc_hash::FxHasher::default();
         row.indices.hash(&mut h);
         for v in row.data {
             v.to_bits().hash(&mut h);
         }
-        let seen = by_hash.entry(h.finish()).or_default();
-        // Rows sharing a hash are compared: a collision is not a copy.
-        match seen.iter().find(|&&r| x.row(r) == row) {
+        h.finish()
+    };
+    // The first row of each distinct non-empty row, found by hash and compared whole.
+    let mut firsts: hashbrown::HashTable<usize> = hashbrown::HashTable::new();
+    let mut copies = Vec::new();
+    for (i, row) in x.rows().enumerate() {
+        if row.nnz() == 0 {
+            continue;
+        }
+        let h = hash(i);
+        match firsts.find(h, |&r| x.row(r) == row) {
             Some(&first) => copies.push((i, first)),
-            None => seen.push(i),
+            None => {
+                firsts.insert_unique(h, i, |&r| hash(r));
+            }
         }
     }
     // A set of copies mixes labels when one of them differs from its first row.
@@ -557,12 +560,17 @@ fn conflicting_copies(x: &CsrMatrix, t: &Targets) -> Vec<(usize, usize)> {
     copies
 }
 
-fn fit_svm(p: &ValidClassifierParams, x: &CsrMatrix, t: &Targets, derived: &Derived) -> Scored {
+fn fit_svm(
+    p: &ValidClassifierParams,
+    x: &CsrMatrix,
+    t: &Targets,
+    folds: &[u8],
+    derived: &Derived,
+) -> Scored {
     let n = x.n_rows();
     let k = t.n_labels();
     let counts = t.label_counts();
     let n_folds = HELDOUT_FOLDS.min(n);
-    let folds = heldout_folds(x, t, n_folds, p.seed);
     let fits: Vec<svm::BinarySvm> = (0..k)
         .into_par_iter()
         .map(|c| {
@@ -583,7 +591,7 @@ fn fit_svm(p: &ValidClassifierParams, x: &CsrMatrix, t: &Targets, derived: &Deri
                 seed: p.seed.wrapping_add(c as u64),
                 fold_passes: FOLD_PASSES,
             };
-            svm::train_binary(x, &y, &params, &folds, n_folds, derived)
+            svm::train_binary(x, &y, &params, folds, n_folds, derived)
         })
         .collect();
     let m = derived.len();
@@ -611,12 +619,11 @@ fn fit_nb(
     x: &CsrMatrix,
     t: &Targets,
     kind: naive_bayes::NbKind,
+    folds: &[u8],
     derived: &Derived,
 ) -> Scored {
-    let n = x.n_rows();
-    let n_folds = HELDOUT_FOLDS.min(n);
-    let folds = heldout_folds(x, t, n_folds, p.seed);
-    let f = naive_bayes::fit(x, t, kind, p.alpha, &folds, n_folds, derived);
+    let n_folds = HELDOUT_FOLDS.min(x.n_rows());
+    let f = naive_bayes::fit(x, t, kind, p.alpha, folds, n_folds, derived);
     Scored {
         model: LinearModel::from_feature_major(x.n_cols(), t.n_labels(), &f.weights, &f.bias),
         loo: f.heldout,
@@ -950,10 +957,19 @@ pub fn fit_articles(
         ));
     }
     let derived = &plan.derived;
+    // The folds the plan's derived rows were held out with (the same function, the same seed),
+    // once for both estimators of `auto`.
+    let folds = || heldout_folds_of(x, t, p.seed);
     let scored = match p.algo {
-        Algo::Svm => vec![fit_svm(p, x, t, derived)],
-        Algo::ComplementNb => vec![fit_nb(p, x, t, naive_bayes::NbKind::Complement, derived)],
-        Algo::MultinomialNb => vec![fit_nb(p, x, t, naive_bayes::NbKind::Multinomial, derived)],
+        Algo::Svm => vec![fit_svm(p, x, t, &folds(), derived)],
+        Algo::ComplementNb => {
+            let kind = naive_bayes::NbKind::Complement;
+            vec![fit_nb(p, x, t, kind, &folds(), derived)]
+        }
+        Algo::MultinomialNb => {
+            let kind = naive_bayes::NbKind::Multinomial;
+            vec![fit_nb(p, x, t, kind, &folds(), derived)]
+        }
         Algo::LsaLogreg => {
             let mut s = lsa_logistic::fit(p, x, t)?;
             // No folds: derived rows get the training model's scores, like its own rows.
@@ -961,9 +977,10 @@ pub fn fit_articles(
             vec![s]
         }
         Algo::Auto => {
+            let folds = &folds();
             let (svm, nb) = rayon::join(
-                || fit_svm(p, x, t, derived),
-                || fit_nb(p, x, t, naive_bayes::NbKind::Complement, derived),
+                || fit_svm(p, x, t, folds, derived),
+                || fit_nb(p, x, t, naive_bayes::NbKind::Complement, folds, derived),
             );
             vec![svm, nb]
         }
