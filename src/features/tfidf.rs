@@ -374,8 +374,17 @@ pub struct Scratch<'a> {
     /// The last analysed document.
     pub analyzed: Analyzed,
     cols: Vec<u32>,
+    /// The last document's n-grams by passages: `column << 32 | passage`, sorted.
+    entries: Vec<u64>,
+    part_starts: Vec<u32>,
+    part_at: Vec<u32>,
+    row_idx: Vec<u32>,
+    row_val: Vec<f32>,
     cache_limit: usize,
 }
+
+/// Passage key of an n-gram that spans two passages (it counts in the article's row only).
+const NO_PART: u32 = u32::MAX;
 
 impl<'a> Scratch<'a> {
     /// Distinct surface forms cached so far.
@@ -395,9 +404,19 @@ impl<'a> Scratch<'a> {
 
     /// Bytes of heap held: the word cache and the per-document buffers.
     pub fn heap_bytes(&self) -> usize {
-        self.cache.heap_bytes()
-            + self.analyzed.heap_bytes()
-            + self.cols.capacity() * std::mem::size_of::<u32>()
+        self.cache.heap_bytes() + self.analyzed.heap_bytes() + self.buffer_bytes()
+    }
+
+    /// Bytes of heap the per-document row buffers hold.
+    fn buffer_bytes(&self) -> usize {
+        let u = std::mem::size_of::<u32>();
+        (self.cols.capacity()
+            + self.part_starts.capacity()
+            + self.part_at.capacity()
+            + self.row_idx.capacity()
+            + self.row_val.capacity())
+            * u
+            + self.entries.capacity() * std::mem::size_of::<u64>()
     }
 
     /// Keep memory within the cache limit and [`MAX_KEPT_BUFFER_BYTES`] (called before
@@ -409,8 +428,13 @@ impl<'a> Scratch<'a> {
         if self.analyzed.heap_bytes() > MAX_KEPT_BUFFER_BYTES {
             self.analyzed = Analyzed::default();
         }
-        if self.cols.capacity() * std::mem::size_of::<u32>() > MAX_KEPT_BUFFER_BYTES {
+        if self.buffer_bytes() > MAX_KEPT_BUFFER_BYTES {
             self.cols = Vec::new();
+            self.entries = Vec::new();
+            self.part_starts = Vec::new();
+            self.part_at = Vec::new();
+            self.row_idx = Vec::new();
+            self.row_val = Vec::new();
         }
     }
 }
@@ -757,6 +781,11 @@ impl Vectorizer {
             cache: self.analyzer.cache(&self.lookup.stem_ids),
             analyzed: Analyzed::default(),
             cols: Vec::new(),
+            entries: Vec::new(),
+            part_starts: Vec::new(),
+            part_at: Vec::new(),
+            row_idx: Vec::new(),
+            row_val: Vec::new(),
             cache_limit: MAX_CACHE_BYTES,
         }
     }
@@ -778,7 +807,7 @@ impl Vectorizer {
 
     /// Like [`Vectorizer::transform_into`] (the same row), analysing `text` by the passages
     /// `ranges` (from [`passages`](crate::text::passages::passages)) so that
-    /// [`Vectorizer::passage_row_into`] can then give each passage's own row.
+    /// [`Vectorizer::passage_rows_into`] can then give each passage's own row.
     pub fn transform_passages_into(
         &self,
         text: &str,
@@ -790,26 +819,74 @@ impl Vectorizer {
         scratch.bound();
         self.analyzer
             .analyze_passages(text, ranges, &mut scratch.cache, &mut scratch.analyzed);
-        self.row_from_terms(&scratch.analyzed.terms, &mut scratch.cols, indices, data);
+        // Each n-gram is looked up once, keyed by its column and its passage (or none, when
+        // it spans two), and sorted once: the article's row reads the columns in order, and
+        // each passage's row is its share of the same order (see `passage_rows_into`).
+        let a = &scratch.analyzed;
+        let entries = &mut scratch.entries;
+        entries.clear();
+        let ends = &a.part_ends;
+        let mut part = 0usize;
+        let mut last_start = 0usize;
+        self.for_each_gram(&a.terms, |start, n, c| {
+            // Starts rise within each n-gram length: rewind only when a new length begins.
+            if start < last_start {
+                part = 0;
+            }
+            last_start = start;
+            while ends[part] as usize <= start {
+                part += 1;
+            }
+            let key = if start + n <= ends[part] as usize {
+                part as u32
+            } else {
+                NO_PART
+            };
+            entries.push(u64::from(c) << 32 | u64::from(key));
+        });
+        entries.sort_unstable();
+        self.emit_row(entries.iter().map(|&k| (k >> 32) as u32), indices, data);
     }
 
-    /// The TF-IDF row of passage `p` of the document last analysed by
-    /// [`Vectorizer::transform_passages_into`].
-    pub fn passage_row_into(
-        &self,
-        scratch: &mut Scratch<'_>,
-        p: usize,
-        indices: &mut Vec<u32>,
-        data: &mut Vec<f32>,
-    ) {
-        let a = &scratch.analyzed;
-        let start = if p == 0 {
-            0
-        } else {
-            a.part_ends[p - 1] as usize
-        };
-        let end = a.part_ends[p] as usize;
-        self.row_from_terms(&a.terms[start..end], &mut scratch.cols, indices, data);
+    /// Append to `rows` the TF-IDF row of each passage of the document last analysed by
+    /// [`Vectorizer::transform_passages_into`], in order: the row
+    /// [`Vectorizer::transform_into`] gives the passage's text alone, n-grams across its
+    /// edges left out.
+    pub fn passage_rows_into(&self, scratch: &mut Scratch<'_>, rows: &mut CsrMatrix) {
+        let n_parts = scratch.analyzed.part_ends.len();
+        // A counting sort by passage keeps each passage's columns in their sorted order.
+        let starts = &mut scratch.part_starts;
+        starts.clear();
+        starts.resize(n_parts + 1, 0);
+        for &k in &scratch.entries {
+            let p = (k & 0xFFFF_FFFF) as u32;
+            if p != NO_PART {
+                starts[p as usize + 1] += 1;
+            }
+        }
+        for p in 0..n_parts {
+            starts[p + 1] += starts[p];
+        }
+        let cols = &mut scratch.cols;
+        cols.clear();
+        cols.resize(starts[n_parts] as usize, 0);
+        let mut at = std::mem::take(&mut scratch.part_at);
+        at.clear();
+        at.extend_from_slice(&starts[..n_parts]);
+        for &k in &scratch.entries {
+            let p = (k & 0xFFFF_FFFF) as u32;
+            if p != NO_PART {
+                cols[at[p as usize] as usize] = (k >> 32) as u32;
+                at[p as usize] += 1;
+            }
+        }
+        scratch.part_at = at;
+        let (idx, val) = (&mut scratch.row_idx, &mut scratch.row_val);
+        for p in 0..n_parts {
+            let part = &cols[starts[p] as usize..starts[p + 1] as usize];
+            self.emit_row(part.iter().copied(), idx, val);
+            rows.push_row(idx, val);
+        }
     }
 
     /// The TF-IDF row of a sequence of term ids (as in [`Analyzed::terms`]): a fragment of
@@ -883,50 +960,62 @@ impl Vectorizer {
         data: &mut Vec<f32>,
     ) {
         cols.clear();
-        indices.clear();
-        data.clear();
+        self.for_each_gram(terms, |_, _, c| cols.push(c));
+        cols.sort_unstable();
+        self.emit_row(cols.iter().copied(), indices, data);
+    }
+
+    /// Call `f(start, n, column)` for each n-gram of `terms` that is a feature, n-gram
+    /// lengths in turn, each in text order.
+    #[inline]
+    fn for_each_gram(&self, terms: &[u32], mut f: impl FnMut(usize, usize, u32)) {
         let (lo, hi) = self.analyzer.config().ngram_range;
         for n in lo..=hi {
             if n == 1 {
-                cols.extend(
-                    terms
-                        .iter()
-                        .filter(|&&t| t != OOV)
-                        .map(|&t| self.lookup.unigram[t as usize])
-                        .filter(|&c| c != OOV),
-                );
+                for (i, &t) in terms.iter().enumerate() {
+                    if t != OOV {
+                        let c = self.lookup.unigram[t as usize];
+                        if c != OOV {
+                            f(i, 1, c);
+                        }
+                    }
+                }
             } else if n == 2 {
-                for w in terms.windows(2) {
+                for (i, w) in terms.windows(2).enumerate() {
                     if w[0] == OOV || w[1] == OOV {
                         continue;
                     }
                     if let Some(&c) = self.lookup.bigrams.get(&pack2(w[0], w[1])) {
-                        cols.push(c);
+                        f(i, 2, c);
                     }
                 }
             } else {
-                for w in terms.windows(n) {
+                for (i, w) in terms.windows(n).enumerate() {
                     if w.contains(&OOV) {
                         continue;
                     }
                     if let Some(&c) = self.lookup.ngrams.get(&pack(w)) {
-                        cols.push(c);
+                        f(i, n, c);
                     }
                 }
             }
         }
-        cols.sort_unstable();
+    }
+
+    /// The TF-IDF row of the feature columns `cols` (sorted, a column once per occurrence).
+    fn emit_row(
+        &self,
+        cols: impl Iterator<Item = u32>,
+        indices: &mut Vec<u32>,
+        data: &mut Vec<f32>,
+    ) {
+        indices.clear();
+        data.clear();
         let mut norm = 0f64;
-        let mut i = 0;
-        while i < cols.len() {
-            let c = cols[i];
-            let mut j = i + 1;
-            while j < cols.len() && cols[j] == c {
-                j += 1;
-            }
-            let tf = (j - i) as f64;
+        let mut push = |c: u32, count: usize| {
+            let tf = count as f64;
             // Most terms occur once in a document, and ln(1) is exactly 0: skip the call.
-            let tf = if self.config.sublinear_tf && j - i > 1 {
+            let tf = if self.config.sublinear_tf && count > 1 {
                 1.0 + tf.ln()
             } else {
                 tf
@@ -935,7 +1024,21 @@ impl Vectorizer {
             norm += v * v;
             indices.push(c);
             data.push(v as f32);
-            i = j;
+        };
+        let mut run: Option<(u32, usize)> = None;
+        for c in cols {
+            match &mut run {
+                Some((r, k)) if *r == c => *k += 1,
+                _ => {
+                    if let Some((r, k)) = run {
+                        push(r, k);
+                    }
+                    run = Some((c, 1));
+                }
+            }
+        }
+        if let Some((r, k)) = run {
+            push(r, k);
         }
         if norm > 0.0 {
             let inv = 1.0 / norm.sqrt();
@@ -1361,6 +1464,40 @@ mod tests {
         "La souveraineté numérique de l'Europe passe par le cloud.",
         "Le cloud souverain européen attire les administrations.",
     ];
+
+    #[test]
+    fn passage_rows_are_the_rows_of_each_passage_alone() {
+        let (v, _) = fit(
+            &TEXTS,
+            TfidfConfig {
+                min_df: DfBound::Count(1),
+                ..Default::default()
+            },
+        );
+        // Bigrams inside each paragraph and one across the break ("export" / "controls":
+        // in the article's row, in neither passage's), repeated terms, and a passage with no
+        // known word.
+        let text = "The chips tighten again under the export\n\ncontrols that target the chip makers, and the export controls again.\n\nzzz qqq";
+        let second = text.find("controls that").unwrap();
+        let third = text.find("zzz").unwrap();
+        let ranges = [0..second - 2, second..third - 2, third..text.len()];
+        let mut scratch = v.scratch();
+        let (mut idx, mut val) = (Vec::new(), Vec::new());
+        v.transform_passages_into(text, &ranges, &mut scratch, &mut idx, &mut val);
+        assert_eq!((idx.clone(), val.clone()), v.transform_one(text));
+        let mut rows = CsrMatrix::new(v.n_features());
+        v.passage_rows_into(&mut scratch, &mut rows);
+        assert_eq!(rows.n_rows(), 3);
+        for (p, r) in ranges.iter().enumerate() {
+            let alone = v.transform_one(&text[r.clone()]);
+            assert_eq!(
+                (rows.row(p).indices.to_vec(), rows.row(p).data.to_vec()),
+                alone,
+                "passage {p}"
+            );
+        }
+        assert!(rows.row(2).indices.is_empty());
+    }
 
     #[test]
     fn vocabulary_is_sorted_and_bigrams_present() {

@@ -45,6 +45,7 @@ pub fn plan(
         .flat_map_iter(|block| {
             let mut scratch = vectorizer.scratch();
             let (mut idx, mut val) = (Vec::new(), Vec::new());
+            let mut part_rows = CsrMatrix::new(vectorizer.n_features());
             let mut out = Vec::with_capacity(block.len());
             for &i in block {
                 let text = texts[i];
@@ -55,10 +56,13 @@ pub fn plan(
                     fragment: None,
                 };
                 if ranges.len() >= 2 {
-                    for p in 0..ranges.len() {
-                        vectorizer.passage_row_into(&mut scratch, p, &mut idx, &mut val);
-                        rows.passages.push((idx.clone(), val.clone()));
-                    }
+                    part_rows.clear(vectorizer.n_features());
+                    vectorizer.passage_rows_into(&mut scratch, &mut part_rows);
+                    rows.passages.extend(
+                        part_rows
+                            .rows()
+                            .map(|r| (r.indices.to_vec(), r.data.to_vec())),
+                    );
                 }
                 let terms = &scratch.analyzed.terms;
                 let mut rng =

@@ -247,8 +247,6 @@ pub fn classify_with<S: Scorer + ?Sized>(
 struct PassageRows {
     rows: CsrMatrix,
     built: bool,
-    idx: Vec<u32>,
-    val: Vec<f32>,
 }
 
 impl PassageRows {
@@ -261,10 +259,8 @@ impl PassageRows {
     ) -> &CsrMatrix {
         if !self.built {
             self.rows.clear(vectorizer.n_features());
-            for p in 0..n {
-                vectorizer.passage_row_into(scratch, p, &mut self.idx, &mut self.val);
-                self.rows.push_row(&self.idx, &self.val);
-            }
+            vectorizer.passage_rows_into(scratch, &mut self.rows);
+            debug_assert_eq!(self.rows.n_rows(), n);
             self.built = true;
         }
         &self.rows
@@ -410,8 +406,8 @@ impl RowBuf {
     pub fn heap_bytes(&self) -> usize {
         let f = std::mem::size_of::<f32>();
         let d = std::mem::size_of::<f64>();
-        (self.indices.capacity() + self.passages.idx.capacity()) * f
-            + (self.data.capacity() + self.passages.val.capacity()) * f
+        self.indices.capacity() * f
+            + self.data.capacity() * f
             + (self.scores.capacity() + self.pscores.capacity()) * d
             + self.passages.rows.heap_bytes()
     }
@@ -426,8 +422,6 @@ impl Default for RowBuf {
             passages: PassageRows {
                 rows: CsrMatrix::new(0),
                 built: false,
-                idx: Vec::new(),
-                val: Vec::new(),
             },
             pscores: Vec::new(),
         }
