@@ -377,7 +377,6 @@ pub struct Scratch<'a> {
     /// The last document's n-grams by passages: `column << 32 | passage`, sorted.
     entries: Vec<u64>,
     part_starts: Vec<u32>,
-    part_at: Vec<u32>,
     row_idx: Vec<u32>,
     row_val: Vec<f32>,
     cache_limit: usize,
@@ -412,7 +411,6 @@ impl<'a> Scratch<'a> {
         let u = std::mem::size_of::<u32>();
         (self.cols.capacity()
             + self.part_starts.capacity()
-            + self.part_at.capacity()
             + self.row_idx.capacity()
             + self.row_val.capacity())
             * u
@@ -432,7 +430,6 @@ impl<'a> Scratch<'a> {
             self.cols = Vec::new();
             self.entries = Vec::new();
             self.part_starts = Vec::new();
-            self.part_at = Vec::new();
             self.row_idx = Vec::new();
             self.row_val = Vec::new();
         }
@@ -783,7 +780,6 @@ impl Vectorizer {
             cols: Vec::new(),
             entries: Vec::new(),
             part_starts: Vec::new(),
-            part_at: Vec::new(),
             row_idx: Vec::new(),
             row_val: Vec::new(),
             cache_limit: MAX_CACHE_BYTES,
@@ -826,14 +822,12 @@ impl Vectorizer {
         let entries = &mut scratch.entries;
         entries.clear();
         let ends = &a.part_ends;
-        let mut part = 0usize;
-        let mut last_start = 0usize;
+        let (mut part, mut length) = (0usize, 0usize);
         self.for_each_gram(&a.terms, |start, n, c| {
-            // Starts rise within each n-gram length: rewind only when a new length begins.
-            if start < last_start {
-                part = 0;
+            // Starts rise within each n-gram length: rewind when a new length begins.
+            if n != length {
+                (part, length) = (0, n);
             }
-            last_start = start;
             while ends[part] as usize <= start {
                 part += 1;
             }
@@ -855,32 +849,31 @@ impl Vectorizer {
     pub fn passage_rows_into(&self, scratch: &mut Scratch<'_>, rows: &mut CsrMatrix) {
         let n_parts = scratch.analyzed.part_ends.len();
         // A counting sort by passage keeps each passage's columns in their sorted order.
+        // Passage p's count goes to starts[p + 2]; after the prefix sum starts[p + 1] is where
+        // p begins, and placing advances it to where p ends, so that p ends up spanning
+        // starts[p]..starts[p + 1].
         let starts = &mut scratch.part_starts;
         starts.clear();
-        starts.resize(n_parts + 1, 0);
+        starts.resize(n_parts + 2, 0);
+        let passage = |k: u64| Some((k & 0xFFFF_FFFF) as u32).filter(|&p| p != NO_PART);
         for &k in &scratch.entries {
-            let p = (k & 0xFFFF_FFFF) as u32;
-            if p != NO_PART {
-                starts[p as usize + 1] += 1;
+            if let Some(p) = passage(k) {
+                starts[p as usize + 2] += 1;
             }
         }
-        for p in 0..n_parts {
-            starts[p + 1] += starts[p];
+        for p in 2..starts.len() {
+            starts[p] += starts[p - 1];
         }
         let cols = &mut scratch.cols;
         cols.clear();
-        cols.resize(starts[n_parts] as usize, 0);
-        let mut at = std::mem::take(&mut scratch.part_at);
-        at.clear();
-        at.extend_from_slice(&starts[..n_parts]);
+        cols.resize(starts[n_parts + 1] as usize, 0);
         for &k in &scratch.entries {
-            let p = (k & 0xFFFF_FFFF) as u32;
-            if p != NO_PART {
-                cols[at[p as usize] as usize] = (k >> 32) as u32;
-                at[p as usize] += 1;
+            if let Some(p) = passage(k) {
+                let at = &mut starts[p as usize + 1];
+                cols[*at as usize] = (k >> 32) as u32;
+                *at += 1;
             }
         }
-        scratch.part_at = at;
         let (idx, val) = (&mut scratch.row_idx, &mut scratch.row_val);
         for p in 0..n_parts {
             let part = &cols[starts[p] as usize..starts[p + 1] as usize];
