@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 pub struct LinearModel {
     n_features: usize,
     n_classes: usize,
+    #[serde(with = "crate::model::file::f32_block")]
     weights: Vec<f32>,
     bias: Vec<f32>,
 }

@@ -275,6 +275,7 @@ struct VectorizerData {
     grams: Vec<u32>,
     gram_len: Vec<u8>,
     df: Vec<u32>,
+    #[serde(with = "crate::model::file::f32_block")]
     idf: Vec<f32>,
     doc_languages: Vec<u64>,
 }

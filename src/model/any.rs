@@ -37,8 +37,16 @@ impl AnyModel {
         let name = name.as_ref();
         let (header, body) = file::decode_any(name, bytes)?;
         match header.kind.as_str() {
-            super::KIND => Ok(AnyModel::Classifier(file::checked_body(name, &body)?)),
-            clusters::KIND => Ok(AnyModel::Clustering(file::checked_body(name, &body)?)),
+            super::KIND => Ok(AnyModel::Classifier(file::checked_body(
+                name,
+                header.format_version,
+                &body,
+            )?)),
+            clusters::KIND => Ok(AnyModel::Clustering(file::checked_body(
+                name,
+                header.format_version,
+                &body,
+            )?)),
             other => Err(ModelFileError::Kind {
                 path: name.to_path_buf(),
                 found: other.to_string(),

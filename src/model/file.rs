@@ -22,7 +22,56 @@ pub const MAGIC: &[u8; 8] = b"VEILLE\0\x1a";
 /// The format version this build writes and reads.
 /// v2: classifiers learn how articles are scored (passages, evidence); clusterings record how
 /// `--k auto` chose k.
-pub const FORMAT_VERSION: u32 = 2;
+/// v3: weight and idf vectors are one block of little-endian bytes each ([`f32_block`]), not a
+/// sequence of floats: decoding a model of 3 million weights becomes a copy. v2 files still
+/// load (each field is read the way its file's version wrote it).
+pub const FORMAT_VERSION: u32 = 3;
+
+/// The oldest format version this build reads.
+pub const OLDEST_READ_VERSION: u32 = 2;
+
+thread_local! {
+    /// Format version of the body being decoded on this thread: serde passes no context to
+    /// a field's decoder, and the fields whose encoding changed need it ([`f32_block`]).
+    static DECODING: std::cell::Cell<u32> = const { std::cell::Cell::new(FORMAT_VERSION) };
+}
+
+/// Serde helpers (`#[serde(with = "crate::model::file::f32_block")]`) for a `Vec<f32>` field
+/// written as one block of little-endian bytes (format v3 on), read back by a bulk copy;
+/// bodies of earlier formats hold it as a sequence of floats, read as such.
+pub mod f32_block {
+    use serde::de::{self, Deserialize, Deserializer, Visitor};
+    use serde::Serializer;
+
+    /// Write `v` as `4 × len` little-endian bytes.
+    pub fn serialize<S: Serializer>(v: &[f32], s: S) -> Result<S::Ok, S::Error> {
+        let bytes: Vec<u8> = v.iter().flat_map(|x| x.to_le_bytes()).collect();
+        s.serialize_bytes(&bytes)
+    }
+
+    /// Read what [`serialize`] wrote (or, in a v2 body, a sequence of floats).
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f32>, D::Error> {
+        if super::DECODING.with(std::cell::Cell::get) < 3 {
+            return Vec::<f32>::deserialize(d);
+        }
+        struct Block;
+        impl Visitor<'_> for Block {
+            type Value = Vec<f32>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a block of little-endian f32 bytes")
+            }
+            fn visit_bytes<E: de::Error>(self, b: &[u8]) -> Result<Vec<f32>, E> {
+                if !b.len().is_multiple_of(4) {
+                    return Err(E::invalid_length(b.len(), &self));
+                }
+                Ok(b.chunks_exact(4)
+                    .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                    .collect())
+            }
+        }
+        d.deserialize_bytes(Block)
+    }
+}
 
 /// The JSON header.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -77,7 +126,7 @@ pub enum ModelFileError {
         found: u32,
     },
     /// Written by an older, unsupported format.
-    #[error("{}: model format v{found} is older than this veille reads (v{FORMAT_VERSION}): rebuild it with the `veille train` or `veille cluster` command that made it", path.display())]
+    #[error("{}: model format v{found} is older than this veille reads (v{OLDEST_READ_VERSION} to v{FORMAT_VERSION}): rebuild it with the `veille train` or `veille cluster` command that made it", path.display())]
     OlderFormat {
         /// The file.
         path: PathBuf,
@@ -238,7 +287,7 @@ pub fn decode_any(path: &Path, bytes: &[u8]) -> Result<(Header, Vec<u8>), ModelF
             found: version,
         });
     }
-    if version < FORMAT_VERSION {
+    if version < OLDEST_READ_VERSION {
         return Err(ModelFileError::OlderFormat {
             path: p(),
             found: version,
@@ -301,14 +350,17 @@ pub fn decode_any(path: &Path, bytes: &[u8]) -> Result<(Header, Vec<u8>), ModelF
 /// is not what its header says, even when the checksum was made to match).
 pub fn decode_body<T: for<'de> Deserialize<'de>>(
     path: &Path,
+    version: u32,
     body: &[u8],
 ) -> Result<T, ModelFileError> {
     let corrupt = |reason| ModelFileError::Corrupt {
         path: path.to_path_buf(),
         reason,
     };
-    let (value, rest) =
-        postcard::take_from_bytes(body).map_err(|e| corrupt(format!("undecodable body: {e}")))?;
+    let previous = DECODING.with(|v| v.replace(version));
+    let decoded = postcard::take_from_bytes(body);
+    DECODING.with(|v| v.set(previous));
+    let (value, rest) = decoded.map_err(|e| corrupt(format!("undecodable body: {e}")))?;
     if !rest.is_empty() {
         return Err(corrupt(format!(
             "{} bytes left over inside the body after its contents",
@@ -382,15 +434,17 @@ pub fn from_bytes<T: for<'de> Deserialize<'de> + Validate>(
     expected_kind: &str,
 ) -> Result<(Header, T), ModelFileError> {
     let (header, body) = decode(path, bytes, expected_kind)?;
-    Ok((header, checked_body(path, &body)?))
+    let value = checked_body(path, header.format_version, &body)?;
+    Ok((header, value))
 }
 
 /// Decode a body already checked by [`decode`] or [`decode_any`], then validate it.
 pub fn checked_body<T: for<'de> Deserialize<'de> + Validate>(
     path: &Path,
+    version: u32,
     body: &[u8],
 ) -> Result<T, ModelFileError> {
-    let value: T = decode_body(path, body)?;
+    let value: T = decode_body(path, version, body)?;
     value.validate().map_err(|reason| ModelFileError::Corrupt {
         path: path.to_path_buf(),
         reason: format!("inconsistent contents: {reason}"),
@@ -431,7 +485,7 @@ mod tests {
         };
         let bytes = rebuild(&header);
         let (_, checked) = decode(Path::new("m"), &bytes, "classifier").unwrap();
-        let e = decode_body::<Vec<u32>>(Path::new("m"), &checked).unwrap_err();
+        let e = decode_body::<Vec<u32>>(Path::new("m"), FORMAT_VERSION, &checked).unwrap_err();
         assert!(e.to_string().contains("4 bytes left over"), "{e}");
         header.format_version = FORMAT_VERSION + 1;
         let e = decode(Path::new("m"), &rebuild(&header), "classifier").unwrap_err();
