@@ -8,7 +8,7 @@ use crate::model::arrow::{ParquetOutputError, ParquetRecordWriter};
 use crate::model::file::AtomicFile;
 use crate::model::{
     classify_stream, write_jsonl, AnyModel, Classification, ClassifyOptions, OnBad, Scorer,
-    StreamError,
+    Sources, StreamError,
 };
 use clap::{Args, ValueEnum};
 use std::io::{BufWriter, IsTerminal, Write};
@@ -94,9 +94,6 @@ pub fn run(args: ClassifyArgs, g: &Global) -> anyhow::Result<()> {
     if args.top == Some(0) {
         return Err(UsageError("--top must be at least 1".into()).into());
     }
-    // A classifier labels articles; a clustering assigns them to its clusters.
-    let loaded = AnyModel::load(&args.model)?;
-    let model = loaded.scorer();
     let mut inputs: Vec<Named> = super::paths::named("PATH", &args.paths)
         .filter(|n| n.path.as_os_str() != "-")
         .collect();
@@ -120,31 +117,26 @@ pub fn run(args: ClassifyArgs, g: &Global) -> anyhow::Result<()> {
         )
         .into());
     }
-    let fields = args.fields.fields();
-    // Open every input first, so that a missing file fails before any output.
-    let mut sources: Vec<Batches> = Vec::new();
-    let stdin = || corpus::open_stdin_batched(args.stdin_format == StdinFormat::Jsonl, &fields);
-    if args.paths.is_empty() {
-        sources.push(stdin()?);
-    }
     if args.paths.iter().filter(|p| p.as_os_str() == "-").count() > 1 {
         return Err(UsageError("`-` (standard input) given more than once".into()).into());
     }
-    for p in &args.paths {
-        if p.as_os_str() == "-" {
-            sources.push(stdin()?);
-            continue;
-        }
-        // The system's own reason: a missing file, a forbidden folder, a symlink loop.
-        if let Err(source) = std::fs::metadata(p) {
-            return Err(corpus::CorpusError::Io {
-                path: p.clone(),
-                source,
-            }
-            .into());
-        }
-        sources.push(corpus::open_articles_batched(p, &fields)?);
-    }
+    let fields = args.fields.fields();
+    // The first batch of articles is read while the model loads; a bad model is reported
+    // before a bad input, as when one came after the other.
+    let (loaded, sources) = rayon::join(
+        || AnyModel::load(&args.model),
+        || {
+            open_sources(&args, &fields).map(|s| {
+                let mut s = Sources::from(s);
+                s.read_ahead();
+                s
+            })
+        },
+    );
+    // A classifier labels articles; a clustering assigns them to its clusters.
+    let loaded = loaded?;
+    let model = loaded.scorer();
+    let sources = sources?;
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let format = match args.format {
         _ if args.explain => Format::Explain,
@@ -242,7 +234,37 @@ pub fn run(args: ClassifyArgs, g: &Global) -> anyhow::Result<()> {
             &format!("{n} article(s) look like language '{lang}', which the model was not trained on: their scores are unreliable"),
         );
     }
+    // The process ends after this command: freeing the model (a few hundred thousand
+    // allocations for a large vocabulary) would only add serial time at its end.
+    std::mem::forget(loaded);
     Ok(())
+}
+
+/// Every input, opened (not read) in order, so that a missing file fails before any output.
+fn open_sources(
+    args: &ClassifyArgs,
+    fields: &corpus::Fields,
+) -> Result<Vec<Batches>, corpus::CorpusError> {
+    let mut sources: Vec<Batches> = Vec::new();
+    let stdin = || corpus::open_stdin_batched(args.stdin_format == StdinFormat::Jsonl, fields);
+    if args.paths.is_empty() {
+        sources.push(stdin()?);
+    }
+    for p in &args.paths {
+        if p.as_os_str() == "-" {
+            sources.push(stdin()?);
+            continue;
+        }
+        // The system's own reason: a missing file, a forbidden folder, a symlink loop.
+        if let Err(source) = std::fs::metadata(p) {
+            return Err(corpus::CorpusError::Io {
+                path: p.clone(),
+                source,
+            });
+        }
+        sources.push(corpus::open_articles_batched(p, fields)?);
+    }
+    Ok(sources)
 }
 
 /// Where the output goes.

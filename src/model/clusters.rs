@@ -603,4 +603,8 @@ impl Scorer for ClusterModel {
     fn output_name(&self, id: u32) -> &str {
         &self.clusters[id as usize].name
     }
+
+    fn n_outputs(&self) -> usize {
+        self.clusters.len()
+    }
 }

@@ -21,7 +21,7 @@ pub use record::{write_jsonl, Record};
 pub use scoring::{
     Classification, ClassifyOptions, LabelEvidence, PassageHit, RowBuf, Scorer, Session,
 };
-pub use stream::{classify_stream, OnBad, StreamError, StreamReport};
+pub use stream::{classify_stream, OnBad, Sources, StreamError, StreamReport};
 
 use crate::classify::{self, Classifier, ClassifierParams, ClassifyError, Prediction, Targets};
 use crate::corpus::{Document, Labels};
@@ -481,6 +481,10 @@ impl Scorer for Model {
 
     fn output_name(&self, id: u32) -> &str {
         &self.labels[id as usize]
+    }
+
+    fn n_outputs(&self) -> usize {
+        self.labels.len()
     }
 }
 

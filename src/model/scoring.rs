@@ -38,6 +38,8 @@ pub trait Scorer: Sync {
     fn weight(&self, feature: usize, output: usize) -> f32;
     /// Name of an output.
     fn output_name(&self, id: u32) -> &str;
+    /// Number of outputs (labels, or clusters): ids run from 0 below it.
+    fn n_outputs(&self) -> usize;
 }
 
 /// One article's classification.
@@ -320,13 +322,14 @@ fn explain<S: Scorer + ?Sized>(
     }
     contrib.sort_unstable_by(order);
     let a = &scratch.analyzed;
+    // Collected from an iterator over `contrib` (not `into_iter`), which would reuse its
+    // much larger buffer and shrink it by a realloc per article.
     contrib
-        .into_iter()
-        .map(|(j, v)| {
+        .iter()
+        .map(|&(j, v)| {
             let stems = scorer.vectorizer().feature_stems(j as usize);
-            // The words as written in this article, where the n-gram occurs in it.
-            let found = (0..a.terms.len().saturating_sub(stems.len() - 1))
-                .find(|&p| a.terms[p..p + stems.len()] == *stems);
+            // The words as written in this article, where the n-gram first occurs in it.
+            let found = first_occurrence(&a.terms, stems);
             let word = match found {
                 Some(p) => a.surfaces[p..p + stems.len()]
                     .iter()
@@ -338,6 +341,22 @@ fn explain<S: Scorer + ?Sized>(
             (word, v)
         })
         .collect()
+}
+
+/// Where `gram` first occurs in `terms`. Scans for its first stem with a bare search and
+/// compares the rest only there: a slice comparison at every position cost more than the
+/// rest of an explanation.
+fn first_occurrence(terms: &[u32], gram: &[u32]) -> Option<usize> {
+    let (&head, _) = gram.split_first()?;
+    let mut from = 0;
+    while let Some(off) = terms.get(from..)?.iter().position(|&t| t == head) {
+        let p = from + off;
+        if terms.get(p..p + gram.len()) == Some(gram) {
+            return Some(p);
+        }
+        from = p + 1;
+    }
+    None
 }
 
 /// Classifies batches of articles with caches kept between batches (see [`Model::session`] and [`super::ClusterModel::session`]).
@@ -425,5 +444,22 @@ impl Default for RowBuf {
             },
             pscores: Vec::new(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_occurrence_finds_the_first_whole_gram() {
+        let t = [1, 2, 1, 3, 1, 2, 4];
+        assert_eq!(first_occurrence(&t, &[1]), Some(0));
+        assert_eq!(first_occurrence(&t, &[1, 3]), Some(2));
+        assert_eq!(first_occurrence(&t, &[2, 4]), Some(5));
+        assert_eq!(first_occurrence(&t, &[4, 1]), None);
+        assert_eq!(first_occurrence(&t, &[5]), None);
+        assert_eq!(first_occurrence(&[], &[1]), None);
+        assert_eq!(first_occurrence(&t, &[]), None);
     }
 }

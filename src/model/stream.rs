@@ -1,10 +1,15 @@
 //! The streaming classify loop shared by `veille classify` and the HTTP service: sources of
 //! articles in, batches of classified articles out to a sink, in input order, in bounded
 //! memory.
+//!
+//! Reading is pipelined with classifying: the next batch is read and parsed while the
+//! current one is classified (`rayon::join`, so the pool's threads share both and
+//! `--threads 1` runs them one after the other), and the first batch can be read before the
+//! model is loaded ([`Sources::read_ahead`]). At most two batches are held at once.
 
 use super::{Classification, ClassifyOptions, Scorer, Session};
 use crate::corpus::{Batches, CorpusError, Document};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 
 /// Articles classified together (parallel within a batch).
 pub const BATCH: usize = 4096;
@@ -39,66 +44,126 @@ pub enum OnBad<'f> {
     Skip(&'f mut dyn FnMut(&CorpusError)),
 }
 
+/// One read of up to [`BATCH`] records, in input order.
+struct Read {
+    items: Vec<Result<Document, CorpusError>>,
+    /// Whether the source may have more.
+    more: bool,
+}
+
+/// The sources of a classify run, in order, with the next batch possibly read already.
+pub struct Sources {
+    queue: VecDeque<Batches>,
+    ahead: Option<Read>,
+}
+
+impl From<Vec<Batches>> for Sources {
+    fn from(sources: Vec<Batches>) -> Self {
+        Sources {
+            queue: sources.into(),
+            ahead: None,
+        }
+    }
+}
+
+impl Sources {
+    /// Read (and parse) the first batch now, for instance on one thread while the model
+    /// loads on another; [`classify_stream`] starts from it.
+    pub fn read_ahead(&mut self) {
+        if self.ahead.is_none() {
+            self.ahead = self.read();
+        }
+    }
+
+    /// The next batch: up to [`BATCH`] records from the current source and, when it ends
+    /// short of that, from the ones after it (many small files make full batches); `None`
+    /// when every source is done. A read stops early at an error, which ends a run unless
+    /// it is a skipped record.
+    fn read(&mut self) -> Option<Read> {
+        self.queue.front()?;
+        let mut items = Vec::with_capacity(BATCH);
+        while let Some(source) = self.queue.front_mut() {
+            let more = source.next_batch(BATCH - items.len(), &mut items);
+            if !more {
+                self.queue.pop_front();
+            }
+            if items.len() >= BATCH || items.iter().any(Result::is_err) {
+                break;
+            }
+        }
+        Some(Read {
+            items,
+            more: !self.queue.is_empty(),
+        })
+    }
+
+    fn next(&mut self) -> Option<Read> {
+        self.ahead.take().or_else(|| self.read())
+    }
+}
+
 /// Classify every article of `sources`, in order, handing each batch with its results to
 /// `sink`.
 pub fn classify_stream<E: std::error::Error + 'static>(
     scorer: &dyn Scorer,
-    sources: Vec<Batches>,
+    sources: impl Into<Sources>,
     opts: &ClassifyOptions,
     mut on_bad: OnBad<'_>,
     mut sink: impl FnMut(&[Document], &[Classification]) -> Result<(), E>,
 ) -> Result<StreamReport, StreamError<E>> {
+    let mut sources = sources.into();
     let session = Session::new(scorer);
     let mut report = StreamReport::default();
-    let mut batch: Vec<Document> = Vec::with_capacity(BATCH);
-    let mut read: Vec<Result<Document, CorpusError>> = Vec::with_capacity(BATCH);
-    let mut flush =
-        |batch: &mut Vec<Document>, report: &mut StreamReport| -> Result<(), StreamError<E>> {
-            let texts: Vec<&str> = batch.iter().map(|d| d.text.as_str()).collect();
-            let results = session.classify_batch(&texts, opts);
-            for c in &results {
-                if !c.language_supported {
-                    *report.other_languages.entry(c.language).or_default() += 1;
-                }
-            }
-            sink(batch, &results).map_err(StreamError::Sink)?;
-            report.articles += batch.len();
-            batch.clear();
-            Ok(())
-        };
-    let mut failure: Option<CorpusError> = None;
-    'sources: for mut source in sources {
-        loop {
-            read.clear();
-            let more = source.next_batch(BATCH, &mut read);
-            for d in read.drain(..) {
-                match d {
-                    Ok(d) => batch.push(d),
-                    Err(e) => match &mut on_bad {
-                        OnBad::Skip(f) if e.is_record_error() => {
-                            f(&e);
-                            report.skipped += 1;
-                        }
-                        _ => {
-                            failure = Some(e);
-                            break 'sources;
-                        }
-                    },
-                }
-            }
-            if batch.len() >= BATCH {
-                flush(&mut batch, &mut report)?;
-            }
-            if !more {
-                break;
+    let mut next = sources.next();
+    // The last batch and its results, freed on the reading side of the next join (freeing
+    // thousands of small allocations is not free).
+    let mut done: Option<(Vec<Document>, Vec<Classification>)> = None;
+    while let Some(Read { items, more }) = next.take() {
+        let mut batch: Vec<Document> = Vec::with_capacity(items.len());
+        let mut failure = None;
+        for d in items {
+            match d {
+                Ok(d) => batch.push(d),
+                Err(e) => match &mut on_bad {
+                    OnBad::Skip(f) if e.is_record_error() => {
+                        f(&e);
+                        report.skipped += 1;
+                    }
+                    _ => {
+                        failure = Some(e);
+                        break;
+                    }
+                },
             }
         }
+        let texts: Vec<&str> = batch.iter().map(|d| d.text.as_str()).collect();
+        let classify = || session.classify_batch(&texts, opts);
+        // The next batch is read while this one is classified, unless this one ends the run.
+        let results = if more && failure.is_none() {
+            let last = done.take();
+            let (results, read) = rayon::join(classify, || {
+                drop(last);
+                sources.next()
+            });
+            next = read;
+            results
+        } else {
+            classify()
+        };
+        for c in &results {
+            if !c.language_supported {
+                *report.other_languages.entry(c.language).or_default() += 1;
+            }
+        }
+        if !batch.is_empty() {
+            sink(&batch, &results).map_err(StreamError::Sink)?;
+        }
+        report.articles += batch.len();
+        if let Some(e) = failure {
+            return Err(StreamError::Input(e));
+        }
+        drop(texts);
+        done = Some((batch, results));
     }
-    if !batch.is_empty() {
-        flush(&mut batch, &mut report)?;
-    }
-    match failure {
-        Some(e) => Err(StreamError::Input(e)),
-        None => Ok(report),
-    }
+    Ok(report)
 }
