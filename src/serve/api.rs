@@ -361,13 +361,15 @@ async fn classify_inner(
     };
     let (tx, rx) = tokio::sync::oneshot::channel();
     rayon::spawn(move || {
-        // The permit is held until the work is done, even when the client has given up.
-        let _permit = permit;
+        // The permit is held until the work is done, even when the client has given up, and
+        // released before the answer is handed over: a client that has its answer may send
+        // the next request at once and find the slot free.
         let work = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             let (shape, docs) = body::articles(&bytes, shape, json, &fields, limits)?;
             Ok((shape, docs.len(), run_model(&loaded, &docs, shape, &opts)))
         }));
         let out = work.unwrap_or_else(|_| Err(ApiError::internal("classification failed")));
+        drop(permit);
         let _ = tx.send(out);
     });
     let (shape, n, out) = match tokio::time::timeout_at(deadline, rx).await {

@@ -374,9 +374,28 @@ mod tests {
     fn lines_by_blocks_of_eight_bytes_are_the_lines_of_the_scan() {
         // Every kind of byte the blocks and the scan tell apart, mixed by a fixed generator.
         let pieces = [
-            "a", "word", "tenletters", " ", "  ", "\t", "\n", "\r\n", "\u{b}", "\u{c}", "\u{1}",
-            "\u{1f}", "\u{7f}", "é", "\u{a0}", "\u{85}", "\u{2003}", "\u{3000}", "\u{1680}",
-            "—", "x.", "\n\n",
+            "a",
+            "word",
+            "tenletters",
+            " ",
+            "  ",
+            "\t",
+            "\n",
+            "\r\n",
+            "\u{b}",
+            "\u{c}",
+            "\u{1}",
+            "\u{1f}",
+            "\u{7f}",
+            "é",
+            "\u{a0}",
+            "\u{85}",
+            "\u{2003}",
+            "\u{3000}",
+            "\u{1680}",
+            "—",
+            "x.",
+            "\n\n",
         ];
         let mut state = 0x2545_f491_4f6c_dd1du64;
         for len in 0..400 {
