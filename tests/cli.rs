@@ -1074,3 +1074,28 @@ fn help_shows_the_library_defaults() {
         assert_eq!(help_default("cluster", flag), want, "cluster {flag}");
     }
 }
+
+#[test]
+fn a_bad_model_is_reported_without_waiting_for_standard_input() {
+    // Standard input left open (a terminal, a slow pipe): the model error must not wait for
+    // it, as the first batch of a file input is read while the model loads.
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("veille"))
+        .args(["classify", "--model", "no-such-model.veille"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if started.elapsed() > std::time::Duration::from_secs(30) {
+            child.kill().unwrap();
+            panic!("veille classify waited for standard input before reporting a missing model");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(2));
+}

@@ -121,18 +121,30 @@ pub fn run(args: ClassifyArgs, g: &Global) -> anyhow::Result<()> {
         return Err(UsageError("`-` (standard input) given more than once".into()).into());
     }
     let fields = args.fields.fields();
-    // The first batch of articles is read while the model loads; a bad model is reported
-    // before a bad input, as when one came after the other.
-    let (loaded, sources) = rayon::join(
-        || AnyModel::load(&args.model),
-        || {
-            open_sources(&args, &fields).map(|s| {
-                let mut s = Sources::from(s);
-                s.read_ahead();
-                s
-            })
-        },
-    );
+    // The first batch of articles is read from files while the model loads. Standard input
+    // is opened only once the model has loaded: it may be a terminal or a slow pipe (and a
+    // single article is read whole when opened), and a bad model must not wait for it. A bad
+    // model is reported before a bad input, as when one came after the other.
+    let files_only = !args.paths.is_empty() && args.paths.iter().all(|p| p.as_os_str() != "-");
+    let (loaded, sources) = if files_only {
+        rayon::join(
+            || AnyModel::load(&args.model),
+            || {
+                open_sources(&args, &fields).map(|s| {
+                    let mut s = Sources::from(s);
+                    s.read_ahead();
+                    s
+                })
+            },
+        )
+    } else {
+        let loaded = AnyModel::load(&args.model);
+        let sources = match &loaded {
+            Ok(_) => open_sources(&args, &fields).map(Sources::from),
+            Err(_) => Ok(Sources::from(Vec::new())),
+        };
+        (loaded, sources)
+    };
     // A classifier labels articles; a clustering assigns them to its clusters.
     let loaded = loaded?;
     let model = loaded.scorer();

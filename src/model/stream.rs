@@ -3,9 +3,10 @@
 //! memory.
 //!
 //! Reading is pipelined with classifying: the next batch is read and parsed while the
-//! current one is classified (`rayon::join`, so the pool's threads share both and
-//! `--threads 1` runs them one after the other), and the first batch can be read before the
-//! model is loaded ([`Sources::read_ahead`]). At most two batches are held at once.
+//! current one is classified and handed to the sink (`rayon::join`, so the pool's threads
+//! share both and `--threads 1` runs them one after the other), and the first batch can be
+//! read before the model is loaded ([`Sources::read_ahead`]). At most two batches are held
+//! at once.
 
 use super::{Classification, ClassifyOptions, Scorer, Session};
 use crate::corpus::{Batches, CorpusError, Document};
@@ -103,13 +104,14 @@ impl Sources {
 }
 
 /// Classify every article of `sources`, in order, handing each batch with its results to
-/// `sink`.
-pub fn classify_stream<E: std::error::Error + 'static>(
+/// `sink`. The sink gets a batch as soon as it is classified (the next batch may still be
+/// being read), so a slow source delays nothing that was read before it.
+pub fn classify_stream<E: std::error::Error + Send + 'static>(
     scorer: &dyn Scorer,
     sources: impl Into<Sources>,
     opts: &ClassifyOptions,
     mut on_bad: OnBad<'_>,
-    mut sink: impl FnMut(&[Document], &[Classification]) -> Result<(), E>,
+    mut sink: impl FnMut(&[Document], &[Classification]) -> Result<(), E> + Send,
 ) -> Result<StreamReport, StreamError<E>> {
     let mut sources = sources.into();
     let session = Session::new(scorer);
@@ -137,27 +139,33 @@ pub fn classify_stream<E: std::error::Error + 'static>(
             }
         }
         let texts: Vec<&str> = batch.iter().map(|d| d.text.as_str()).collect();
-        let classify = || session.classify_batch(&texts, opts);
-        // The next batch is read while this one is classified, unless this one ends the run.
+        let (report_ref, sink_ref, batch_ref) = (&mut report, &mut sink, &batch);
+        let mut deliver = || -> Result<Vec<Classification>, E> {
+            let results = session.classify_batch(&texts, opts);
+            for c in &results {
+                if !c.language_supported {
+                    *report_ref.other_languages.entry(c.language).or_default() += 1;
+                }
+            }
+            if !batch_ref.is_empty() {
+                sink_ref(batch_ref, &results)?;
+            }
+            Ok(results)
+        };
+        // The next batch is read while this one is classified and delivered, unless this one
+        // ends the run.
         let results = if more && failure.is_none() {
             let last = done.take();
-            let (results, read) = rayon::join(classify, || {
+            let (results, read) = rayon::join(deliver, || {
                 drop(last);
                 sources.next()
             });
             next = read;
             results
         } else {
-            classify()
-        };
-        for c in &results {
-            if !c.language_supported {
-                *report.other_languages.entry(c.language).or_default() += 1;
-            }
+            deliver()
         }
-        if !batch.is_empty() {
-            sink(&batch, &results).map_err(StreamError::Sink)?;
-        }
+        .map_err(StreamError::Sink)?;
         report.articles += batch.len();
         if let Some(e) = failure {
             return Err(StreamError::Input(e));
