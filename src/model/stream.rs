@@ -139,16 +139,16 @@ pub fn classify_stream<E: std::error::Error + Send + 'static>(
             }
         }
         let texts: Vec<&str> = batch.iter().map(|d| d.text.as_str()).collect();
-        let (report_ref, sink_ref, batch_ref) = (&mut report, &mut sink, &batch);
+        let other_languages = &mut report.other_languages;
         let mut deliver = || -> Result<Vec<Classification>, E> {
             let results = session.classify_batch(&texts, opts);
             for c in &results {
                 if !c.language_supported {
-                    *report_ref.other_languages.entry(c.language).or_default() += 1;
+                    *other_languages.entry(c.language).or_default() += 1;
                 }
             }
-            if !batch_ref.is_empty() {
-                sink_ref(batch_ref, &results)?;
+            if !batch.is_empty() {
+                sink(&batch, &results)?;
             }
             Ok(results)
         };
