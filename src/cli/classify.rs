@@ -126,8 +126,9 @@ pub fn run(args: ClassifyArgs, g: &Global) -> anyhow::Result<()> {
     // single article is read whole when opened), and a bad model must not wait for it. A bad
     // model is reported before a bad input, as when one came after the other.
     let files_only = !args.paths.is_empty() && args.paths.iter().all(|p| p.as_os_str() != "-");
+    // A classifier labels articles; a clustering assigns them to its clusters.
     let (loaded, sources) = if files_only {
-        rayon::join(
+        let (loaded, sources) = rayon::join(
             || AnyModel::load(&args.model),
             || {
                 open_sources(&args, &fields).map(|s| {
@@ -136,19 +137,13 @@ pub fn run(args: ClassifyArgs, g: &Global) -> anyhow::Result<()> {
                     s
                 })
             },
-        )
+        );
+        (loaded?, sources?)
     } else {
-        let loaded = AnyModel::load(&args.model);
-        let sources = match &loaded {
-            Ok(_) => open_sources(&args, &fields).map(Sources::from),
-            Err(_) => Ok(Sources::from(Vec::new())),
-        };
-        (loaded, sources)
+        let loaded = AnyModel::load(&args.model)?;
+        (loaded, Sources::from(open_sources(&args, &fields)?))
     };
-    // A classifier labels articles; a clustering assigns them to its clusters.
-    let loaded = loaded?;
     let model = loaded.scorer();
-    let sources = sources?;
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let format = match args.format {
         _ if args.explain => Format::Explain,

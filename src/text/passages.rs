@@ -172,103 +172,23 @@ fn scan(text: &str, range: Range<usize>, mut f: impl FnMut(Token)) {
 /// Calls `f` for each line of `text` (split at line feeds) with the span from its first
 /// word's start to its last word's end and its number of words, or `None` for a line
 /// without a word (the last line only when it has a word). Nothing collected.
-///
-/// Eight bytes at a time while they are ASCII (masks of whitespace and word starts, see
-/// [`AsciiBlock`]), a byte at a time otherwise: the same lines as a scan by [`Class`], at a
-/// fraction of its cost on the mostly ASCII text of news articles.
 fn for_each_line(text: &str, mut f: impl FnMut(Option<(Range<usize>, usize)>)) {
-    let bytes = text.as_bytes();
     let (mut first, mut last_end, mut n) = (0, 0, 0usize);
-    // Whether the byte before `i` belongs to a word.
-    let mut in_word = false;
-    let mut i = 0;
-    while i < bytes.len() {
-        if let Some(block) = bytes.get(i..i + 8).and_then(AsciiBlock::of) {
-            if block.newlines == 0 {
-                let starts = block.word & !(block.word << 8 | u64::from(in_word) << 7);
-                if starts != 0 {
-                    if n == 0 {
-                        first = i + (starts.trailing_zeros() / 8) as usize;
-                    }
-                    n += starts.count_ones() as usize;
-                }
-                if block.word != 0 {
-                    last_end = i + (7 - (block.word.leading_zeros() / 8) as usize) + 1;
-                }
-                in_word = block.word >> 63 != 0;
-                i += 8;
-                continue;
+    scan(text, 0..text.len(), |t| match t {
+        Token::Word(w) => {
+            if n == 0 {
+                first = w.start;
             }
+            n += 1;
+            last_end = w.end;
         }
-        // One character: a line feed, other whitespace, or part of a word.
-        let step = match CLASS[usize::from(bytes[i])] {
-            Class::Newline => {
-                f((n > 0).then_some((first..last_end, n)));
-                n = 0;
-                in_word = false;
-                1
-            }
-            Class::Space => {
-                in_word = false;
-                1
-            }
-            Class::Word | Class::Decode => match space_at(text, i) {
-                (true, step) => {
-                    in_word = false;
-                    step
-                }
-                (false, step) => {
-                    if !in_word {
-                        if n == 0 {
-                            first = i;
-                        }
-                        n += 1;
-                    }
-                    in_word = true;
-                    last_end = i + step;
-                    step
-                }
-            },
-        };
-        i += step;
-    }
+        Token::Newline => {
+            f((n > 0).then_some((first..last_end, n)));
+            n = 0;
+        }
+    });
     if n > 0 {
         f(Some((first..last_end, n)));
-    }
-}
-
-/// Eight ASCII bytes as masks with the top bit of each byte set where it holds a word
-/// character (not `char::is_whitespace`) or a line feed. Exact per byte: no carry crosses
-/// a byte, since every byte is below 0x80.
-struct AsciiBlock {
-    word: u64,
-    newlines: u64,
-}
-
-impl AsciiBlock {
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    const fn splat(b: u8) -> u64 {
-        0x0101_0101_0101_0101 * b as u64
-    }
-
-    /// The masks of `b` (8 bytes), or `None` when one of them is not ASCII.
-    #[inline]
-    fn of(b: &[u8]) -> Option<AsciiBlock> {
-        let w = u64::from_le_bytes(b.try_into().ok()?);
-        if w & Self::HIGH != 0 {
-            return None;
-        }
-        // A byte is zero exactly when adding 0x7f to it leaves its top bit clear.
-        let zero = |x: u64| !(x + Self::splat(0x7f)) & Self::HIGH;
-        let newlines = zero(w ^ Self::splat(b'\n'));
-        let space = zero(w ^ Self::splat(b' '));
-        // 0x09..=0x0d: at least 0x09 (adding 0x77 reaches 0x80) and below 0x0e (adding 0x72
-        // does not).
-        let controls = (w + Self::splat(0x77)) & !(w + Self::splat(0x72)) & Self::HIGH;
-        Some(AsciiBlock {
-            word: !(space | controls) & Self::HIGH,
-            newlines,
-        })
     }
 }
 
@@ -346,71 +266,6 @@ fn merge_small(pieces: Vec<(Range<usize>, usize)>) -> Vec<Range<usize>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// The lines of `text` as the plain scan by [`Class`] finds them.
-    fn lines_by_scan(text: &str) -> Vec<Option<(Range<usize>, usize)>> {
-        let mut out = Vec::new();
-        let (mut first, mut last_end, mut n) = (0, 0, 0usize);
-        scan(text, 0..text.len(), |t| match t {
-            Token::Word(w) => {
-                if n == 0 {
-                    first = w.start;
-                }
-                n += 1;
-                last_end = w.end;
-            }
-            Token::Newline => {
-                out.push((n > 0).then_some((first..last_end, n)));
-                n = 0;
-            }
-        });
-        if n > 0 {
-            out.push(Some((first..last_end, n)));
-        }
-        out
-    }
-
-    #[test]
-    fn lines_by_blocks_of_eight_bytes_are_the_lines_of_the_scan() {
-        // Every kind of byte the blocks and the scan tell apart, mixed by a fixed generator.
-        let pieces = [
-            "a",
-            "word",
-            "tenletters",
-            " ",
-            "  ",
-            "\t",
-            "\n",
-            "\r\n",
-            "\u{b}",
-            "\u{c}",
-            "\u{1}",
-            "\u{1f}",
-            "\u{7f}",
-            "é",
-            "\u{a0}",
-            "\u{85}",
-            "\u{2003}",
-            "\u{3000}",
-            "\u{1680}",
-            "—",
-            "x.",
-            "\n\n",
-        ];
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        for len in 0..400 {
-            let mut text = String::new();
-            for _ in 0..len % 60 {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                text.push_str(pieces[(state % pieces.len() as u64) as usize]);
-            }
-            let mut lines = Vec::new();
-            for_each_line(&text, |l| lines.push(l));
-            assert_eq!(lines, lines_by_scan(&text), "{text:?}");
-        }
-    }
 
     fn words(n: usize, tag: &str) -> String {
         (0..n)
