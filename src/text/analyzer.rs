@@ -185,6 +185,9 @@ const UNSET: u32 = u32::MAX - 1;
 
 /// Maps stems to term ids: growing while fitting, fixed when transforming.
 pub trait TermMap {
+    /// Whether the cache counts how often each surface form is kept (what fitting picks
+    /// display forms by; classification has no use for it).
+    const COUNTS: bool = false;
     /// The id of `stem`, or [`OOV`] when it has none.
     fn term_id(&mut self, stem: &str) -> u32;
 }
@@ -197,6 +200,7 @@ pub struct Interner {
 }
 
 impl TermMap for Interner {
+    const COUNTS: bool = true;
     fn term_id(&mut self, stem: &str) -> u32 {
         self.stems.intern(stem).0
     }
@@ -219,11 +223,13 @@ impl TermMap for &StrTable {
 pub struct TokenCache<M> {
     /// Surface forms in id order.
     pub surfaces: StrTable,
-    stop_mask: Vec<u8>,
-    /// `terms[surface * n_languages + language]`, lazily filled.
-    terms: Vec<u32>,
+    /// `memo[surface * (n_languages + 1)]` is the surface's stopword mask (one bit per
+    /// language), followed by its term id in each language (lazily filled): side by side, so
+    /// that a rare word costs one cache miss here, not one per array.
+    memo: Vec<u32>,
     /// How often each surface form was kept in each language, `[surface * n_languages +
     /// language]` (for display forms: the same surface can stem differently by language).
+    /// Kept only when [`TermMap::COUNTS`].
     pub counts: Vec<u32>,
     n_languages: usize,
     /// The stem → term id map.
@@ -235,8 +241,7 @@ impl<M: TermMap> TokenCache<M> {
     pub fn new(n_languages: usize, term_map: M) -> Self {
         TokenCache {
             surfaces: StrTable::default(),
-            stop_mask: Vec::new(),
-            terms: Vec::new(),
+            memo: Vec::new(),
             counts: Vec::new(),
             n_languages,
             term_map,
@@ -247,8 +252,7 @@ impl<M: TermMap> TokenCache<M> {
     /// out before are no longer valid.
     pub fn reset(&mut self) {
         self.surfaces = StrTable::default();
-        self.stop_mask = Vec::new();
-        self.terms = Vec::new();
+        self.memo = Vec::new();
         self.counts = Vec::new();
     }
 
@@ -257,44 +261,50 @@ impl<M: TermMap> TokenCache<M> {
         if !new {
             return id;
         }
-        let mut mask = 0u8;
+        let mut mask = 0u32;
         for (i, set) in analyzer.stopword_sets.iter().enumerate() {
             if set.contains(token) {
                 mask |= 1 << i;
             }
         }
-        self.stop_mask.push(mask);
-        self.terms
+        self.memo.push(mask);
+        self.memo
             .extend(std::iter::repeat_n(UNSET, self.n_languages));
-        self.counts.extend(std::iter::repeat_n(0, self.n_languages));
+        if M::COUNTS {
+            self.counts.extend(std::iter::repeat_n(0, self.n_languages));
+        }
         id
+    }
+
+    /// The stopword mask of `surface`.
+    fn stop_mask(&self, surface: u32) -> u32 {
+        self.memo[surface as usize * (self.n_languages + 1)]
     }
 
     /// Bytes of heap the memo holds (not counting the term map): grows with the distinct
     /// surface forms seen, about 80 bytes each.
     pub fn heap_bytes(&self) -> usize {
         self.surfaces.heap_bytes()
-            + self.stop_mask.capacity()
-            + (self.terms.capacity() + self.counts.capacity()) * std::mem::size_of::<u32>()
+            + (self.memo.capacity() + self.counts.capacity()) * std::mem::size_of::<u32>()
     }
 
     /// The term id already computed for `surface` in language `lang`, or [`OOV`].
     pub fn term_for(&self, surface: u32, lang: usize) -> u32 {
-        match self.terms[surface as usize * self.n_languages + lang] {
+        match self.memo[surface as usize * (self.n_languages + 1) + 1 + lang] {
             UNSET => OOV,
             t => t,
         }
     }
 
     fn term_of(&mut self, surface: u32, lang: usize, analyzer: &Analyzer) -> u32 {
-        let slot = surface as usize * self.n_languages + lang;
-        let t = self.terms[slot];
+        let slot = surface as usize * (self.n_languages + 1) + 1 + lang;
+        let t = self.memo[slot];
         if t != UNSET {
             return t;
         }
         let stem = analyzer.stemmers[lang].stem(self.surfaces.get(surface));
         let t = self.term_map.term_id(&stem);
-        self.terms[slot] = t;
+        self.memo[slot] = t;
         t
     }
 }
@@ -443,10 +453,10 @@ impl Analyzer {
             let text = nfc(part);
             for_each_token(&text, self.config.min_token_chars, &mut buf, |token| {
                 let id = cache.surface_id(token, self);
-                let mask = cache.stop_mask[id as usize];
+                let mask = cache.stop_mask(id);
                 if mask != 0 {
                     for (i, h) in hits.iter_mut().enumerate().take(n_lang) {
-                        *h += u32::from((mask >> i) & 1);
+                        *h += (mask >> i) & 1;
                     }
                 }
                 out.all.push(id);
@@ -463,18 +473,20 @@ impl Analyzer {
         out.language = lang;
         out.n_tokens = out.all.len();
         out.stop_hits = hits[lang];
-        let stop_bit = 1u8 << lang;
+        let stop_bit = 1u32 << lang;
         let mut part = 0;
         for (pos, &s) in out.all.iter().enumerate() {
             while all_ends[part] <= pos {
                 out.part_ends.push(out.terms.len() as u32);
                 part += 1;
             }
-            if self.config.stopwords && cache.stop_mask[s as usize] & stop_bit != 0 {
+            if self.config.stopwords && cache.stop_mask(s) & stop_bit != 0 {
                 continue;
             }
             let t = cache.term_of(s, lang, self);
-            cache.counts[s as usize * n_lang + lang] += 1;
+            if M::COUNTS {
+                cache.counts[s as usize * n_lang + lang] += 1;
+            }
             out.terms.push(t);
             out.surfaces.push(s);
         }

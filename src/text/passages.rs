@@ -118,36 +118,20 @@ fn space_at(text: &str, i: usize) -> (bool, usize) {
     }
 }
 
-/// What the word scan meets.
-enum Token {
-    /// A word: its byte range.
-    Word(Range<usize>),
-    /// A line feed.
-    Newline,
-}
-
-/// Scan `text[range]` (which starts and ends at character boundaries) once, calling `f` for
-/// each whitespace-separated word and each line feed, in order: a byte-class lookup per
-/// byte and a tight loop over each word's bytes.
+/// Calls `f` for each whitespace-separated word of `text[range]` (which starts and ends at
+/// character boundaries), in order: a byte-class lookup per byte and a tight loop over each
+/// word's bytes.
 #[inline]
-fn scan(text: &str, range: Range<usize>, mut f: impl FnMut(Token)) {
+fn scan(text: &str, range: Range<usize>, mut f: impl FnMut(Range<usize>)) {
     let bytes = text.as_bytes();
     let end = range.end;
     let mut i = range.start;
     loop {
         // Whitespace up to the next word.
         while i < end {
-            match CLASS[usize::from(bytes[i])] {
-                Class::Space => i += 1,
-                Class::Newline => {
-                    f(Token::Newline);
-                    i += 1;
-                }
-                Class::Word => break,
-                Class::Decode => match space_at(text, i) {
-                    (true, step) => i += step,
-                    (false, _) => break,
-                },
+            match space_at(text, i) {
+                (true, step) => i += step,
+                (false, _) => break,
             }
         }
         if i >= end {
@@ -165,41 +149,173 @@ fn scan(text: &str, range: Range<usize>, mut f: impl FnMut(Token)) {
                 _ => break,
             }
         }
-        f(Token::Word(start..i));
+        f(start..i);
+    }
+}
+
+/// Bytes 0x01 repeated in a word: the constant of the eight-bytes-at-once tests.
+const ONES: u64 = u64::from_ne_bytes([1; 8]);
+/// The top bit of every byte: where those tests put their answers.
+const HIGH: u64 = ONES << 7;
+
+/// The top bit of each byte of `x` that is zero (exact for every byte value).
+#[inline]
+fn zero_bytes(x: u64) -> u64 {
+    !(((x & !HIGH) + !HIGH) | x) & HIGH
+}
+
+/// The top bit of each byte of `x` that equals `c`.
+#[inline]
+fn bytes_equal(x: u64, c: u8) -> u64 {
+    zero_bytes(x ^ (ONES * u64::from(c)))
+}
+
+/// The top bit of each byte of `x` that is at least `c` (`c` ≤ 0x80), reading only each
+/// byte's low seven bits.
+#[inline]
+fn low_bytes_at_least(x: u64, c: u8) -> u64 {
+    // Every byte of `x | HIGH` is at least 0x80 ≥ c: no borrow crosses a byte.
+    (((x & !HIGH) | HIGH) - ONES * u64::from(c)) & HIGH
+}
+
+/// A line being counted by [`for_each_line`].
+struct LineCount {
+    /// Words so far.
+    n: usize,
+    /// Start of its first word and end of its last.
+    first: usize,
+    last_end: usize,
+    /// Whether the byte before the scan position is part of a word.
+    in_word: bool,
+}
+
+impl LineCount {
+    /// A word byte (or character) at `at..end`.
+    #[inline]
+    fn word(&mut self, at: usize, end: usize) {
+        if !self.in_word {
+            if self.n == 0 {
+                self.first = at;
+            }
+            self.n += 1;
+            self.in_word = true;
+        }
+        self.last_end = end;
+    }
+
+    /// Word bytes of a block at `at`: `w` has the top bit of each, `starts` of each that
+    /// starts a word.
+    #[inline]
+    fn block(&mut self, at: usize, w: u64, starts: u64) {
+        if starts != 0 {
+            if self.n == 0 {
+                self.first = at + (starts.trailing_zeros() / 8) as usize;
+            }
+            // One bit per byte: a multiply sums the bytes into the top one (`count_ones`
+            // is a dozen instructions on a CPU baseline without POPCNT).
+            self.n += (((starts >> 7).wrapping_mul(ONES)) >> 56) as usize;
+        }
+        if w != 0 {
+            self.last_end = at + (63 - w.leading_zeros()) as usize / 8 + 1;
+        }
+    }
+
+    /// The line ends: what [`for_each_line`] reports for it.
+    fn close(&mut self) -> Option<(Range<usize>, usize)> {
+        let line = (self.n > 0).then_some((self.first..self.last_end, self.n));
+        self.n = 0;
+        self.in_word = false;
+        line
     }
 }
 
 /// Calls `f` for each line of `text` (split at line feeds) with the span from its first
 /// word's start to its last word's end and its number of words, or `None` for a line
 /// without a word (the last line only when it has a word). Nothing collected.
+///
+/// Eight bytes at a time: whitespace, line feeds and word starts of a block come from
+/// whole-word bit tests, one pass over the text (the word scan of [`scan`] costs a lookup
+/// per byte, and this runs on every article classified). A block holding the lead byte of a
+/// character that may be whitespace (see [`Class::Decode`]) is read one character at a time.
 fn for_each_line(text: &str, mut f: impl FnMut(Option<(Range<usize>, usize)>)) {
-    let (mut first, mut last_end, mut n) = (0, 0, 0usize);
-    scan(text, 0..text.len(), |t| match t {
-        Token::Word(w) => {
-            if n == 0 {
-                first = w.start;
+    let bytes = text.as_bytes();
+    let mut line = LineCount {
+        n: 0,
+        first: 0,
+        last_end: 0,
+        in_word: false,
+    };
+    let mut i = 0;
+    while i < bytes.len() {
+        if let Some(block) = bytes.get(i..i + 8) {
+            let x = u64::from_le_bytes(block.try_into().expect("8 bytes"));
+            let high = x & HIGH;
+            let decode = high != 0
+                && (bytes_equal(x, 0xc2)
+                    | bytes_equal(x, 0xe1)
+                    | bytes_equal(x, 0xe2)
+                    | bytes_equal(x, 0xe3))
+                    != 0;
+            if !decode {
+                // ASCII whitespace: the space and U+0009–U+000D (bytes of 0x80 and more are
+                // word bytes here).
+                let space = (bytes_equal(x, b' ')
+                    | (low_bytes_at_least(x, 0x09) & !low_bytes_at_least(x, 0x0e)))
+                    & !high;
+                let w = !space & HIGH;
+                // A word starts where a word byte follows a non-word byte (a line feed is
+                // one, so the lines of a block need no carry of their own).
+                let starts = w & !((w << 8) | u64::from(line.in_word) << 7);
+                let mut newlines = bytes_equal(x, b'\n');
+                // The bytes of the block not yet counted.
+                let mut rest = !0u64;
+                while newlines != 0 {
+                    let below = (newlines & newlines.wrapping_neg()) - 1;
+                    line.block(i, w & rest & below, starts & rest & below);
+                    f(line.close());
+                    // `below` and the line feed's own top bit.
+                    rest &= !(below << 1 | 1);
+                    newlines &= newlines - 1;
+                }
+                line.block(i, w & rest, starts & rest);
+                line.in_word = w >> 63 != 0;
+                i += 8;
+                continue;
             }
-            n += 1;
-            last_end = w.end;
         }
-        Token::Newline => {
-            f((n > 0).then_some((first..last_end, n)));
-            n = 0;
+        match CLASS[usize::from(bytes[i])] {
+            Class::Word => {
+                line.word(i, i + 1);
+                i += 1;
+            }
+            Class::Space => {
+                line.in_word = false;
+                i += 1;
+            }
+            Class::Newline => {
+                f(line.close());
+                i += 1;
+            }
+            Class::Decode => {
+                let (space, step) = space_at(text, i);
+                if space {
+                    line.in_word = false;
+                } else {
+                    line.word(i, i + step);
+                }
+                i += step;
+            }
         }
-    });
-    if n > 0 {
-        f(Some((first..last_end, n)));
+    }
+    if line.n > 0 {
+        f(line.close());
     }
 }
 
 /// Byte ranges of the whitespace-separated words in `text[range]`.
 fn word_spans(text: &str, range: Range<usize>) -> Vec<Range<usize>> {
     let mut out = Vec::new();
-    scan(text, range, |t| {
-        if let Token::Word(w) = t {
-            out.push(w);
-        }
-    });
+    scan(text, range, |w| out.push(w));
     out
 }
 
