@@ -223,10 +223,11 @@ impl TermMap for &StrTable {
 pub struct TokenCache<M> {
     /// Surface forms in id order.
     pub surfaces: StrTable,
-    /// `memo[surface * (n_languages + 1)]` is the surface's stopword mask (one bit per
-    /// language), followed by its term id in each language (lazily filled): side by side, so
-    /// that a rare word costs one cache miss here, not one per array.
-    memo: Vec<u32>,
+    /// The stopword mask of each surface (one bit per language): a byte each, so that the
+    /// masks of a large cache stay in the processor's cache (every token reads its mask).
+    stop_mask: Vec<u8>,
+    /// `terms[surface * n_languages + language]`, lazily filled (read for kept tokens only).
+    terms: Vec<u32>,
     /// How often each surface form was kept in each language, `[surface * n_languages +
     /// language]` (for display forms: the same surface can stem differently by language).
     /// Kept only when [`TermMap::COUNTS`].
@@ -241,7 +242,8 @@ impl<M: TermMap> TokenCache<M> {
     pub fn new(n_languages: usize, term_map: M) -> Self {
         TokenCache {
             surfaces: StrTable::default(),
-            memo: Vec::new(),
+            stop_mask: Vec::new(),
+            terms: Vec::new(),
             counts: Vec::new(),
             n_languages,
             term_map,
@@ -252,7 +254,8 @@ impl<M: TermMap> TokenCache<M> {
     /// out before are no longer valid.
     pub fn reset(&mut self) {
         self.surfaces = StrTable::default();
-        self.memo = Vec::new();
+        self.stop_mask = Vec::new();
+        self.terms = Vec::new();
         self.counts = Vec::new();
     }
 
@@ -261,14 +264,14 @@ impl<M: TermMap> TokenCache<M> {
         if !new {
             return id;
         }
-        let mut mask = 0u32;
+        let mut mask = 0u8;
         for (i, set) in analyzer.stopword_sets.iter().enumerate() {
             if set.contains(token) {
                 mask |= 1 << i;
             }
         }
-        self.memo.push(mask);
-        self.memo
+        self.stop_mask.push(mask);
+        self.terms
             .extend(std::iter::repeat_n(UNSET, self.n_languages));
         if M::COUNTS {
             self.counts.extend(std::iter::repeat_n(0, self.n_languages));
@@ -277,34 +280,35 @@ impl<M: TermMap> TokenCache<M> {
     }
 
     /// The stopword mask of `surface`.
-    fn stop_mask(&self, surface: u32) -> u32 {
-        self.memo[surface as usize * (self.n_languages + 1)]
+    fn stop_mask(&self, surface: u32) -> u8 {
+        self.stop_mask[surface as usize]
     }
 
     /// Bytes of heap the memo holds (not counting the term map): grows with the distinct
     /// surface forms seen, about 80 bytes each.
     pub fn heap_bytes(&self) -> usize {
         self.surfaces.heap_bytes()
-            + (self.memo.capacity() + self.counts.capacity()) * std::mem::size_of::<u32>()
+            + self.stop_mask.capacity()
+            + (self.terms.capacity() + self.counts.capacity()) * std::mem::size_of::<u32>()
     }
 
     /// The term id already computed for `surface` in language `lang`, or [`OOV`].
     pub fn term_for(&self, surface: u32, lang: usize) -> u32 {
-        match self.memo[surface as usize * (self.n_languages + 1) + 1 + lang] {
+        match self.terms[surface as usize * self.n_languages + lang] {
             UNSET => OOV,
             t => t,
         }
     }
 
     fn term_of(&mut self, surface: u32, lang: usize, analyzer: &Analyzer) -> u32 {
-        let slot = surface as usize * (self.n_languages + 1) + 1 + lang;
-        let t = self.memo[slot];
+        let slot = surface as usize * self.n_languages + lang;
+        let t = self.terms[slot];
         if t != UNSET {
             return t;
         }
         let stem = analyzer.stemmers[lang].stem(self.surfaces.get(surface));
         let t = self.term_map.term_id(&stem);
-        self.memo[slot] = t;
+        self.terms[slot] = t;
         t
     }
 }
@@ -456,7 +460,7 @@ impl Analyzer {
                 let mask = cache.stop_mask(id);
                 if mask != 0 {
                     for (i, h) in hits.iter_mut().enumerate().take(n_lang) {
-                        *h += (mask >> i) & 1;
+                        *h += u32::from((mask >> i) & 1);
                     }
                 }
                 out.all.push(id);
@@ -473,7 +477,7 @@ impl Analyzer {
         out.language = lang;
         out.n_tokens = out.all.len();
         out.stop_hits = hits[lang];
-        let stop_bit = 1u32 << lang;
+        let stop_bit = 1u8 << lang;
         let mut part = 0;
         for (pos, &s) in out.all.iter().enumerate() {
             while all_ends[part] <= pos {
