@@ -279,11 +279,6 @@ impl<M: TermMap> TokenCache<M> {
         id
     }
 
-    /// The stopword mask of `surface`.
-    fn stop_mask(&self, surface: u32) -> u8 {
-        self.stop_mask[surface as usize]
-    }
-
     /// Bytes of heap the memo holds (not counting the term map): grows with the distinct
     /// surface forms seen, about 80 bytes each.
     pub fn heap_bytes(&self) -> usize {
@@ -457,7 +452,7 @@ impl Analyzer {
             let text = nfc(part);
             for_each_token(&text, self.config.min_token_chars, &mut buf, |token| {
                 let id = cache.surface_id(token, self);
-                let mask = cache.stop_mask(id);
+                let mask = cache.stop_mask[id as usize];
                 if mask != 0 {
                     for (i, h) in hits.iter_mut().enumerate().take(n_lang) {
                         *h += u32::from((mask >> i) & 1);
@@ -484,7 +479,7 @@ impl Analyzer {
                 out.part_ends.push(out.terms.len() as u32);
                 part += 1;
             }
-            if self.config.stopwords && cache.stop_mask(s) & stop_bit != 0 {
+            if self.config.stopwords && cache.stop_mask[s as usize] & stop_bit != 0 {
                 continue;
             }
             let t = cache.term_of(s, lang, self);

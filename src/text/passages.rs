@@ -283,29 +283,16 @@ fn for_each_line(text: &str, mut f: impl FnMut(Option<(Range<usize>, usize)>)) {
                 continue;
             }
         }
-        match CLASS[usize::from(bytes[i])] {
-            Class::Word => {
-                line.word(i, i + 1);
-                i += 1;
-            }
-            Class::Space => {
-                line.in_word = false;
-                i += 1;
-            }
-            Class::Newline => {
-                f(line.close());
-                i += 1;
-            }
-            Class::Decode => {
-                let (space, step) = space_at(text, i);
-                if space {
-                    line.in_word = false;
-                } else {
-                    line.word(i, i + step);
-                }
-                i += step;
-            }
+        // One character, as `space_at` classes it.
+        let (space, step) = space_at(text, i);
+        if bytes[i] == b'\n' {
+            f(line.close());
+        } else if space {
+            line.in_word = false;
+        } else {
+            line.word(i, i + step);
         }
+        i += step;
     }
     if line.n > 0 {
         f(line.close());
