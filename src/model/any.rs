@@ -40,12 +40,12 @@ impl AnyModel {
             super::KIND => Ok(AnyModel::Classifier(file::checked_body(
                 name,
                 header.format_version,
-                &body,
+                body,
             )?)),
             clusters::KIND => Ok(AnyModel::Clustering(file::checked_body(
                 name,
                 header.format_version,
-                &body,
+                body,
             )?)),
             other => Err(ModelFileError::Kind {
                 path: name.to_path_buf(),

@@ -247,11 +247,11 @@ impl Write for AtomicFile {
 }
 
 /// Read and check a model file's header; returns the header and the body bytes.
-pub fn decode(
+pub fn decode<'a>(
     path: &Path,
-    bytes: &[u8],
+    bytes: &'a [u8],
     expected_kind: &str,
-) -> Result<(Header, Vec<u8>), ModelFileError> {
+) -> Result<(Header, &'a [u8]), ModelFileError> {
     let (header, body) = decode_any(path, bytes)?;
     if header.kind != expected_kind {
         return Err(ModelFileError::Kind {
@@ -264,7 +264,7 @@ pub fn decode(
 }
 
 /// Like [`decode`], for a model of any kind: the caller reads the kind from the header.
-pub fn decode_any(path: &Path, bytes: &[u8]) -> Result<(Header, Vec<u8>), ModelFileError> {
+pub fn decode_any<'a>(path: &Path, bytes: &'a [u8]) -> Result<(Header, &'a [u8]), ModelFileError> {
     let p = || path.to_path_buf();
     if bytes.len() < 16 {
         if bytes.len() >= 8 && &bytes[..8] == MAGIC || MAGIC.starts_with(bytes) && !bytes.is_empty()
@@ -343,7 +343,8 @@ pub fn decode_any(path: &Path, bytes: &[u8]) -> Result<(Header, Vec<u8>), ModelF
             found: header.stemmer,
         });
     }
-    Ok((header, body.to_vec()))
+    // A view, not a copy: a 14 MB model would otherwise be copied once more before decoding.
+    Ok((header, body))
 }
 
 /// Decode a checked body as `T`: every byte must belong to it (bytes left over mean the body
@@ -434,7 +435,7 @@ pub fn from_bytes<T: for<'de> Deserialize<'de> + Validate>(
     expected_kind: &str,
 ) -> Result<(Header, T), ModelFileError> {
     let (header, body) = decode(path, bytes, expected_kind)?;
-    let value = checked_body(path, header.format_version, &body)?;
+    let value = checked_body(path, header.format_version, body)?;
     Ok((header, value))
 }
 
@@ -485,7 +486,7 @@ mod tests {
         };
         let bytes = rebuild(&header);
         let (_, checked) = decode(Path::new("m"), &bytes, "classifier").unwrap();
-        let e = decode_body::<Vec<u32>>(Path::new("m"), FORMAT_VERSION, &checked).unwrap_err();
+        let e = decode_body::<Vec<u32>>(Path::new("m"), FORMAT_VERSION, checked).unwrap_err();
         assert!(e.to_string().contains("4 bytes left over"), "{e}");
         header.format_version = FORMAT_VERSION + 1;
         let e = decode(Path::new("m"), &rebuild(&header), "classifier").unwrap_err();
@@ -497,7 +498,7 @@ mod tests {
         let bytes = encode("classifier", &vec![1u32, 2, 3]).unwrap();
         let (h, body) = decode(Path::new("m"), &bytes, "classifier").unwrap();
         assert_eq!(h.crate_version, env!("CARGO_PKG_VERSION"));
-        let v: Vec<u32> = postcard::from_bytes(&body).unwrap();
+        let v: Vec<u32> = postcard::from_bytes(body).unwrap();
         assert_eq!(v, [1, 2, 3]);
     }
 
