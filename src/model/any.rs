@@ -29,7 +29,7 @@ impl AnyModel {
         let path = path.as_ref();
         let bytes = file::read(path)?;
         let model = AnyModel::from_bytes(path, &bytes)?;
-        Ok((model, format!("{:x}", Sha256::digest(&bytes))))
+        Ok((model, format!("{:x}", Sha256::digest(&bytes[..]))))
     }
 
     /// Decode the bytes of a model file of either kind; `name` stands for the file in errors.
