@@ -407,25 +407,24 @@ pub fn read(path: &Path) -> Result<FileBytes, ModelFileError> {
         path: path.to_path_buf(),
         source,
     };
-    // Only regular files: a FIFO would block and a device would never end.
-    let meta = std::fs::metadata(path).map_err(io)?;
-    if !meta.is_file() {
+    // Only regular files, checked before opening: opening a FIFO would block, and a device
+    // would never end.
+    if !std::fs::metadata(path).map_err(io)?.is_file() {
         return Err(io(std::io::Error::new(
             std::io::ErrorKind::InvalidInput,
             "not a regular file",
         )));
     }
-    if meta.len() > MAX_MODEL_BYTES {
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    // The length of the file opened, the one read: the guard and the buffer agree even if
+    // the path was replaced in between.
+    let len = file.metadata().map_err(io)?.len();
+    if len > MAX_MODEL_BYTES {
         return Err(ModelFileError::Corrupt {
             path: path.to_path_buf(),
-            reason: format!(
-                "{} bytes is larger than any model veille writes",
-                meta.len()
-            ),
+            reason: format!("{len} bytes is larger than any model veille writes"),
         });
     }
-    let mut file = std::fs::File::open(path).map_err(io)?;
-    let len = file.metadata().map_err(io)?.len();
     if len < PREFAULTED_FROM {
         let mut bytes = Vec::with_capacity(len as usize);
         file.read_to_end(&mut bytes).map_err(io)?;
