@@ -121,6 +121,10 @@ impl Default for ClassifyOptions {
 /// Characters of a passage snippet.
 const SNIPPET_CHARS: usize = 100;
 
+/// Explanations of up to this many terms keep their best terms by insertion; longer ones
+/// select among all.
+const SMALL_TOP: usize = 16;
+
 /// Score one text with any [`Scorer`], reusing `scratch` (from [`Vectorizer::scratch`]).
 pub fn classify_with<S: Scorer + ?Sized>(
     scorer: &S,
@@ -273,13 +277,17 @@ fn passage_hit(text: &str, ranges: &[Range<usize>], p: usize, score: f64) -> Pas
     let r = &ranges[p];
     let start = text[..r.start].chars().count();
     let body = &text[r.clone()];
-    let mut snippet = String::new();
+    // Room for the snippet's characters, most of them one byte.
+    let mut snippet = String::with_capacity(SNIPPET_CHARS + 8);
     let mut n = 0;
-    for word in body.split_whitespace() {
+    // The words are `split_whitespace`'s, from the byte scan passages are cut with; the
+    // scan stops at the snippet's end, not at the passage's.
+    crate::text::passages::scan(text, r.clone(), |w| {
+        let word = &text[w];
         let len = word.chars().count();
         if n > 0 && n + 1 + len > SNIPPET_CHARS {
             snippet.push('…');
-            break;
+            return false;
         }
         if n > 0 {
             snippet.push(' ');
@@ -287,7 +295,8 @@ fn passage_hit(text: &str, ranges: &[Range<usize>], p: usize, score: f64) -> Pas
         }
         snippet.push_str(word);
         n += len;
-    }
+        true
+    });
     PassageHit {
         index: p,
         start,
@@ -308,19 +317,35 @@ fn explain<S: Scorer + ?Sized>(
     if n == 0 {
         return Vec::new();
     }
-    let mut contrib: Vec<(u32, f64)> = row
+    let order = |a: &(u32, f64), b: &(u32, f64)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+    let positive = row
         .indices
         .iter()
         .zip(row.data)
         .map(|(&j, &x)| (j, f64::from(x) * f64::from(scorer.weight(j as usize, c))))
-        .filter(|&(_, v)| v > 0.0)
-        .collect();
-    let order = |a: &(u32, f64), b: &(u32, f64)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
-    if contrib.len() > n {
-        contrib.select_nth_unstable_by(n, order);
-        contrib.truncate(n);
-    }
-    contrib.sort_unstable_by(order);
+        .filter(|&(_, v)| v > 0.0);
+    let contrib: Vec<(u32, f64)> = if n <= SMALL_TOP {
+        // The best few kept in order as the row goes by: a selection over the whole row
+        // cost more than the rest of an explanation.
+        let mut top: Vec<(u32, f64)> = Vec::with_capacity(n + 1);
+        for e in positive {
+            if top.len() == n && top.last().is_some_and(|last| order(&e, last).is_ge()) {
+                continue;
+            }
+            let at = top.partition_point(|t| order(t, &e).is_lt());
+            top.insert(at, e);
+            top.truncate(n);
+        }
+        top
+    } else {
+        let mut all: Vec<(u32, f64)> = positive.collect();
+        if all.len() > n {
+            all.select_nth_unstable_by(n, order);
+            all.truncate(n);
+        }
+        all.sort_unstable_by(order);
+        all
+    };
     let a = &scratch.analyzed;
     // Collected from an iterator over `contrib` (not `into_iter`), which would reuse its
     // much larger buffer and shrink it by a realloc per article.

@@ -119,10 +119,10 @@ fn space_at(text: &str, i: usize) -> (bool, usize) {
 }
 
 /// Calls `f` for each whitespace-separated word of `text[range]` (which starts and ends at
-/// character boundaries), in order: a byte-class lookup per byte and a tight loop over each
-/// word's bytes.
+/// character boundaries), in order, until it returns `false`: a byte-class lookup per byte
+/// and a tight loop over each word's bytes. The words are those of `str::split_whitespace`.
 #[inline]
-fn scan(text: &str, range: Range<usize>, mut f: impl FnMut(Range<usize>)) {
+pub(crate) fn scan(text: &str, range: Range<usize>, mut f: impl FnMut(Range<usize>) -> bool) {
     let bytes = text.as_bytes();
     let end = range.end;
     let mut i = range.start;
@@ -149,7 +149,9 @@ fn scan(text: &str, range: Range<usize>, mut f: impl FnMut(Range<usize>)) {
                 _ => break,
             }
         }
-        f(start..i);
+        if !f(start..i) {
+            return;
+        }
     }
 }
 
@@ -302,7 +304,10 @@ fn for_each_line(text: &str, mut f: impl FnMut(Option<(Range<usize>, usize)>)) {
 /// Byte ranges of the whitespace-separated words in `text[range]`.
 fn word_spans(text: &str, range: Range<usize>) -> Vec<Range<usize>> {
     let mut out = Vec::new();
-    scan(text, range, |w| out.push(w));
+    scan(text, range, |w| {
+        out.push(w);
+        true
+    });
     out
 }
 
