@@ -5,7 +5,7 @@
 use super::csr::CsrMatrix;
 use crate::model::file::InvalidModel;
 use crate::settings::SettingsError;
-use crate::text::strtable::StrTable;
+use crate::text::strtable::{StrTable, Strs};
 use crate::text::{Analyzed, Analyzer, Interner, OOV};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
@@ -249,9 +249,9 @@ pub struct Vectorizer {
     config: TfidfConfig,
     n_docs: u64,
     /// Stems used by at least one feature, sorted.
-    stems: Vec<Box<str>>,
+    stems: Strs,
     /// The most frequent surface form of each stem (for display).
-    display: Vec<Box<str>>,
+    display: Strs,
     /// Feature n-grams as stem ids, flattened; `gram_len[f]` ids each.
     grams: Vec<u32>,
     gram_len: Vec<u8>,
@@ -270,8 +270,8 @@ struct VectorizerData {
     analyzer: Analyzer,
     config: TfidfConfig,
     n_docs: u64,
-    stems: Vec<Box<str>>,
-    display: Vec<Box<str>>,
+    stems: Strs,
+    display: Strs,
     grams: Vec<u32>,
     gram_len: Vec<u8>,
     df: Vec<u32>,
@@ -590,11 +590,11 @@ impl Vectorizer {
             }
         }
         let mut renum = vec![OOV; n_stems];
-        let mut stems = Vec::new();
+        let mut stems = Strs::default();
         for (i, s) in all_stems.into_iter().enumerate() {
             if used[i] {
                 renum[i] = stems.len() as u32;
-                stems.push(Box::<str>::from(s));
+                stems.push(s);
             }
         }
         let display = display_forms(&analysed, &remaps, &renum, &stems);
@@ -662,13 +662,7 @@ impl Vectorizer {
         // The stem table and the n-gram tables are independent: built side by side (model
         // loading is serial work before any article is read).
         let (stems, grams, gram_len) = (&self.stems, &self.grams, &self.gram_len);
-        let intern_stems = || {
-            let mut stem_ids = StrTable::default();
-            for s in stems {
-                stem_ids.intern(s);
-            }
-            stem_ids
-        };
+        let intern_stems = || StrTable::indexed(stems);
         let index_grams = || {
             let n_bigrams = gram_len.iter().filter(|&&l| l == 2).count();
             let n_longer = gram_len.iter().filter(|&&l| l > 2).count();
@@ -761,14 +755,14 @@ impl Vectorizer {
         self.join(feature, &self.display)
     }
 
-    fn join(&self, feature: usize, words: &[Box<str>]) -> String {
+    fn join(&self, feature: usize, words: &Strs) -> String {
         let ids = self.feature_stems(feature);
         let mut out = String::new();
         for (i, &s) in ids.iter().enumerate() {
             if i > 0 {
                 out.push(' ');
             }
-            out.push_str(&words[s as usize]);
+            out.push_str(words.get(s as usize));
         }
         out
     }
@@ -1400,12 +1394,7 @@ fn count_part(
 }
 
 /// The most frequent surface form of each kept stem (ties: the smallest string).
-fn display_forms(
-    parts: &[PartTerms],
-    remaps: &[Vec<u32>],
-    renum: &[u32],
-    stems: &[Box<str>],
-) -> Vec<Box<str>> {
+fn display_forms(parts: &[PartTerms], remaps: &[Vec<u32>], renum: &[u32], stems: &Strs) -> Strs {
     let mut all: Vec<(u32, u64, &str, u32)> = Vec::new();
     for (p, map) in parts.iter().zip(remaps) {
         for (t, s, c) in &p.surfaces {
@@ -1431,14 +1420,8 @@ fn display_forms(
         }
     }
     best.iter()
-        .zip(stems)
-        .map(|((_, s), stem)| {
-            if s.is_empty() {
-                stem.clone()
-            } else {
-                (*s).into()
-            }
-        })
+        .zip(stems.iter())
+        .map(|(&(_, s), stem)| if s.is_empty() { stem } else { s })
         .collect()
 }
 

@@ -141,6 +141,140 @@ impl StrTable {
     }
 }
 
+impl StrTable {
+    /// A table of `strs` in order, with their index: string `i` of `strs` gets id `i` (when
+    /// they are all different; a repeated string is found under one of its ids). The bytes
+    /// are copied once, in one piece.
+    pub fn indexed(strs: &Strs) -> StrTable {
+        let mut t = StrTable {
+            bytes: strs.bytes.clone(),
+            ends: strs.ends.clone(),
+            index: HashTable::with_capacity(strs.len()),
+        };
+        let (bytes, ends) = (&t.bytes, &t.ends);
+        let at = |id: usize| {
+            let start = if id == 0 { 0 } else { ends[id - 1] };
+            &bytes.as_bytes()[start..ends[id]]
+        };
+        for id in 0..ends.len() {
+            let b = at(id);
+            let head = Head::of(b);
+            let rehash = |e: &Slot| e.head.hash(at(e.id as usize));
+            t.index.insert_unique(
+                head.hash(b),
+                Slot {
+                    head,
+                    id: id as u32,
+                },
+                rehash,
+            );
+        }
+        t
+    }
+}
+
+/// A list of strings stored end to end in one buffer: what a model's vocabulary holds
+/// (tens of thousands of short words), without an allocation per word. On the wire
+/// (serde) it is a sequence of strings, as a `Vec<String>` is, and it decodes without an
+/// allocation per string either.
+#[derive(Default, Clone, PartialEq, Eq)]
+pub struct Strs {
+    bytes: String,
+    /// `bytes[ends[i - 1]..ends[i]]` is string `i`.
+    ends: Vec<usize>,
+}
+
+impl Strs {
+    /// Number of strings.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// String `i` (panics if there is none).
+    pub fn get(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.bytes[start..self.ends[i]]
+    }
+
+    /// Append `s`.
+    pub fn push(&mut self, s: &str) {
+        self.bytes.push_str(s);
+        self.ends.push(self.bytes.len());
+    }
+
+    /// The strings in order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        (0..self.ends.len()).map(|i| self.get(i))
+    }
+}
+
+impl<'a> FromIterator<&'a str> for Strs {
+    fn from_iter<I: IntoIterator<Item = &'a str>>(iter: I) -> Self {
+        let mut out = Strs::default();
+        for s in iter {
+            out.push(s);
+        }
+        out
+    }
+}
+
+impl std::fmt::Debug for Strs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl serde::Serialize for Strs {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Strs {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::{DeserializeSeed, SeqAccess, Visitor};
+        use std::fmt;
+        /// Appends the next string of the sequence to the list.
+        struct Append<'s>(&'s mut Strs);
+        impl<'de> DeserializeSeed<'de> for Append<'_> {
+            type Value = ();
+            fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+                d.deserialize_str(self)
+            }
+        }
+        impl Visitor<'_> for Append<'_> {
+            type Value = ();
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<(), E> {
+                self.0.push(v);
+                Ok(())
+            }
+        }
+        struct Seq;
+        impl<'de> Visitor<'de> for Seq {
+            type Value = Strs;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a sequence of strings")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Strs, A::Error> {
+                let mut out = Strs::default();
+                // A length from the input is a hint, not a promise: capped.
+                out.ends.reserve(seq.size_hint().unwrap_or(0).min(1 << 16));
+                while seq.next_element_seed(Append(&mut out))?.is_some() {}
+                Ok(out)
+            }
+        }
+        d.deserialize_seq(Seq)
+    }
+}
+
 impl std::fmt::Debug for StrTable {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_list().entries(self.iter()).finish()
@@ -163,6 +297,27 @@ mod tests {
             ];
             assert_eq!(Head::of(&s[..n]).words, expected, "{n}");
         }
+    }
+
+    #[test]
+    fn strs_read_and_write_what_a_vec_of_strings_does() {
+        let words = ["état", "", "anticonstitutionnellement", "chip"];
+        let strs: Strs = words.iter().copied().collect();
+        assert_eq!(strs.len(), 4);
+        assert_eq!(strs.iter().collect::<Vec<_>>(), words);
+        let as_vec: Vec<Box<str>> = words.iter().map(|&w| w.into()).collect();
+        let bytes = postcard::to_stdvec(&strs).unwrap();
+        assert_eq!(bytes, postcard::to_stdvec(&as_vec).unwrap());
+        assert_eq!(postcard::from_bytes::<Strs>(&bytes).unwrap(), strs);
+        let json = serde_json::to_string(&strs).unwrap();
+        assert_eq!(serde_json::from_str::<Strs>(&json).unwrap(), strs);
+        assert!(postcard::from_bytes::<Strs>(&bytes[..bytes.len() - 1]).is_err());
+        let table = StrTable::indexed(&strs);
+        for (i, w) in words.iter().enumerate() {
+            assert_eq!(table.id(w), Some(i as u32));
+            assert_eq!(table.get(i as u32), *w);
+        }
+        assert_eq!(table.id("chips"), None);
     }
 
     #[test]
