@@ -426,8 +426,8 @@ pub fn read(path: &Path) -> Result<FileBytes, ModelFileError> {
         });
     }
     if len < PREFAULTED_FROM {
-        let mut bytes = Vec::with_capacity(len as usize);
-        file.read_to_end(&mut bytes).map_err(io)?;
+        let mut bytes = vec![0; len as usize];
+        read_all(&mut file, &mut bytes).map_err(io)?;
         return Ok(FileBytes::Heap(bytes));
     }
     // Memory the kernel fills in one call (MAP_POPULATE) instead of one page fault per 4 KiB
@@ -439,11 +439,29 @@ pub fn read(path: &Path) -> Result<FileBytes, ModelFileError> {
         .populate()
         .map_anon()
         .map_err(io)?;
-    file.read_exact(&mut map).map_err(io)?;
-    if file.read(&mut [0u8; 1]).map_err(io)? != 0 {
-        return Err(io(std::io::Error::other("the file grew while being read")));
-    }
+    read_all(&mut file, &mut map).map_err(io)?;
     Ok(FileBytes::Prefaulted(map))
+}
+
+/// Fill `buf` with the whole of `file`, which its length said is `buf.len()` bytes: a file
+/// that is shorter or longer by the time it is read (written to meanwhile, or a file such as
+/// those of `/proc` whose length says nothing) is an error, whatever its size: the input's
+/// fault (`InvalidInput`, exit 2), not veille's.
+fn read_all(file: &mut std::fs::File, buf: &mut [u8]) -> std::io::Result<()> {
+    use std::io::{Error, ErrorKind};
+    file.read_exact(buf).map_err(|e| match e.kind() {
+        ErrorKind::UnexpectedEof => {
+            Error::new(ErrorKind::InvalidInput, "the file shrank while being read")
+        }
+        _ => e,
+    })?;
+    if file.read(&mut [0u8; 1])? != 0 {
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            "the file grew while being read",
+        ));
+    }
+    Ok(())
 }
 
 /// Files from this size are read into prefaulted memory (smaller ones into a `Vec`).
@@ -503,6 +521,23 @@ mod tests {
         decode(Path::new("m.veille"), &bytes, "classifier")
             .unwrap_err()
             .to_string()
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_file_longer_than_its_length_says_is_refused_not_read_to_its_end() {
+        // /proc files are regular files of length 0 that yield bytes: the same case as a file
+        // that grows while it is read, for the small-file path as for the large one.
+        let path = Path::new("/proc/self/status");
+        let err = read(path).err().expect("refused");
+        assert_eq!(
+            err.to_string(),
+            "/proc/self/status: the file grew while being read"
+        );
+        assert!(
+            matches!(&err, ModelFileError::Io { source, .. } if source.kind() == std::io::ErrorKind::InvalidInput),
+            "the input's fault: {err:?}"
+        );
     }
 
     #[test]
