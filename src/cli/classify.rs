@@ -128,12 +128,18 @@ pub fn run(args: ClassifyArgs, g: &Global) -> anyhow::Result<()> {
     let files_only = !args.paths.is_empty() && args.paths.iter().all(|p| p.as_os_str() != "-");
     // A classifier labels articles; a clustering assigns them to its clusters.
     let (loaded, sources) = if files_only {
+        // The second batch too while the model is still loading (its thread is busy).
+        let loading = std::sync::atomic::AtomicBool::new(true);
         let (loaded, sources) = rayon::join(
-            || AnyModel::load(&args.model),
+            || {
+                let m = AnyModel::load(&args.model);
+                loading.store(false, std::sync::atomic::Ordering::Release);
+                m
+            },
             || {
                 open_sources(&args, &fields).map(|s| {
                     let mut s = Sources::from(s);
-                    s.read_ahead();
+                    s.read_ahead_while(|| loading.load(std::sync::atomic::Ordering::Acquire));
                     s
                 })
             },

@@ -5,8 +5,8 @@
 //! Reading is pipelined with classifying: the next batch is read and parsed while the
 //! current one is classified and handed to the sink (`rayon::join`, so the pool's threads
 //! share both and `--threads 1` runs them one after the other), and the first batch can be
-//! read before the model is loaded ([`Sources::read_ahead`]). At most two batches are held
-//! at once.
+//! read before the model is loaded ([`Sources::read_ahead`], and the second too while the
+//! model is still loading). At most two batches are held at once.
 
 use super::{Classification, ClassifyOptions, Scorer, Session};
 use crate::corpus::{Batches, CorpusError, Document};
@@ -52,17 +52,22 @@ struct Read {
     more: bool,
 }
 
-/// The sources of a classify run, in order, with the next batch possibly read already.
+/// The sources of a classify run, in order, with the next batches possibly read already.
 pub struct Sources {
     queue: VecDeque<Batches>,
-    ahead: Option<Read>,
+    /// Batches read ahead (at most [`AHEAD`]), in order.
+    ahead: VecDeque<Read>,
 }
+
+/// Batches [`Sources::read_ahead_while`] reads before classifying starts: the two that
+/// [`classify_stream`] holds at most.
+const AHEAD: usize = 2;
 
 impl From<Vec<Batches>> for Sources {
     fn from(sources: Vec<Batches>) -> Self {
         Sources {
             queue: sources.into(),
-            ahead: None,
+            ahead: VecDeque::new(),
         }
     }
 }
@@ -71,8 +76,24 @@ impl Sources {
     /// Read (and parse) the first batch now, for instance on one thread while the model
     /// loads on another; [`classify_stream`] starts from it.
     pub fn read_ahead(&mut self) {
-        if self.ahead.is_none() {
-            self.ahead = self.read();
+        self.read_ahead_while(|| false);
+    }
+
+    /// Like [`Sources::read_ahead`], then the second batch too if `busy()` still says so
+    /// (the model is still loading: the core would otherwise wait). [`classify_stream`] then
+    /// reads nothing beside the first batch, so that two batches at most are held.
+    pub fn read_ahead_while(&mut self, busy: impl Fn() -> bool) {
+        while self.ahead.len() < AHEAD && (self.ahead.is_empty() || busy()) {
+            // Past the end, or after an error (which ends the run), there is nothing to read.
+            if let Some(last) = self.ahead.back() {
+                if !last.more || last.items.iter().any(Result::is_err) {
+                    return;
+                }
+            }
+            match self.read() {
+                Some(r) => self.ahead.push_back(r),
+                None => return,
+            }
         }
     }
 
@@ -99,7 +120,7 @@ impl Sources {
     }
 
     fn next(&mut self) -> Option<Read> {
-        self.ahead.take().or_else(|| self.read())
+        self.ahead.pop_front().or_else(|| self.read())
     }
 }
 
@@ -174,4 +195,52 @@ pub fn classify_stream<E: std::error::Error + Send + 'static>(
         done = Some((batch, results));
     }
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::corpus::{Fields, JsonlReader};
+    use std::path::Path;
+
+    /// A JSON Lines source of `n` tiny records, and one that fails at record `bad`.
+    fn source(n: usize, bad: Option<usize>) -> Batches {
+        let mut text = String::new();
+        for i in 0..n {
+            if Some(i) == bad {
+                text.push_str("not json\n");
+            } else {
+                text.push_str(&format!("{{\"text\": \"article {i}\"}}\n"));
+            }
+        }
+        let reader: Box<dyn std::io::BufRead + Send> = Box::new(std::io::Cursor::new(text));
+        Batches::Jsonl(JsonlReader::new(
+            reader,
+            Path::new("t.jsonl"),
+            Fields::default(),
+        ))
+    }
+
+    fn ahead(sources: Vec<Batches>, busy: bool) -> Vec<usize> {
+        let mut s = Sources::from(sources);
+        s.read_ahead_while(|| busy);
+        s.ahead.iter().map(|r| r.items.len()).collect()
+    }
+
+    #[test]
+    fn the_second_batch_is_read_ahead_only_while_busy_and_never_a_third() {
+        let n = 2 * BATCH + 10;
+        assert_eq!(ahead(vec![source(n, None)], false), [BATCH]);
+        assert_eq!(ahead(vec![source(n, None)], true), [BATCH, BATCH]);
+        // A short source, or two that end within the first batch: nothing more to read.
+        assert_eq!(ahead(vec![source(10, None)], true), [10]);
+        assert_eq!(ahead(vec![source(10, None), source(5, None)], true), [15]);
+        // A bad record may end the run: nothing is read after the batch that holds it.
+        assert_eq!(ahead(vec![source(n, Some(3))], true), [BATCH]);
+        // What was read ahead comes out in order, then the rest.
+        let mut s = Sources::from(vec![source(n, None)]);
+        s.read_ahead_while(|| true);
+        let sizes: Vec<usize> = std::iter::from_fn(|| s.next().map(|r| r.items.len())).collect();
+        assert_eq!(sizes, [BATCH, BATCH, 10]);
+    }
 }
