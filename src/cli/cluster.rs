@@ -57,7 +57,9 @@ pub struct ClusterArgs {
     /// Restarts from different seedings (the best objective wins).
     #[arg(long, default_value_t = defaults().n_init, value_name = "N")]
     n_init: usize,
-    /// Mini-batch size, for corpora too large for full passes.
+    /// Mini-batch k-means: update the centroids after each random batch of N articles
+    /// instead of after full passes (approximate; up to 100k articles, full passes are
+    /// faster).
     #[arg(long, value_name = "N")]
     batch_size: Option<usize>,
     /// Save the clustering here (then `veille classify --model` assigns new articles to it).

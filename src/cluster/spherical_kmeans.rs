@@ -230,26 +230,29 @@ pub fn fit(x: &CsrMatrix, p: &KMeansParams) -> Result<KMeansFit, KMeansError> {
     // picks the same restart as ranking them all at the end (ties go to the earlier).
     let better = |o: f64, best: f64| o > best + 1e-12;
     let n_init = p.n_init.max(1);
-    if let Some(b) = p.batch_size.filter(|&b| b < x.n_rows()) {
-        let mut best: Option<KMeansFit> = None;
-        for r in 0..n_init {
-            let (seeds, mut rng) = seeding(r);
-            let run = minibatch(x, seeds, p, b, &mut rng);
-            if best
-                .as_ref()
-                .is_none_or(|f| better(run.objective, f.objective))
-            {
-                best = Some(run);
-            }
-        }
-        return best.ok_or(KMeansError::ZeroK);
-    }
-    let mut sums = Vec::new();
+    // Restarts are screened by a few passes (epochs in mini-batch mode) on large corpora;
+    // the best one runs on to convergence.
     let screening = if x.n_rows() >= SCREENING_MIN_ROWS {
         SCREENING_ITERATIONS.min(p.max_iter.max(1))
     } else {
         p.max_iter.max(1)
     };
+    if let Some(b) = p.batch_size.filter(|&b| b < x.n_rows()) {
+        let mut best: Option<(f64, MiniBatch)> = None;
+        for r in 0..n_init {
+            let (seeds, rng) = seeding(r);
+            let mut run = MiniBatch::start(x, &seeds, rng);
+            run.run(x, p, b, screening);
+            let o = run.estimate;
+            if best.as_ref().is_none_or(|(bo, _)| better(o, *bo)) {
+                best = Some((o, run));
+            }
+        }
+        let (_, mut best) = best.ok_or(KMeansError::ZeroK)?;
+        best.run(x, p, b, p.max_iter.max(1));
+        return Ok(best.finish(x));
+    }
+    let mut sums = Vec::new();
     let mut best: Option<(f64, Lloyd)> = None;
     for r in 0..n_init {
         let mut run = Lloyd::start(x, &seeding(r).0);
@@ -462,68 +465,141 @@ const SCREENING_MIN_ROWS: usize = 5000;
 
 /// Mini-batch spherical k-means: each step assigns a random batch and moves each centroid
 /// towards its batch members with a per-centroid learning rate `1 / count`.
-fn minibatch(
-    x: &CsrMatrix,
-    seeds: Vec<usize>,
-    p: &KMeansParams,
-    batch: usize,
-    rng: &mut ChaCha8Rng,
-) -> KMeansFit {
-    let k = p.k;
-    let d = x.n_cols();
-    let start = centroids_of_rows(x, &seeds);
-    // Centroid c is `scale[c] * sums[c]`: the decay (1 − η) of every step only touches the
-    // scale, so a step costs the row's non-zeros, not the vocabulary.
-    let mut sums: Vec<f64> = start.values.iter().map(|&v| f64::from(v)).collect();
-    let mut scale = vec![1f64; k];
-    let mut counts = vec![1f64; k];
-    let mut centroids = start;
-    let n = x.n_rows();
-    let steps_per_epoch = n.div_ceil(batch);
-    let mut order: Vec<usize> = (0..n).collect();
-    let mut prev = f64::NEG_INFINITY;
-    let mut iterations = 0;
-    for epoch in 0..p.max_iter.max(1) {
-        iterations = epoch + 1;
-        order.shuffle(rng);
-        for step in 0..steps_per_epoch {
-            let rows = &order[step * batch..((step + 1) * batch).min(n)];
-            let assigned: Vec<(usize, f64)> = rows
-                .par_iter()
-                .map_init(Vec::new, |buf, &i| centroids.assign(x.row(i), buf))
-                .collect();
-            for (&i, &(c, _)) in rows.iter().zip(&assigned) {
-                counts[c] += 1.0;
-                let eta = 1.0 / counts[c];
-                scale[c] *= 1.0 - eta;
-                if scale[c] < 1e-150 {
-                    for j in 0..d {
-                        sums[j * k + c] *= scale[c];
+///
+/// A step costs its batch's non-zeros (times k for the assignment), not the vocabulary: a
+/// centroid is kept as `scale[c] * sums[c]` (the decay of every step only touches the scale),
+/// rows are assigned against `sums` directly with each column's norm, which every update keeps
+/// current, and an epoch's objective is the mean similarity of its batches as they were
+/// assigned (no extra pass over the corpus). Normalised centroids are built once, at the end.
+struct MiniBatch {
+    k: usize,
+    /// Feature-major (`j * k + c`).
+    sums: Vec<f64>,
+    scale: Vec<f64>,
+    counts: Vec<f64>,
+    /// Squared norm of each column of `sums`: recomputed exactly every epoch, kept current
+    /// by every update in between.
+    norm2: Vec<f64>,
+    order: Vec<usize>,
+    rng: ChaCha8Rng,
+    /// The objective estimated by the last epoch.
+    estimate: f64,
+    iterations: usize,
+    converged: bool,
+}
+
+impl MiniBatch {
+    fn start(x: &CsrMatrix, seeds: &[usize], rng: ChaCha8Rng) -> MiniBatch {
+        let k = seeds.len();
+        let sums: Vec<f64> = centroids_of_rows(x, seeds)
+            .values
+            .iter()
+            .map(|&v| f64::from(v))
+            .collect();
+        let mut m = MiniBatch {
+            k,
+            sums,
+            scale: vec![1.0; k],
+            counts: vec![1.0; k],
+            norm2: Vec::new(),
+            order: (0..x.n_rows()).collect(),
+            rng,
+            estimate: f64::NEG_INFINITY,
+            iterations: 0,
+            converged: false,
+        };
+        m.exact_norms();
+        m
+    }
+
+    fn exact_norms(&mut self) {
+        let k = self.k;
+        self.norm2 = vec![0.0; k];
+        for row in self.sums.chunks(k) {
+            for (a, v) in self.norm2.iter_mut().zip(row) {
+                *a += v * v;
+            }
+        }
+    }
+
+    /// Run epochs until convergence or `until` epochs in all.
+    fn run(&mut self, x: &CsrMatrix, p: &KMeansParams, batch: usize, until: usize) {
+        let (k, d, n) = (self.k, x.n_cols(), x.n_rows());
+        while !self.converged && self.iterations < until {
+            self.iterations += 1;
+            self.order.shuffle(&mut self.rng);
+            let mut total = 0f64;
+            for rows in self.order.chunks(batch) {
+                let inv: Vec<f64> = self
+                    .norm2
+                    .iter()
+                    .map(|&q| if q > 0.0 { 1.0 / q.sqrt() } else { 0.0 })
+                    .collect();
+                let sums = &self.sums;
+                let assigned: Vec<(usize, f64)> = rows
+                    .par_iter()
+                    .map_init(Vec::new, |acc: &mut Vec<f64>, &i| {
+                        acc.clear();
+                        acc.resize(k, 0.0);
+                        let r = x.row(i);
+                        for (&j, &v) in r.indices.iter().zip(r.data) {
+                            let col = &sums[j as usize * k..j as usize * k + k];
+                            for (a, s) in acc.iter_mut().zip(col) {
+                                *a += f64::from(v) * s;
+                            }
+                        }
+                        let mut best = (0, acc[0] * inv[0]);
+                        for c in 1..k {
+                            let sim = acc[c] * inv[c];
+                            if sim > best.1 {
+                                best = (c, sim);
+                            }
+                        }
+                        best
+                    })
+                    .collect();
+                for (&i, &(c, sim)) in rows.iter().zip(&assigned) {
+                    total += sim;
+                    self.counts[c] += 1.0;
+                    let eta = 1.0 / self.counts[c];
+                    self.scale[c] *= 1.0 - eta;
+                    if self.scale[c] < 1e-150 {
+                        for j in 0..d {
+                            self.sums[j * k + c] *= self.scale[c];
+                        }
+                        self.norm2[c] *= self.scale[c] * self.scale[c];
+                        self.scale[c] = 1.0;
                     }
-                    scale[c] = 1.0;
-                }
-                let r = x.row(i);
-                let w = eta / scale[c];
-                for (&j, &v) in r.indices.iter().zip(r.data) {
-                    sums[j as usize * k + c] += w * f64::from(v);
+                    let r = x.row(i);
+                    let w = eta / self.scale[c];
+                    for (&j, &v) in r.indices.iter().zip(r.data) {
+                        let at = j as usize * k + c;
+                        let old = self.sums[at];
+                        let new = old + w * f64::from(v);
+                        self.norm2[c] += new * new - old * old;
+                        self.sums[at] = new;
+                    }
                 }
             }
-            // Only directions matter: normalising `sums` gives the centroids.
-            centroids = Centroids::from_sums(k, d, &sums);
+            self.exact_norms();
+            let objective = total / n.max(1) as f64;
+            self.converged = objective - self.estimate < p.tol;
+            self.estimate = objective;
         }
-        let objective = centroids.assign_all(x).iter().map(|a| a.1).sum::<f64>() / n.max(1) as f64;
-        if objective - prev < p.tol {
-            break;
-        }
-        prev = objective;
     }
-    let assigned = centroids.assign_all(x);
-    KMeansFit {
-        labels: assigned.iter().map(|a| a.0).collect(),
-        similarity: assigned.iter().map(|a| a.1).collect(),
-        objective: assigned.iter().map(|a| a.1).sum::<f64>() / n.max(1) as f64,
-        centroids,
-        iterations,
+
+    fn finish(self, x: &CsrMatrix) -> KMeansFit {
+        let n = x.n_rows();
+        // Only directions matter: normalising `sums` gives the centroids.
+        let centroids = Centroids::from_sums(self.k, x.n_cols(), &self.sums);
+        let assigned = centroids.assign_all(x);
+        KMeansFit {
+            labels: assigned.iter().map(|a| a.0).collect(),
+            similarity: assigned.iter().map(|a| a.1).collect(),
+            objective: assigned.iter().map(|a| a.1).sum::<f64>() / n.max(1) as f64,
+            centroids,
+            iterations: self.iterations,
+        }
     }
 }
 

@@ -40,7 +40,8 @@ pub struct ClusterSettings {
     pub max_iter: usize,
     /// Stop a restart when the mean similarity gains less than this in an iteration.
     pub tol: f64,
-    /// Mini-batch size, for corpora too large for full passes.
+    /// Mini-batch size: centroids updated after each random batch of this many articles
+    /// instead of after full passes (approximate; up to 100k articles, full passes are faster).
     pub batch_size: Option<usize>,
     /// Seed.
     pub seed: u64,

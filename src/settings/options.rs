@@ -192,7 +192,9 @@ options! {
         /// Restarts (the best objective wins).
         #[serde(default, deserialize_with = "spelled::count")]
         pub n_init: Option<usize>,
-        /// Mini-batch size, for corpora too large for full passes.
+        /// Mini-batch size: centroids updated after each random batch of this many articles
+        /// instead of after full passes (approximate; up to 100k articles, full passes are
+        /// faster).
         #[serde(default, deserialize_with = "spelled::count")]
         pub batch_size: Option<usize>,
         /// DBSCAN's neighbourhood radius (`lsa-dbscan` only).
