@@ -126,13 +126,7 @@ impl Centroids {
 
     /// Centroids from sums of member rows (feature-major), normalised.
     fn from_sums(k: usize, n_features: usize, sums: &[f64]) -> Centroids {
-        let mut norms = vec![0f64; k];
-        for row in sums.chunks(k) {
-            for (n, v) in norms.iter_mut().zip(row) {
-                *n += v * v;
-            }
-        }
-        let inv: Vec<f64> = norms
+        let inv: Vec<f64> = squared_norms(k, sums)
             .iter()
             .map(|&n| if n > 0.0 { 1.0 / n.sqrt() } else { 0.0 })
             .collect();
@@ -265,6 +259,17 @@ pub fn fit(x: &CsrMatrix, p: &KMeansParams) -> Result<KMeansFit, KMeansError> {
     let (_, mut best) = best.ok_or(KMeansError::ZeroK)?;
     best.run(x, &xt, p, p.max_iter.max(1), &mut sums);
     Ok(best.finish())
+}
+
+/// The squared norm of each of the k centroids of feature-major `sums` (`j * k + c`).
+fn squared_norms(k: usize, sums: &[f64]) -> Vec<f64> {
+    let mut norms = vec![0f64; k];
+    for row in sums.chunks(k.max(1)) {
+        for (n, v) in norms.iter_mut().zip(row) {
+            *n += v * v;
+        }
+    }
+    norms
 }
 
 /// k-means++ seeding with cosine distance (`1 − similarity`); returns the seed rows.
@@ -513,13 +518,7 @@ impl MiniBatch {
     }
 
     fn exact_norms(&mut self) {
-        let k = self.k;
-        self.norm2 = vec![0.0; k];
-        for row in self.sums.chunks(k) {
-            for (a, v) in self.norm2.iter_mut().zip(row) {
-                *a += v * v;
-            }
-        }
+        self.norm2 = squared_norms(self.k, &self.sums);
     }
 
     /// Run epochs until convergence or `until` epochs in all.

@@ -63,31 +63,28 @@ struct Slot {
     id: u32,
 }
 
-/// Interned strings, by id.
+/// Interned strings, by id: a [`Strs`] and its index.
 #[derive(Default, Clone)]
 pub struct StrTable {
-    bytes: String,
-    /// `bytes[ends[i - 1]..ends[i]]` is string `i`.
-    ends: Vec<usize>,
+    /// String `i` has id `i`.
+    strs: Strs,
     index: HashTable<Slot>,
 }
 
 impl StrTable {
     /// Number of strings.
     pub fn len(&self) -> usize {
-        self.ends.len()
+        self.strs.len()
     }
 
     /// Whether the table is empty.
     pub fn is_empty(&self) -> bool {
-        self.ends.is_empty()
+        self.strs.is_empty()
     }
 
     /// String `id` (panics if there is none).
     pub fn get(&self, id: u32) -> &str {
-        let id = id as usize;
-        let start = if id == 0 { 0 } else { self.ends[id - 1] };
-        &self.bytes[start..self.ends[id]]
+        self.strs.get(id as usize)
     }
 
     /// Whether slot `e` holds `s`, whose head is `head`.
@@ -113,63 +110,48 @@ impl StrTable {
         if let Some(e) = id {
             return (e.id, false);
         }
-        let id = u32::try_from(self.ends.len()).expect("fewer than 2^32 strings");
-        self.bytes.push_str(s);
-        self.ends.push(self.bytes.len());
-        let (bytes, ends) = (&self.bytes, &self.ends);
-        let rehash = |e: &Slot| {
-            let id = e.id as usize;
-            let start = if id == 0 { 0 } else { ends[id - 1] };
-            e.head.hash(&bytes.as_bytes()[start..ends[id]])
-        };
+        let id = u32::try_from(self.strs.len()).expect("fewer than 2^32 strings");
+        self.strs.push(s);
+        let strs = &self.strs;
+        let rehash = |e: &Slot| e.head.hash(strs.get(e.id as usize).as_bytes());
         self.index
             .insert_unique(head.hash(b), Slot { head, id }, rehash);
         (id, true)
     }
 
+    /// A table of `strs` in order, with their index: string `i` of `strs` gets id `i` (when
+    /// they are all different; a repeated string is found under one of its ids). The bytes
+    /// are copied once, in one piece.
+    pub fn indexed(strs: &Strs) -> StrTable {
+        let mut index = HashTable::with_capacity(strs.len());
+        let at = |id: usize| strs.get(id).as_bytes();
+        for id in 0..strs.len() {
+            let b = at(id);
+            let head = Head::of(b);
+            let rehash = |e: &Slot| e.head.hash(at(e.id as usize));
+            let slot = Slot {
+                head,
+                id: id as u32,
+            };
+            index.insert_unique(head.hash(b), slot, rehash);
+        }
+        StrTable {
+            strs: strs.clone(),
+            index,
+        }
+    }
+
     /// Bytes of heap this table holds (its buffers' capacities, the index's slots and
     /// control bytes): what a cache bound is checked against.
     pub fn heap_bytes(&self) -> usize {
-        self.bytes.capacity()
-            + self.ends.capacity() * std::mem::size_of::<usize>()
+        self.strs.bytes.capacity()
+            + self.strs.ends.capacity() * std::mem::size_of::<usize>()
             + self.index.capacity() * (std::mem::size_of::<Slot>() + 1)
     }
 
     /// The strings in id order.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
-        (0..self.ends.len()).map(|i| self.get(i as u32))
-    }
-}
-
-impl StrTable {
-    /// A table of `strs` in order, with their index: string `i` of `strs` gets id `i` (when
-    /// they are all different; a repeated string is found under one of its ids). The bytes
-    /// are copied once, in one piece.
-    pub fn indexed(strs: &Strs) -> StrTable {
-        let mut t = StrTable {
-            bytes: strs.bytes.clone(),
-            ends: strs.ends.clone(),
-            index: HashTable::with_capacity(strs.len()),
-        };
-        let (bytes, ends) = (&t.bytes, &t.ends);
-        let at = |id: usize| {
-            let start = if id == 0 { 0 } else { ends[id - 1] };
-            &bytes.as_bytes()[start..ends[id]]
-        };
-        for id in 0..ends.len() {
-            let b = at(id);
-            let head = Head::of(b);
-            let rehash = |e: &Slot| e.head.hash(at(e.id as usize));
-            t.index.insert_unique(
-                head.hash(b),
-                Slot {
-                    head,
-                    id: id as u32,
-                },
-                rehash,
-            );
-        }
-        t
+        self.strs.iter()
     }
 }
 
@@ -186,6 +168,7 @@ pub struct Strs {
 
 impl Strs {
     /// Number of strings.
+    #[inline]
     pub fn len(&self) -> usize {
         self.ends.len()
     }
@@ -196,12 +179,14 @@ impl Strs {
     }
 
     /// String `i` (panics if there is none).
+    #[inline]
     pub fn get(&self, i: usize) -> &str {
         let start = if i == 0 { 0 } else { self.ends[i - 1] };
         &self.bytes[start..self.ends[i]]
     }
 
     /// Append `s`.
+    #[inline]
     pub fn push(&mut self, s: &str) {
         self.bytes.push_str(s);
         self.ends.push(self.bytes.len());
