@@ -8,7 +8,7 @@
 use super::normalize::nfc;
 use super::stem::{NoStemmer, SnowballStemmer, Stem};
 use super::stopwords::{self, StopWords};
-use super::strtable::StrTable;
+use super::strtable::{Key, StrTable};
 use super::tokenize::for_each_token;
 use super::Language;
 use crate::settings::SettingsError;
@@ -179,6 +179,9 @@ pub fn analysed_prefix(text: &str) -> &str {
     &text[..end]
 }
 
+/// How many tokens ahead of its lookup a token's memo slot is prefetched.
+const AHEAD: usize = 16;
+
 /// Id given to a token whose stem is not in a fixed vocabulary.
 pub const OOV: u32 = u32::MAX;
 const UNSET: u32 = u32::MAX - 1;
@@ -259,11 +262,23 @@ impl<M: TermMap> TokenCache<M> {
         self.counts = Vec::new();
     }
 
-    fn surface_id(&mut self, token: &str, analyzer: &Analyzer) -> u32 {
-        let (id, new) = self.surfaces.intern(token);
-        if !new {
+    /// The surface id of the token of key `key`; `token` is its text when at hand (it must be
+    /// for a token longer than its key's head).
+    #[inline]
+    fn surface_id(&mut self, key: &Key, token: Option<&str>, analyzer: &Analyzer) -> u32 {
+        let bytes = token.map_or(&[][..], str::as_bytes);
+        if let Some(id) = self.surfaces.find_key(key, bytes) {
             return id;
         }
+        let head;
+        let token = match token {
+            Some(t) => t,
+            None => {
+                head = key.head_bytes();
+                std::str::from_utf8(&head[..key.len()]).expect("a token's head holds its UTF-8")
+            }
+        };
+        let id = self.surfaces.insert_key(key, token);
         let mut mask = 0u8;
         for (i, set) in analyzer.stopword_sets.iter().enumerate() {
             if set.contains(token) {
@@ -305,6 +320,72 @@ impl<M: TermMap> TokenCache<M> {
         let t = self.term_map.term_id(&stem);
         self.terms[slot] = t;
         t
+    }
+}
+
+/// The surface lookups of a document's tokens, in text order, each made [`AHEAD`] tokens after
+/// its slot of the memo was prefetched: the memo is megabytes, and a lookup would otherwise
+/// wait on memory. Ids are handed out in text order all the same.
+struct Lookups<'a, M> {
+    cache: &'a mut TokenCache<M>,
+    analyzer: &'a Analyzer,
+    /// Keys waiting for their lookup: `pending` of them, the oldest `pending` slots before
+    /// `next` (circularly).
+    ring: [Key; AHEAD],
+    next: usize,
+    pending: usize,
+    /// Stopword occurrences per language.
+    hits: [u32; 8],
+    /// Surface id of each token.
+    all: &'a mut Vec<u32>,
+}
+
+impl<M: TermMap> Lookups<'_, M> {
+    #[inline]
+    fn token(&mut self, token: &str) {
+        let key = Key::of(token);
+        if !key.is_inline() {
+            // Its bytes are only at hand now: look it up after those before it.
+            self.flush();
+            self.take(&key, Some(token));
+            return;
+        }
+        self.cache.surfaces.prefetch(&key);
+        if self.pending >= AHEAD / 2 {
+            // Its slot was prefetched `AHEAD / 2` tokens ago: now its head.
+            let half = self.ring[(self.next + AHEAD / 2) % AHEAD];
+            self.cache.surfaces.prefetch_head(&half);
+        }
+        if self.pending == AHEAD {
+            let oldest = self.ring[self.next];
+            self.take(&oldest, None);
+            self.pending -= 1;
+        }
+        self.ring[self.next] = key;
+        self.next = (self.next + 1) % AHEAD;
+        self.pending += 1;
+    }
+
+    /// Make the pending lookups.
+    fn flush(&mut self) {
+        for k in (1..=self.pending).rev() {
+            let key = self.ring[(self.next + AHEAD - k) % AHEAD];
+            self.take(&key, None);
+        }
+        self.pending = 0;
+    }
+
+    #[inline]
+    fn take(&mut self, key: &Key, token: Option<&str>) {
+        let id = self.cache.surface_id(key, token, self.analyzer);
+        let mask = self.cache.stop_mask[id as usize];
+        if mask != 0 {
+            let n_lang = self.analyzer.config.languages.len();
+            for (i, h) in self.hits.iter_mut().enumerate().take(n_lang) {
+                *h += u32::from((mask >> i) & 1);
+            }
+        }
+        self.all.push(id);
     }
 }
 
@@ -446,22 +527,25 @@ impl Analyzer {
         let mut all_ends = std::mem::take(&mut out.all_ends);
         all_ends.clear();
         let mut buf = std::mem::take(&mut out.buf);
-        let mut hits = [0u32; 8];
         let n_lang = self.config.languages.len();
+        let mut lookups = Lookups {
+            cache,
+            analyzer: self,
+            ring: [Key::of(""); AHEAD],
+            next: 0,
+            pending: 0,
+            hits: [0; 8],
+            all: &mut out.all,
+        };
         for part in parts {
             let text = nfc(part);
             for_each_token(&text, self.config.min_token_chars, &mut buf, |token| {
-                let id = cache.surface_id(token, self);
-                let mask = cache.stop_mask[id as usize];
-                if mask != 0 {
-                    for (i, h) in hits.iter_mut().enumerate().take(n_lang) {
-                        *h += u32::from((mask >> i) & 1);
-                    }
-                }
-                out.all.push(id);
+                lookups.token(token);
             });
-            all_ends.push(out.all.len());
+            lookups.flush();
+            all_ends.push(lookups.all.len());
         }
+        let hits = lookups.hits;
         out.buf = buf;
         let mut lang = 0;
         for i in 1..n_lang {
@@ -548,6 +632,28 @@ mod tests {
     fn both_apostrophes_give_the_same_stems() {
         let a = default_analyzer();
         assert_eq!(a.stems("l'Agence d'État"), a.stems("l’Agence d’État"));
+    }
+
+    #[test]
+    fn surface_ids_follow_text_order_around_long_words() {
+        // More tokens than the lookahead, repeats within and beyond it, and words longer than
+        // a key's head (looked up at once, after those pending before them).
+        let a = default_analyzer();
+        let words: Vec<String> = (0..200)
+            .map(|i| match i % 7 {
+                3 => format!("anticonstitutionnellement{}", i % 3),
+                _ => format!("w{}", i % 23),
+            })
+            .collect();
+        let mut cache = a.cache(Interner::default());
+        let mut out = Analyzed::default();
+        a.analyze(&words.join(" "), &mut cache, &mut out);
+        let mut expected = StrTable::default();
+        let ids: Vec<u32> = words.iter().map(|w| expected.intern(w).0).collect();
+        assert_eq!(out.all, ids);
+        for (w, &id) in words.iter().zip(&out.all) {
+            assert_eq!(cache.surfaces.get(id), w);
+        }
     }
 
     #[test]

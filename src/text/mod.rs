@@ -5,6 +5,7 @@ pub mod analyzer;
 pub mod language;
 pub mod normalize;
 pub mod passages;
+pub(crate) mod probe;
 pub mod stem;
 pub mod stopwords;
 pub mod strtable;

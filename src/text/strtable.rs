@@ -4,7 +4,7 @@
 //! each string sit in its table slot: a lookup of a word of up to 16 bytes (99% of tokens)
 //! compares two integers instead of following a pointer to the string's bytes.
 
-use hashbrown::HashTable;
+use super::probe::{self, ProbeTable};
 use rustc_hash::FxHasher;
 use std::hash::Hasher;
 
@@ -57,18 +57,92 @@ impl Head {
     }
 }
 
+/// A slot of the index: the low 32 bits of a string's hash (where its probe starts, and a
+/// filter: another string of the same start rarely shares them) and its id ([`NO_ID`] when
+/// empty). Eight bytes: the index of the word memo (tens of thousands of words) stays within
+/// the processor's second-level cache, and the heads are read only on a tag match.
 #[derive(Clone, Copy)]
 struct Slot {
-    head: Head,
+    tag: u32,
     id: u32,
 }
 
-/// Interned strings, by id: a [`Strs`] and its index.
+/// The id of an empty slot (no string gets it: fewer than 2^32 - 1 strings).
+const NO_ID: u32 = u32::MAX;
+
+impl Slot {
+    /// Where the slot's probe starts, for growing the index: its tag holds every hash bit a
+    /// table of up to 2^32 slots reads.
+    fn hash(&self) -> u64 {
+        u64::from(self.tag)
+    }
+}
+
+impl probe::Slot for Slot {
+    const EMPTY: Self = Slot { tag: 0, id: NO_ID };
+    fn is_empty(&self) -> bool {
+        self.id == NO_ID
+    }
+}
+
+/// A string's head and hash, computed once: what a lookup needs, and what a caller that looks
+/// strings up in a stream prefetches by ([`StrTable::prefetch`]).
+#[derive(Clone, Copy)]
+pub(crate) struct Key {
+    head: Head,
+    hash: u64,
+}
+
+impl Key {
+    /// The key of `s`.
+    #[inline]
+    pub(crate) fn of(s: &str) -> Key {
+        let b = s.as_bytes();
+        let head = Head::of(b);
+        Key {
+            head,
+            hash: head.hash(b),
+        }
+    }
+
+    /// The length of the string.
+    #[inline]
+    pub(crate) fn len(&self) -> usize {
+        self.head.len as usize
+    }
+
+    /// Whether the head is all of the string (then the key alone finds it).
+    #[inline]
+    pub(crate) fn is_inline(&self) -> bool {
+        self.len() <= INLINE
+    }
+
+    /// The index slot of this string under id `id`.
+    fn slot(&self, id: u32) -> Slot {
+        Slot {
+            tag: self.hash as u32,
+            id,
+        }
+    }
+
+    /// The string's first 16 bytes, zero-padded (all of it when [`Key::is_inline`]).
+    pub(crate) fn head_bytes(&self) -> [u8; INLINE] {
+        let mut b = [0u8; INLINE];
+        b[..8].copy_from_slice(&self.head.words[0].to_le_bytes());
+        b[8..].copy_from_slice(&self.head.words[1].to_le_bytes());
+        b
+    }
+}
+
+/// Interned strings, by id: a [`Strs`], their heads, and the index.
 #[derive(Default, Clone)]
 pub struct StrTable {
     /// String `i` has id `i`.
     strs: Strs,
-    index: HashTable<Slot>,
+    /// The head of string `i`: what a lookup compares, in id order (the strings met first,
+    /// the common ones, sit together).
+    heads: Vec<Head>,
+    index: ProbeTable<Slot>,
 }
 
 impl StrTable {
@@ -87,66 +161,91 @@ impl StrTable {
         self.strs.get(id as usize)
     }
 
-    /// Whether slot `e` holds `s`, whose head is `head`.
-    fn holds(&self, e: &Slot, head: &Head, s: &[u8]) -> bool {
-        e.head == *head && (s.len() <= INLINE || self.get(e.id).as_bytes()[INLINE..] == s[INLINE..])
+    /// Whether slot `e` holds the string of `key`, whose bytes beyond the head are
+    /// `s[INLINE..]` (`s` is not read for an inline key).
+    #[inline]
+    fn holds(&self, e: &Slot, key: &Key, s: &[u8]) -> bool {
+        e.tag == key.hash as u32
+            && self.heads[e.id as usize] == key.head
+            && (key.is_inline() || self.get(e.id).as_bytes()[INLINE..] == s[INLINE..])
+    }
+
+    /// Bring the slot where `key`'s lookup starts into cache (a hint: a lookup a few strings
+    /// later then does not wait on memory).
+    #[inline]
+    pub(crate) fn prefetch(&self, key: &Key) {
+        self.index.prefetch(key.hash);
+    }
+
+    /// Bring into cache the head a lookup of `key` will compare, when `key`'s slot (best
+    /// prefetched by [`StrTable::prefetch`] beforehand) points at one (a hint).
+    #[inline]
+    pub(crate) fn prefetch_head(&self, key: &Key) {
+        if let Some(e) = self.index.find(key.hash, |e| e.tag == key.hash as u32) {
+            probe::prefetch(&self.heads[e.id as usize]);
+        }
+    }
+
+    /// The id of the string of `key`, if interned; `s` is the string (read only when it is
+    /// longer than its head).
+    #[inline]
+    pub(crate) fn find_key(&self, key: &Key, s: &[u8]) -> Option<u32> {
+        self.index
+            .find(key.hash, |e| self.holds(e, key, s))
+            .map(|e| e.id)
+    }
+
+    /// Add `s`, of key `key`, known not to be in the table: its id.
+    pub(crate) fn insert_key(&mut self, key: &Key, s: &str) -> u32 {
+        let id = u32::try_from(self.strs.len())
+            .ok()
+            .filter(|&id| id != NO_ID)
+            .expect("fewer than 2^32 - 1 strings");
+        self.strs.push(s);
+        self.heads.push(key.head);
+        self.index.insert_unique(key.hash, key.slot(id), Slot::hash);
+        id
     }
 
     /// The id of `s`, if interned.
     pub fn id(&self, s: &str) -> Option<u32> {
-        let s = s.as_bytes();
-        let head = Head::of(s);
-        self.index
-            .find(head.hash(s), |e| self.holds(e, &head, s))
-            .map(|e| e.id)
+        self.find_key(&Key::of(s), s.as_bytes())
     }
 
     /// The id of `s`, and whether it was just added.
     pub fn intern(&mut self, s: &str) -> (u32, bool) {
-        let b = s.as_bytes();
-        let head = Head::of(b);
-        let this = &*self;
-        let id = this.index.find(head.hash(b), |e| this.holds(e, &head, b));
-        if let Some(e) = id {
-            return (e.id, false);
+        let key = Key::of(s);
+        match self.find_key(&key, s.as_bytes()) {
+            Some(id) => (id, false),
+            None => (self.insert_key(&key, s), true),
         }
-        let id = u32::try_from(self.strs.len()).expect("fewer than 2^32 strings");
-        self.strs.push(s);
-        let strs = &self.strs;
-        let rehash = |e: &Slot| e.head.hash(strs.get(e.id as usize).as_bytes());
-        self.index
-            .insert_unique(head.hash(b), Slot { head, id }, rehash);
-        (id, true)
     }
 
     /// A table of `strs` in order, with their index: string `i` of `strs` gets id `i` (when
     /// they are all different; a repeated string is found under one of its ids). The bytes
     /// are copied once, in one piece.
     pub fn indexed(strs: &Strs) -> StrTable {
-        let mut index = HashTable::with_capacity(strs.len());
-        let at = |id: usize| strs.get(id).as_bytes();
-        for id in 0..strs.len() {
-            let b = at(id);
-            let head = Head::of(b);
-            let rehash = |e: &Slot| e.head.hash(at(e.id as usize));
-            let slot = Slot {
-                head,
-                id: id as u32,
-            };
-            index.insert_unique(head.hash(b), slot, rehash);
+        let mut index = ProbeTable::with_capacity(strs.len());
+        let mut heads = Vec::with_capacity(strs.len());
+        for (id, s) in strs.iter().enumerate() {
+            let key = Key::of(s);
+            heads.push(key.head);
+            index.insert_unique(key.hash, key.slot(id as u32), Slot::hash);
         }
         StrTable {
             strs: strs.clone(),
+            heads,
             index,
         }
     }
 
-    /// Bytes of heap this table holds (its buffers' capacities, the index's slots and
-    /// control bytes): what a cache bound is checked against.
+    /// Bytes of heap this table holds (its buffers' capacities, the index's slots): what a
+    /// cache bound is checked against.
     pub fn heap_bytes(&self) -> usize {
         self.strs.bytes.capacity()
             + self.strs.ends.capacity() * std::mem::size_of::<usize>()
-            + self.index.capacity() * (std::mem::size_of::<Slot>() + 1)
+            + self.heads.capacity() * std::mem::size_of::<Head>()
+            + self.index.capacity() * std::mem::size_of::<Slot>()
     }
 
     /// The strings in id order.
