@@ -425,27 +425,31 @@ impl Analyzed {
 }
 
 impl Analyzer {
-    /// Build an analyzer from checked settings, with veille's built-in stopword lists.
+    /// Build an analyzer from checked settings, with veille's built-in stopword lists. The
+    /// lists are kept when stopwords are not removed too: they are what tells a document's
+    /// language (without them every text went to the first language, and an English corpus
+    /// trained with stopwords kept was stemmed as French).
     pub fn new(config: AnalyzerConfig) -> Result<Self, AnalyzerError> {
         config.check()?;
         let mut lists = BTreeMap::new();
-        if config.stopwords {
-            for &l in &config.languages {
-                if let Some(words) = stopwords::builtin(l) {
-                    lists.insert(l, words);
-                }
+        for &l in &config.languages {
+            if let Some(words) = stopwords::builtin(l) {
+                lists.insert(l, words);
             }
         }
         Ok(Analyzer::build(config, lists))
     }
 
+    /// An analyzer of `config` with these stopword lists (a model saved with stopwords off
+    /// before the lists were kept for that case has none: its documents all take the first
+    /// language, as when it was trained).
     fn build(config: AnalyzerConfig, stopword_lists: BTreeMap<Language, Vec<String>>) -> Self {
         let stopword_sets = config
             .languages
             .iter()
-            .map(|l| match (config.stopwords, stopword_lists.get(l)) {
-                (true, Some(words)) => StopWords::new(words),
-                _ => StopWords::default(),
+            .map(|l| match stopword_lists.get(l) {
+                Some(words) => StopWords::new(words),
+                None => StopWords::default(),
             })
             .collect();
         let stemmers = config
@@ -472,7 +476,8 @@ impl Analyzer {
         &self.config
     }
 
-    /// The stopword lists in use, by language.
+    /// The stopword lists, by language: removed from the text when the settings say so, and
+    /// in any case what a document's language is told by.
     pub fn stopword_lists(&self) -> &BTreeMap<Language, Vec<String>> {
         &self.stopword_lists
     }
@@ -654,6 +659,22 @@ mod tests {
         for (w, &id) in words.iter().zip(&out.all) {
             assert_eq!(cache.surfaces.get(id), w);
         }
+    }
+
+    #[test]
+    fn stopwords_kept_still_tell_the_language() {
+        let a = Analyzer::new(AnalyzerConfig {
+            stopwords: false,
+            ..AnalyzerConfig::default()
+        })
+        .unwrap();
+        let text = "The United States tightened export controls on the chips.";
+        assert_eq!(a.language_of(text), Language::English);
+        assert!(a.stems(text).iter().any(|s| s == "the"));
+        assert_eq!(
+            a.language_of("Les contrôles des exportations."),
+            Language::French
+        );
     }
 
     #[test]
