@@ -483,7 +483,8 @@ const PREFAULTED_FROM: u64 = 1 << 20;
 pub enum FileBytes {
     /// A small file, in a `Vec`.
     Heap(Vec<u8>),
-    /// A large file, in anonymous memory mapped with its pages already present.
+    /// A large file, in anonymous memory whose pages were filled in one call (where the
+    /// kernel takes the hint).
     Prefaulted(memmap2::MmapMut),
 }
 

@@ -23,6 +23,16 @@ struct Candidate {
     apply: fn(&mut TrainSettings),
 }
 
+/// The changes the candidates are made of.
+fn min_df_1(s: &mut TrainSettings) {
+    s.tfidf.min_df = DfBound::Count(1);
+}
+
+fn unigrams_min_df_1(s: &mut TrainSettings) {
+    s.analyzer.ngram_range = (1, 1);
+    min_df_1(s);
+}
+
 const CANDIDATES: [Candidate; 5] = [
     Candidate {
         name: "default (1-2-grams, min_df auto, sublinear tf)",
@@ -30,20 +40,16 @@ const CANDIDATES: [Candidate; 5] = [
     },
     Candidate {
         name: "1-2-grams, min_df 1",
-        apply: |s| s.tfidf.min_df = DfBound::Count(1),
+        apply: min_df_1,
     },
     Candidate {
         name: "unigrams, min_df 1",
-        apply: |s| {
-            s.analyzer.ngram_range = (1, 1);
-            s.tfidf.min_df = DfBound::Count(1);
-        },
+        apply: unigrams_min_df_1,
     },
     Candidate {
         name: "unigrams, min_df 1, raw tf",
         apply: |s| {
-            s.analyzer.ngram_range = (1, 1);
-            s.tfidf.min_df = DfBound::Count(1);
+            unigrams_min_df_1(s);
             s.tfidf.sublinear_tf = false;
         },
     },
@@ -57,23 +63,22 @@ const CANDIDATES: [Candidate; 5] = [
 /// headlines, feed titles) also try the [`SHORT_CANDIDATES`].
 pub const SHORT_TEXT_WORDS: usize = 20;
 
-/// Candidates for short texts: stopwords kept. In a sentence of ten words, "you", "your" or
-/// "free" can be most of the evidence (scikit-learn keeps them by default, and won on the
-/// first sentences of SpamAssassin and 20 Newsgroups); in articles they are noise. Short
-/// texts train in a fraction of a second, so these cost little.
+/// Candidates for short texts: the two `min_df` 1 ones with stopwords kept. In a sentence of
+/// ten words, "you", "your" or "free" can be most of the evidence (scikit-learn keeps them by
+/// default, and won on the first sentences of SpamAssassin and 20 Newsgroups); in articles
+/// they are noise. Short texts train in a fraction of a second, so these cost little.
 const SHORT_CANDIDATES: [Candidate; 2] = [
     Candidate {
         name: "1-2-grams, min_df 1, stopwords kept",
         apply: |s| {
-            s.tfidf.min_df = DfBound::Count(1);
+            min_df_1(s);
             s.analyzer.stopwords = false;
         },
     },
     Candidate {
         name: "unigrams, min_df 1, stopwords kept",
         apply: |s| {
-            s.analyzer.ngram_range = (1, 1);
-            s.tfidf.min_df = DfBound::Count(1);
+            unigrams_min_df_1(s);
             s.analyzer.stopwords = false;
         },
     },
