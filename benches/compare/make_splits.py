@@ -29,7 +29,19 @@ Corpora (source files in --data, see shared/data/README.md):
   ``spam-*`` groups, ``ham`` for the ``*ham*`` ones; the source group is kept
   as ``group``); 80/20 split stratified by source group, random_state=42.
 
-Variants of every corpus ``<c>``:
+News headlines, added on 2026-12-03 (``uci`` is common.UNSEEN_CORPORA, never
+used to choose a default), each a stratified 80/20 split, random_state=42:
+
+* ``huffpost`` huffpost_2018_2022.jsonl, 29 HuffPost categories; the text
+  is the headline, a line break and the short description (as AG News).
+* ``reddit``  reddit_news_2021_2022.jsonl, headlines by the subreddit they
+  were posted to (13 labels).
+* ``uci``     uci_news_aggregator_2014_head.jsonl, headlines in 4 categories.
+  Headlines of one story (the aggregator's cluster) fall on both sides, as
+  they would for a user who labels a feed.
+
+Variants of every corpus ``<c>`` (``reddit`` and ``uci``, whose texts are
+one headline each, have no ``-short``):
 
 * ``<c>-small`` the training split of ``<c>`` cut to at most SMALL_PER_LABEL
   (50) articles per label, test split unchanged.  The training ids are
@@ -181,6 +193,18 @@ def split_thn(data):
                          lambda r: r["label"])
 
 
+def split_huffpost(data):
+    return split_stratified("huffpost", data)
+
+
+def split_reddit(data):
+    return split_stratified("reddit", data)
+
+
+def split_uci(data):
+    return split_stratified("uci", data)
+
+
 def split_spam(data):
     # Stratified on the source group (easy-ham-1, ..., spam-2), which
     # stratifies ham/spam too.
@@ -216,7 +240,8 @@ def make_transform(name, data):
 
     None means the source line is copied byte for byte: only reuters (its
     labels restricted to the 90 topics), lemonde1 (its one rubric as
-    `label`), spam (ham/spam) and the -short variants are rewritten.
+    `label`), spam (ham/spam), huffpost (headline and description as the
+    text) and the -short variants are rewritten.
     """
     base = base_of(name)
     transform = None
@@ -239,13 +264,18 @@ def make_transform(name, data):
                             else "ham")
             out["group"] = record["label"]
             return out
+    elif base == "huffpost":
+        def transform(record):
+            out = dict(record)
+            out["text"] = record["title"] + "\n" + record["text"]
+            return out
     if variant_of(name) != "short":
         return transform
     inner = transform
 
     def shorten(record):
         out = dict(inner(record) if inner else record)
-        out["text"] = first_sentence(base, record["text"])
+        out["text"] = first_sentence(base, out["text"])
         return out
 
     return shorten
@@ -277,6 +307,10 @@ SOURCES = {
                 "reuters21578_modapte.test.jsonl"),
     "thn": ("thehackernews.jsonl", "thehackernews.jsonl"),
     "spam": ("spamassassin.jsonl", "spamassassin.jsonl"),
+    "huffpost": ("huffpost_2018_2022.jsonl", "huffpost_2018_2022.jsonl"),
+    "reddit": ("reddit_news_2021_2022.jsonl", "reddit_news_2021_2022.jsonl"),
+    "uci": ("uci_news_aggregator_2014_head.jsonl",
+            "uci_news_aggregator_2014_head.jsonl"),
 }
 SPLITTERS = {
     "20ng": split_20ng,
@@ -286,6 +320,9 @@ SPLITTERS = {
     "reuters": split_reuters,
     "thn": split_thn,
     "spam": split_spam,
+    "huffpost": split_huffpost,
+    "reddit": split_reddit,
+    "uci": split_uci,
 }
 
 

@@ -27,7 +27,7 @@ import sys
 import tempfile
 import time
 
-from common import (KIND, OUT_DIR, now_iso, parse_only, sha256_file,
+from common import (GROUPS, KIND, OUT_DIR, now_iso, parse_only, sha256_file,
                     split_path)
 from veille_runs import (VeilleError, check_binary, count_lines,
                          parse_train_output, run_timed, veille_parser,
@@ -168,6 +168,12 @@ def summary(rows):
         mg = [r["gap_micro_f1"] for r in multi]
         text += (f"; multi-label micro-F1 gap: mean {sum(mg) / len(mg):+.4f} "
                  f"over {len(multi)}")
+    unseen = [r for r in done if r["corpus"] in GROUPS["unseen"]]
+    if unseen and len(unseen) < len(done):
+        ug = [r["gap_macro_f1"] for r in unseen]
+        text += (f"; of which never tuned on ({', '.join(r['corpus'] for r in unseen)}): "
+                 f"mean {sum(ug) / len(ug):+.4f}, ahead on "
+                 f"{sum(g >= 0 for g in ug)} of {len(ug)}")
     return text
 
 

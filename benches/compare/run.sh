@@ -6,9 +6,10 @@
 #            [--veille PATH] [--bench NAME,...] [--scaling NAME,...]
 #            [--quality-only]
 #
-# --only takes corpora and groups: all (default: the 7 corpora and their
-# -small and -short variants), classic (20ng,agnews,lemonde,reuters: the
-# old default), base, small, short.
+# --only takes corpora and groups: all (default: the 10 corpora and their
+# -small and -short variants), tuned (what the defaults were chosen on),
+# unseen (never used to choose them), classic (20ng,agnews,lemonde,reuters:
+# the old default), base, small, short.
 #
 # Steps: (1) create target/compare/venv once and install the pinned
 # requirements; (2) make the splits (target/compare/splits); (3) sklearn
