@@ -78,7 +78,8 @@ pub struct ClusterArgs {
     /// Terms shown per cluster.
     #[arg(long, default_value_t = defaults().n_terms, value_name = "N")]
     terms: usize,
-    /// Languages of the articles, comma-separated ISO codes; the first is the fallback.
+    /// Languages of the articles, comma-separated ISO codes. A text with no more stopwords of
+    /// one than of another is analysed in the one most of the articles are in.
     #[arg(long, default_value_t = Languages(defaults().analyzer.languages), value_name = "CODES")]
     languages: Languages,
     /// Word n-gram range, e.g. 1-2.

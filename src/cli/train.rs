@@ -45,7 +45,8 @@ pub struct TrainArgs {
     /// Print one JSON object on stdout.
     #[arg(long)]
     json: bool,
-    /// Languages of the articles, comma-separated ISO codes; the first is the fallback.
+    /// Languages of the articles, comma-separated ISO codes. A text with no more stopwords of
+    /// one than of another is analysed in the one most training texts are in.
     #[arg(long, default_value_t = Languages(defaults().analyzer.languages), value_name = "CODES")]
     languages: Languages,
     // The options below are tuning options: given, they turn the configuration search off.

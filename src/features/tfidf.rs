@@ -453,7 +453,8 @@ struct PartTerms {
 impl Vectorizer {
     /// Learn the vocabulary and idf from `texts` and return the fitted vectorizer with the
     /// TF-IDF matrix of the same texts. `progress` is called with the number of documents
-    /// analysed since its last call.
+    /// analysed since its last call. The analyzer's fallback language becomes the one most
+    /// of `texts` are in ([`Analyzer::with_majority_first`]).
     pub fn fit_transform(
         analyzer: Analyzer,
         config: TfidfConfig,
@@ -464,6 +465,7 @@ impl Vectorizer {
         if n == 0 {
             return Err(TfidfError::NoDocuments);
         }
+        let analyzer = analyzer.with_majority_first(texts);
         let min_df = config.min_df.resolve(n);
         // A document-frequency ceiling means nothing on a handful of documents (half of 3 is
         // 1.5): below 20 documents, max_df is not applied.

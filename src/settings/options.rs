@@ -18,8 +18,9 @@ macro_rules! options {
         #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
         #[serde(deny_unknown_fields)]
         pub struct $name {
-            /// Languages of the articles (`"fr,en"` or `["fr", "en"]`); the first is the
-            /// fallback when detection has no evidence.
+            /// Languages of the articles (`"fr,en"` or `["fr", "en"]`). A text with no
+            /// more stopwords of one than of another is analysed in the one most training
+            /// texts are in.
             #[serde(default, deserialize_with = "spelled::languages")]
             pub languages: Option<Vec<Language>>,
             /// Word n-gram range: `"1-2"`, or `1` for unigrams.
