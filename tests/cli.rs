@@ -471,7 +471,7 @@ fn shipped_model_classifies_the_samples() {
 #[test]
 fn every_algorithm_trains_and_classifies() {
     let dir = tempfile::tempdir().unwrap();
-    for algo in ["auto", "svm", "cnb", "mnb", "lsa-logreg"] {
+    for algo in ["auto", "svm", "cnb", "mnb", "logreg", "lsa-logreg"] {
         let model = dir.path().join(format!("{algo}.veille"));
         let s = train(
             &fixture("single.jsonl"),

@@ -11,6 +11,7 @@
 pub mod article;
 pub mod calibration;
 pub mod linear;
+pub mod logistic;
 pub mod lsa_logistic;
 pub mod naive_bayes;
 pub mod svm;
@@ -44,10 +45,13 @@ pub enum Algo {
     MultinomialNb,
     /// linfa logistic regression on an LSA projection of the TF-IDF rows.
     LsaLogreg,
+    /// L2-regularised logistic regression on the TF-IDF rows (multinomial for single-label
+    /// targets, one-vs-rest for multi-label ones), solved by L-BFGS.
+    Logreg,
 }
 
 /// Every algorithm name accepted by `--algo`.
-pub const ALGO_NAMES: [&str; 5] = ["auto", "svm", "cnb", "mnb", "lsa-logreg"];
+pub const ALGO_NAMES: [&str; 6] = ["auto", "svm", "cnb", "mnb", "logreg", "lsa-logreg"];
 
 impl Algo {
     /// Short name (as on the command line).
@@ -58,6 +62,7 @@ impl Algo {
             Algo::ComplementNb => "cnb",
             Algo::MultinomialNb => "mnb",
             Algo::LsaLogreg => "lsa-logreg",
+            Algo::Logreg => "logreg",
         }
     }
 }
@@ -77,6 +82,7 @@ impl FromStr for Algo {
             "cnb" | "complement-nb" => Algo::ComplementNb,
             "mnb" | "multinomial-nb" => Algo::MultinomialNb,
             "lsa-logreg" | "lsa" => Algo::LsaLogreg,
+            "logreg" | "logistic-regression" => Algo::Logreg,
             _ => {
                 return Err(SettingsError::unknown(
                     "algorithm",
@@ -969,6 +975,10 @@ pub fn fit_articles(
         Algo::MultinomialNb => {
             let kind = naive_bayes::NbKind::Multinomial;
             vec![fit_nb(p, x, t, kind, &folds(), derived)]
+        }
+        Algo::Logreg => {
+            let n_folds = HELDOUT_FOLDS.min(x.n_rows());
+            vec![logistic::fit(p, x, t, &folds(), n_folds, derived)]
         }
         Algo::LsaLogreg => {
             let mut s = lsa_logistic::fit(p, x, t)?;

@@ -27,7 +27,8 @@ pub struct TrainArgs {
     /// Where to save the model (written atomically; an existing file is replaced only on success).
     #[arg(long, value_name = "MODEL")]
     out: PathBuf,
-    /// Estimator: auto (SVM and complement NB mixed by held-out F1), svm, cnb, mnb, lsa-logreg.
+    /// Estimator: auto (SVM and complement NB mixed by held-out F1), svm, cnb, mnb, logreg
+    /// (logistic regression), lsa-logreg.
     /// With auto and none of the tuning options below, veille also tries a few text
     /// pipelines (n-grams, min_df, tf) and keeps the best by held-out F1, on training sets of
     /// up to 10 MB of text (`veille inspect` shows what it chose).

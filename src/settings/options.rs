@@ -120,7 +120,7 @@ options! {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     TrainOptions {
-        /// Estimator: `auto`, `svm`, `cnb`, `mnb` or `lsa-logreg`.
+        /// Estimator: `auto`, `svm`, `cnb`, `mnb`, `logreg` or `lsa-logreg`.
         #[serde(default, deserialize_with = "spelled::parsed")]
         pub algo: Option<Algo>,
         /// Whether `auto` tries a few text pipelines and keeps the best by held-out F1;

@@ -232,7 +232,7 @@ def train(
     text for multi-label data, an empty list meaning none of the labels), or ``data``, a
     labelled corpus file or folder as ``veille train --data`` reads it. ``options`` are those
     of ``veille train`` by their names in a ``veille bench`` grid: ``algo`` (``"auto"``,
-    ``"svm"``, ``"cnb"``, ``"mnb"``, ``"lsa-logreg"``), ``ngrams`` (``"1-2"``), ``min_df``,
+    ``"svm"``, ``"cnb"``, ``"mnb"``, ``"logreg"``, ``"lsa-logreg"``), ``ngrams`` (``"1-2"``), ``min_df``,
     ``max_df``, ``max_features``, ``stem``, ``stopwords``, ``sublinear_tf``, ``c``, ``alpha``,
     ``class_weight``, ``languages``, ``lsa_dims``, ``search``, ``seed``; unset, the defaults
     of ``veille train`` (which choose among a few pipelines on small training sets).

@@ -40,7 +40,7 @@ class VeilleClassifier(ClassifierMixin, BaseEstimator):
 
     Parameters
     ----------
-    algo : {"auto", "svm", "cnb", "mnb", "lsa-logreg"}, optional
+    algo : {"auto", "svm", "cnb", "mnb", "logreg", "lsa-logreg"}, optional
     ngrams : str, optional
         Word n-gram range, e.g. ``"1-2"``.
     min_df, max_df : int, float or "auto", optional
