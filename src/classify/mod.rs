@@ -46,7 +46,8 @@ pub enum Algo {
     /// linfa logistic regression on an LSA projection of the TF-IDF rows.
     LsaLogreg,
     /// L2-regularised logistic regression on the TF-IDF rows (multinomial for single-label
-    /// targets, one-vs-rest for multi-label ones), solved by L-BFGS.
+    /// targets, one-vs-rest for multi-label ones), solved by L-BFGS. Best on a few hundred
+    /// short texts; slow on large corpora (20 Newsgroups: about 100 s against 2 s for `auto`).
     Logreg,
 }
 
