@@ -210,7 +210,8 @@ fn scores_of(x: &CsrMatrix, row: usize, w: &[f64], k: usize, out: &mut [f64]) {
 }
 
 /// One task fitted on every row, then once per fold on the other rows: the parameters, the
-/// held-out scores of the rows (`n × k`) and of the derived rows (`m × k`).
+/// held-out scores of the rows (their rows in `scored`, `n × k`) and of the derived rows
+/// (`m × k`).
 fn fit_task(
     x: &CsrMatrix,
     task: &Task<'_>,
@@ -218,6 +219,7 @@ fn fit_task(
     folds: &[u8],
     n_folds: usize,
     derived: &Derived,
+    scored: &CsrMatrix,
 ) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
     let n = x.n_rows();
     let k = task.outputs();
@@ -251,7 +253,7 @@ fn fit_task(
         for (f, wf) in &fold_fits {
             let wf = slice(wf);
             for i in (0..n).filter(|&i| folds[i] == *f) {
-                scores_of(x, i, wf, k, &mut heldout[i * k..(i + 1) * k]);
+                scores_of(scored, i, wf, k, &mut heldout[i * k..(i + 1) * k]);
             }
             for e in (0..derived.len()).filter(|&e| derived.fold[e] == *f) {
                 scores_of(&derived.x, e, wf, k, &mut dheld[e * k..(e + 1) * k]);
@@ -261,7 +263,8 @@ fn fit_task(
     (full.to_vec(), heldout, dheld)
 }
 
-/// Fit on `x`, `t` with the held-out `folds` (`n_folds` of them).
+/// Fit on `x`, `t` with the held-out `folds` (`n_folds` of them; `scored` as in
+/// [`super::svm::train_binary`]).
 pub(super) fn fit(
     p: &ValidClassifierParams,
     x: &CsrMatrix,
@@ -269,6 +272,7 @@ pub(super) fn fit(
     folds: &[u8],
     n_folds: usize,
     derived: &Derived,
+    scored: &CsrMatrix,
 ) -> Scored {
     let n = x.n_rows();
     let d = x.n_cols();
@@ -288,7 +292,7 @@ pub(super) fn fit(
             })
             .collect();
         let task = Task::Multinomial { class: &class, k };
-        let (w, heldout, dheld) = fit_task(x, &task, &cost, folds, n_folds, derived);
+        let (w, heldout, dheld) = fit_task(x, &task, &cost, folds, n_folds, derived, scored);
         return Scored {
             model: super::LinearModel::from_feature_major(d, k, &w[..d * k], &w[d * k..]),
             loo: heldout,
@@ -309,7 +313,15 @@ pub(super) fn fit(
                     (true, false) => p.c * n as f64 / (2.0 * neg),
                 })
                 .collect();
-            fit_task(x, &Task::Binary { y: &y }, &cost, folds, n_folds, derived)
+            fit_task(
+                x,
+                &Task::Binary { y: &y },
+                &cost,
+                folds,
+                n_folds,
+                derived,
+                scored,
+            )
         })
         .collect();
     let mut loo = vec![0.0; n * k];
@@ -389,7 +401,7 @@ mod tests {
         };
         let folds = [0u8, 1, 0, 1, 0, 1];
         let derived = Derived::none(3);
-        let (w, heldout, _) = fit_task(&x, &task, &cost, &folds, 2, &derived);
+        let (w, heldout, _) = fit_task(&x, &task, &cost, &folds, 2, &derived, &x);
         let mut s = vec![0.0; 3];
         for (i, &c) in class.iter().enumerate() {
             scores_of(&x, i, &w, 3, &mut s);
@@ -397,6 +409,6 @@ mod tests {
             assert_eq!(top, c as usize, "row {i}: {s:?}");
         }
         assert!(heldout.iter().all(|v| v.is_finite()));
-        assert_eq!(w, fit_task(&x, &task, &cost, &folds, 2, &derived).0);
+        assert_eq!(w, fit_task(&x, &task, &cost, &folds, 2, &derived, &x).0);
     }
 }

@@ -125,17 +125,20 @@ impl Counts {
     }
 }
 
-/// Fit naive Bayes with additive smoothing `alpha`; with `n_folds >= 2`, also score each row
-/// with the model fitted without its fold (`folds[i]`).
+/// Fit naive Bayes with additive smoothing `alpha`; with two folds or more in `folds`, also score each row
+/// (its row in `scored`, see [`super::svm::train_binary`]) with the model fitted without its
+/// fold (`folds[i]`).
 pub fn fit(
     x: &CsrMatrix,
     t: &Targets,
     kind: NbKind,
     alpha: f64,
     folds: &[u8],
-    n_folds: usize,
     derived: &super::Derived,
+    scored: &CsrMatrix,
 ) -> NbFit {
+    // The folds are numbered from 0; none (an empty `folds`) means no held-out scores.
+    let n_folds = folds.iter().map(|&f| usize::from(f) + 1).max().unwrap_or(0);
     let n = x.n_rows();
     let k = t.n_labels();
     let full = Counts::of(x, t, 0..n);
@@ -166,7 +169,7 @@ pub fn fit(
                 }
                 s
             };
-            let scores: Vec<Vec<f64>> = rows.par_iter().map(|&i| score(x.row(i))).collect();
+            let scores: Vec<Vec<f64>> = rows.par_iter().map(|&i| score(scored.row(i))).collect();
             for (&i, s) in rows.iter().zip(scores) {
                 heldout[i * k..(i + 1) * k].copy_from_slice(&s);
             }
@@ -232,8 +235,8 @@ mod tests {
                     kind,
                     1.0,
                     &folds,
-                    3,
                     &crate::classify::Derived::none(x.n_cols()),
+                    &x,
                 );
                 for f in 0..3u8 {
                     let keep: Vec<usize> = (0..6).filter(|&i| folds[i] != f).collect();
@@ -243,8 +246,8 @@ mod tests {
                         kind,
                         1.0,
                         &[],
-                        0,
                         &crate::classify::Derived::none(x.n_cols()),
+                        &x.select_rows(&keep),
                     );
                     for i in (0..6).filter(|&i| folds[i] == f) {
                         for c in 0..2 {
@@ -271,8 +274,8 @@ mod tests {
             NbKind::Complement,
             1.0,
             &[],
-            0,
             &crate::classify::Derived::none(x.n_cols()),
+            &x,
         );
         assert!(score(&m, &x, 0, 0, 2) > score(&m, &x, 0, 1, 2));
         assert!(score(&m, &x, 2, 1, 2) > score(&m, &x, 2, 0, 2));

@@ -125,8 +125,9 @@ impl Problem<'_> {
 }
 
 /// Train on rows `x` with targets `y` (true = positive). `folds[i]` assigns row `i` to a
-/// held-out fold; with `n_folds >= 2` every row also gets a held-out decision value, and so
-/// does every row of `derived`.
+/// held-out fold; with `n_folds >= 2` every row also gets a held-out decision value (of its
+/// row in `scored`: `x`, or `x` as the fold's model would see it, see
+/// [`super::fold_vocabulary_rows`]), and so does every row of `derived`.
 pub fn train_binary(
     x: &CsrMatrix,
     y: &[bool],
@@ -134,6 +135,7 @@ pub fn train_binary(
     folds: &[u8],
     n_folds: usize,
     derived: &Derived,
+    scored: &CsrMatrix,
 ) -> BinarySvm {
     let n = x.n_rows();
     let d = x.n_cols();
@@ -179,7 +181,7 @@ pub fn train_binary(
                 &mut rng,
             );
             for &i in &out {
-                heldout[i] = problem.decision(i, &wf);
+                heldout[i] = scored.row(i).dot_f64(&wf[..d]) + wf[d];
             }
             for (e, s) in derived_scores.iter_mut().enumerate() {
                 if derived.fold[e] == f {
@@ -227,14 +229,31 @@ mod tests {
     #[test]
     fn separates_a_separable_problem_deterministically() {
         let (x, y) = toy();
-        let m = train_binary(&x, &y, &P, &[0; 6], 0, &crate::classify::Derived::none(3));
+        let m = train_binary(
+            &x,
+            &y,
+            &P,
+            &[0; 6],
+            0,
+            &crate::classify::Derived::none(3),
+            &x,
+        );
         for (i, &t) in y.iter().enumerate() {
             let f = x.row(i).dot_f64(&m.w) + m.b;
             assert_eq!(f > 0.0, t, "row {i}: {f}");
         }
         assert_eq!(
             m.w,
-            train_binary(&x, &y, &P, &[0; 6], 0, &crate::classify::Derived::none(3)).w
+            train_binary(
+                &x,
+                &y,
+                &P,
+                &[0; 6],
+                0,
+                &crate::classify::Derived::none(3),
+                &x
+            )
+            .w
         );
     }
 
@@ -242,12 +261,28 @@ mod tests {
     fn heldout_values_match_a_refit_without_the_fold() {
         let (x, y) = toy();
         let folds = [0u8, 1, 0, 1, 0, 1];
-        let m = train_binary(&x, &y, &P, &folds, 2, &crate::classify::Derived::none(3));
+        let m = train_binary(
+            &x,
+            &y,
+            &P,
+            &folds,
+            2,
+            &crate::classify::Derived::none(3),
+            &x,
+        );
         for f in 0..2u8 {
             let keep: Vec<usize> = (0..6).filter(|&i| folds[i] != f).collect();
             let xs = x.select_rows(&keep);
             let ys: Vec<bool> = keep.iter().map(|&i| y[i]).collect();
-            let refit = train_binary(&xs, &ys, &P, &[0; 3], 0, &crate::classify::Derived::none(3));
+            let refit = train_binary(
+                &xs,
+                &ys,
+                &P,
+                &[0; 3],
+                0,
+                &crate::classify::Derived::none(3),
+                &xs,
+            );
             for i in (0..6).filter(|&i| folds[i] == f) {
                 let direct = x.row(i).dot_f64(&refit.w) + refit.b;
                 assert!(
