@@ -34,13 +34,6 @@ enum Task<'a> {
 }
 
 impl Task<'_> {
-    fn reborrow(&self) -> Task<'_> {
-        match self {
-            Task::Multinomial { class, k } => Task::Multinomial { class, k: *k },
-            Task::Binary { y } => Task::Binary { y },
-        }
-    }
-
     fn outputs(&self) -> usize {
         match self {
             Task::Multinomial { k, .. } => *k,
@@ -54,7 +47,7 @@ impl Task<'_> {
 struct Problem<'a> {
     x: &'a CsrMatrix,
     rows: &'a [usize],
-    task: Task<'a>,
+    task: &'a Task<'a>,
     /// `C` times the class weight of each row.
     cost: &'a [f64],
 }
@@ -64,21 +57,14 @@ impl Problem<'_> {
     fn eval(&self, w: &[f64], mut grad: Option<&mut [f64]>) -> f64 {
         let k = self.task.outputs();
         let d = self.x.n_cols();
-        let bias = &w[d * k..];
         let mut z = vec![0.0; k];
         let mut total = 0.0;
         if let Some(g) = grad.as_deref_mut() {
             g.fill(0.0);
         }
         for &i in self.rows {
+            scores_of(self.x, i, w, k, &mut z);
             let row = self.x.row(i);
-            z.copy_from_slice(bias);
-            for (&j, &v) in row.indices.iter().zip(row.data) {
-                let wj = &w[j as usize * k..(j as usize + 1) * k];
-                for (zc, &wc) in z.iter_mut().zip(wj) {
-                    *zc += f64::from(v) * wc;
-                }
-            }
             let ci = self.cost[i];
             // Loss, and z turned into d loss / d z.
             match &self.task {
@@ -225,20 +211,15 @@ fn fit_task(
     let k = task.outputs();
     let size = (x.n_cols() + 1) * k;
     let all: Vec<usize> = (0..n).collect();
-    fn problem<'b>(
-        x: &'b CsrMatrix,
-        rows: &'b [usize],
-        task: &'b Task<'_>,
-        cost: &'b [f64],
-    ) -> Problem<'b> {
+    let full = solve(
         Problem {
             x,
-            rows,
-            task: task.reborrow(),
+            rows: &all,
+            task,
             cost,
-        }
-    }
-    let full = solve(problem(x, &all, task, cost), Array1::zeros(size));
+        },
+        Array1::zeros(size),
+    );
     let mut heldout = vec![0.0; n * k];
     let mut dheld = vec![0.0; derived.len() * k];
     if n_folds >= 2 {
@@ -246,8 +227,16 @@ fn fit_task(
             .into_par_iter()
             .filter_map(|f| {
                 let keep: Vec<usize> = all.iter().copied().filter(|&i| folds[i] != f).collect();
-                (keep.len() < n && !keep.is_empty())
-                    .then(|| (f, solve(problem(x, &keep, task, cost), full.clone())))
+                if keep.len() == n || keep.is_empty() {
+                    return None;
+                }
+                let problem = Problem {
+                    x,
+                    rows: &keep,
+                    task,
+                    cost,
+                };
+                Some((f, solve(problem, full.clone())))
             })
             .collect();
         for (f, wf) in &fold_fits {
@@ -303,16 +292,8 @@ pub(super) fn fit(
         .into_par_iter()
         .map(|c| {
             let y = t.binary(c);
-            let pos = counts[c].max(1) as f64;
-            let neg = (n - counts[c]).max(1) as f64;
-            let cost: Vec<f64> = y
-                .iter()
-                .map(|&yi| match (balanced, yi) {
-                    (false, _) => p.c,
-                    (true, true) => p.c * n as f64 / (2.0 * pos),
-                    (true, false) => p.c * n as f64 / (2.0 * neg),
-                })
-                .collect();
+            let (c_pos, c_neg) = super::binary_costs(p, n, counts[c]);
+            let cost: Vec<f64> = y.iter().map(|&yi| if yi { c_pos } else { c_neg }).collect();
             fit_task(
                 x,
                 &Task::Binary { y: &y },
@@ -375,7 +356,7 @@ mod tests {
             let pb = Problem {
                 x: &x,
                 rows: &rows,
-                task,
+                task: &task,
                 cost: &cost,
             };
             let w: Vec<f64> = (0..4 * k).map(|i| (i as f64 * 0.37).sin()).collect();

@@ -675,6 +675,19 @@ impl FoldVocabulary {
     }
 }
 
+/// The cost `C` of a positive and of a negative row of a one-vs-rest problem over `n` rows
+/// with `positives` of them: `C` both, or weighted so that both sides weigh `C · n / 2`.
+fn binary_costs(p: &ValidClassifierParams, n: usize, positives: usize) -> (f64, f64) {
+    match p.class_weight {
+        ClassWeight::Uniform => (p.c, p.c),
+        ClassWeight::Balanced => {
+            let pos = positives.max(1) as f64;
+            let neg = (n - positives).max(1) as f64;
+            (p.c * n as f64 / (2.0 * pos), p.c * n as f64 / (2.0 * neg))
+        }
+    }
+}
+
 fn fit_svm(p: &ValidClassifierParams, x: &CsrMatrix, t: &Targets, h: &HeldOut<'_>) -> Scored {
     let (folds, derived) = (&h.folds[..], &*h.derived);
     let n = x.n_rows();
@@ -685,14 +698,7 @@ fn fit_svm(p: &ValidClassifierParams, x: &CsrMatrix, t: &Targets, h: &HeldOut<'_
         .into_par_iter()
         .map(|c| {
             let y = t.binary(c);
-            let (c_pos, c_neg) = match p.class_weight {
-                ClassWeight::Uniform => (p.c, p.c),
-                ClassWeight::Balanced => {
-                    let pos = counts[c].max(1) as f64;
-                    let neg = (n - counts[c]).max(1) as f64;
-                    (p.c * n as f64 / (2.0 * pos), p.c * n as f64 / (2.0 * neg))
-                }
-            };
+            let (c_pos, c_neg) = binary_costs(p, n, counts[c]);
             let params = svm::SvmParams {
                 c_pos,
                 c_neg,

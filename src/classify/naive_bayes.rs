@@ -125,9 +125,9 @@ impl Counts {
     }
 }
 
-/// Fit naive Bayes with additive smoothing `alpha`; with two folds or more in `folds`, also score each row
-/// (its row in `scored`, see [`super::svm::train_binary`]) with the model fitted without its
-/// fold (`folds[i]`).
+/// Fit naive Bayes with additive smoothing `alpha`; with two folds or more in `folds`, also
+/// score each row (its row in `scored`, see [`super::svm::train_binary`]) with the model
+/// fitted without its fold (`folds[i]`).
 pub fn fit(
     x: &CsrMatrix,
     t: &Targets,

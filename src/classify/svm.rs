@@ -126,8 +126,8 @@ impl Problem<'_> {
 
 /// Train on rows `x` with targets `y` (true = positive). `folds[i]` assigns row `i` to a
 /// held-out fold; with `n_folds >= 2` every row also gets a held-out decision value (of its
-/// row in `scored`: `x`, or `x` as the fold's model would see it, see
-/// [`super::fold_vocabulary_rows`]), and so does every row of `derived`.
+/// row in `scored`: `x`, or `x` as the fold's pipeline would vectorise it, see
+/// `classify::HeldOut`), and so does every row of `derived`.
 pub fn train_binary(
     x: &CsrMatrix,
     y: &[bool],
@@ -226,63 +226,33 @@ mod tests {
         fold_passes: 1000,
     };
 
+    /// `train_binary` with no derived rows, the rows held out as they are.
+    fn train(x: &CsrMatrix, y: &[bool], folds: &[u8], n_folds: usize) -> BinarySvm {
+        let none = crate::classify::Derived::none(x.n_cols());
+        train_binary(x, y, &P, folds, n_folds, &none, x)
+    }
+
     #[test]
     fn separates_a_separable_problem_deterministically() {
         let (x, y) = toy();
-        let m = train_binary(
-            &x,
-            &y,
-            &P,
-            &[0; 6],
-            0,
-            &crate::classify::Derived::none(3),
-            &x,
-        );
+        let m = train(&x, &y, &[0; 6], 0);
         for (i, &t) in y.iter().enumerate() {
             let f = x.row(i).dot_f64(&m.w) + m.b;
             assert_eq!(f > 0.0, t, "row {i}: {f}");
         }
-        assert_eq!(
-            m.w,
-            train_binary(
-                &x,
-                &y,
-                &P,
-                &[0; 6],
-                0,
-                &crate::classify::Derived::none(3),
-                &x
-            )
-            .w
-        );
+        assert_eq!(m.w, train(&x, &y, &[0; 6], 0).w);
     }
 
     #[test]
     fn heldout_values_match_a_refit_without_the_fold() {
         let (x, y) = toy();
         let folds = [0u8, 1, 0, 1, 0, 1];
-        let m = train_binary(
-            &x,
-            &y,
-            &P,
-            &folds,
-            2,
-            &crate::classify::Derived::none(3),
-            &x,
-        );
+        let m = train(&x, &y, &folds, 2);
         for f in 0..2u8 {
             let keep: Vec<usize> = (0..6).filter(|&i| folds[i] != f).collect();
             let xs = x.select_rows(&keep);
             let ys: Vec<bool> = keep.iter().map(|&i| y[i]).collect();
-            let refit = train_binary(
-                &xs,
-                &ys,
-                &P,
-                &[0; 3],
-                0,
-                &crate::classify::Derived::none(3),
-                &xs,
-            );
+            let refit = train(&xs, &ys, &[0; 3], 0);
             for i in (0..6).filter(|&i| folds[i] == f) {
                 let direct = x.row(i).dot_f64(&refit.w) + refit.b;
                 assert!(
