@@ -1,8 +1,12 @@
 //! Classifiers over TF-IDF rows: a linear SVM trained by dual coordinate descent, complement
-//! and multinomial naive Bayes, logistic regression from linfa on an LSA projection, and the
-//! default that combines the SVM with naive Bayes. All end as a [`LinearModel`] with
-//! calibrated scores and a decision rule (argmax for single-label data, per-label thresholds
-//! for multi-label data).
+//! and multinomial naive Bayes, L2 logistic regression, logistic regression from linfa on an
+//! LSA projection, and the default that combines the SVM with naive Bayes. All end as a
+//! [`LinearModel`] with calibrated scores and a decision rule (argmax for single-label data,
+//! per-label thresholds for multi-label data).
+//!
+//! Training goes: the held-out folds and the rows their models score (`heldout`), each
+//! estimator's final model and held-out scores (its module), the mix of `auto`, then what is
+//! fitted on held-out scores (`decision`: calibration, article rule, thresholds).
 //!
 //! The hyperparameters follow linfa's `ParamGuard` pattern ([`ClassifierParams`] checks into
 //! [`ValidClassifierParams`]), and the fitted [`Classifier`] implements linfa's `Fit` and
@@ -10,6 +14,8 @@
 
 pub mod article;
 pub mod calibration;
+mod decision;
+mod heldout;
 pub mod linear;
 pub mod logistic;
 pub mod lsa_logistic;
@@ -19,12 +25,15 @@ pub mod targets;
 
 pub use article::{ArticlePlan, ArticleRule, Derived};
 pub use calibration::Calibration;
+pub use heldout::heldout_folds_of;
 pub use linear::LinearModel;
 pub use targets::Targets;
 
 use crate::features::{CsrMatrix, RowView};
 use crate::model::file::InvalidModel;
 use crate::settings::SettingsError;
+use decision::{calibrate, heldout_f1, row_spread};
+use heldout::{HeldOut, HELDOUT_FOLDS};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -465,214 +474,19 @@ impl linfa::traits::PredictInplace<CsrMatrix, Vec<Vec<u32>>> for Classifier {
     }
 }
 
-/// Folds of the SVM's held-out scores.
-const HELDOUT_FOLDS: usize = 3;
-
 /// Passes allowed to each alpha-seeded fold: it starts next to its optimum, and its scores only
 /// feed calibration and model choice (3 passes instead of convergence changed test F1 by less
 /// than 0.002 on 20 Newsgroups, AG News, Le Monde and Reuters).
 const FOLD_PASSES: usize = 3;
 
-/// A scoring model with held-out scores (row-major `n × k`): k-fold for the SVM and naive
-/// Bayes (same folds), training scores for LSA + logistic regression.
+/// A scoring model with held-out scores (row-major `n × k`): k-fold for the SVM, naive
+/// Bayes and logistic regression (the same folds), training scores for LSA + logistic
+/// regression.
 pub(crate) struct Scored {
     pub(crate) model: LinearModel,
     pub(crate) loo: Vec<f64>,
     /// Held-out scores of the derived rows (row-major `n_derived × k`).
     pub(crate) derived: Vec<f64>,
-}
-
-/// The held-out fold of each training row of `x` (targets `t`), as every estimator uses them
-/// (rows derived from a training document are held out with its fold): a seeded shuffle of the
-/// rows dealt round-robin into 3 folds (fewer for fewer rows), where the copies of a row that
-/// carry different labels move as one.
-///
-/// Why: a table that files one article under several labels as several single-label rows (The
-/// Hacker News: 814 of 2,994 training articles) left copies of a held-out article in the
-/// training folds with another label, and the estimators that memorise (1–2-grams, min_df 1,
-/// the SVM) were scored as wrong on them; the held-out F1 ranked last the candidate that
-/// scored best on the test split (which shares no article with the training split), and the
-/// naive Bayes / SVM mix went to naive Bayes. Copies with the same label stay apart: a repeat
-/// (the same spam sent twice, a stock first sentence) is what new data holds too. The groups
-/// are dealt like rows, so folds stay balanced; without such copies the folds are those of a
-/// plain shuffle of the rows.
-pub fn heldout_folds_of(x: &CsrMatrix, t: &Targets, seed: u64) -> Vec<u8> {
-    use rand::seq::SliceRandom;
-    use rand::SeedableRng;
-    let n = x.n_rows();
-    let k = HELDOUT_FOLDS.min(n);
-    // A copy points at its (earlier) first row; then groups are numbered in order of first
-    // appearance, so that without copies row i is group i.
-    let mut group = vec![usize::MAX; n];
-    for (i, first) in conflicting_copies(x, t) {
-        group[i] = first;
-    }
-    let mut n_groups = 0;
-    for i in 0..n {
-        group[i] = match group[i] {
-            usize::MAX => {
-                n_groups += 1;
-                n_groups - 1
-            }
-            first => group[first],
-        };
-    }
-    let mut order: Vec<usize> = (0..n_groups).collect();
-    order.shuffle(&mut rand_chacha::ChaCha8Rng::seed_from_u64(
-        seed ^ 0x5eed_f01d,
-    ));
-    let mut fold_of_group = vec![0u8; n_groups];
-    for (pos, g) in order.into_iter().enumerate() {
-        fold_of_group[g] = (pos % k) as u8;
-    }
-    group.into_iter().map(|g| fold_of_group[g]).collect()
-}
-
-/// The rows of `x` that copy an earlier row (the same columns and values, not empty) whose
-/// labels differ from those of some copy, each with that first row, in row order.
-fn conflicting_copies(x: &CsrMatrix, t: &Targets) -> Vec<(usize, usize)> {
-    use std::hash::{Hash, Hasher};
-    let hash = |r: usize| {
-        let row = x.row(r);
-        let mut h = rustc_hash::FxHasher::default();
-        row.indices.hash(&mut h);
-        for v in row.data {
-            v.to_bits().hash(&mut h);
-        }
-        h.finish()
-    };
-    // The first row of each distinct non-empty row, found by hash and compared whole.
-    let mut firsts: hashbrown::HashTable<usize> = hashbrown::HashTable::new();
-    let mut copies = Vec::new();
-    for (i, row) in x.rows().enumerate() {
-        if row.nnz() == 0 {
-            continue;
-        }
-        let h = hash(i);
-        match firsts.find(h, |&r| x.row(r) == row) {
-            Some(&first) => copies.push((i, first)),
-            None => {
-                firsts.insert_unique(h, i, |&r| hash(r));
-            }
-        }
-    }
-    // A set of copies mixes labels when one of them differs from its first row.
-    let mut mixed = vec![false; x.n_rows()];
-    for &(i, first) in &copies {
-        if t.labels_of(i) != t.labels_of(first) {
-            mixed[first] = true;
-        }
-    }
-    copies.retain(|&(_, first)| mixed[first]);
-    copies
-}
-
-/// What the fold models of an estimator score: the held-out fold of every training row (as
-/// the plan's derived rows were held out: the same function, the same seed), and the training
-/// and derived rows as those models see them.
-///
-/// For single-label targets each row keeps only the features that a pipeline fitted on the
-/// other folds would have in its vocabulary (document frequency outside the row's fold at
-/// least the smallest one in `x`, which is the vectorizer's `min_df`), L2-normalised again,
-/// as a test text is vectorised: its unknown words dropped, its norm over the known ones.
-/// Why: with one vocabulary for every fold, a word in one training text of the other folds
-/// and in the held-out text is a feature the fold model learnt from a single text where the
-/// final pipeline (`min_df` 2) would have dropped it, so the held-out F1 overrated the
-/// `min_df` 2 candidates and, held-out rows keeping the words no other fold has in their
-/// norm, underrated the rest: on agnews-small the search chose `min_df` auto (held-out 0.691
-/// against 0.685) where `min_df` 1 scores 0.761 against 0.728 on the test split. Measured on
-/// the 26 tuned corpora of `benches/compare` (BENCHMARKS.md, issue 8): 14 → 16 at or above the
-/// best scikit-learn pipeline. Label sets keep the plain rows: there the per-label thresholds
-/// fitted on such rows lost on Le Monde (−0.038 on lemonde-small) and on the shipped theme
-/// model (test micro-F1 0.906 → 0.896).
-struct HeldOut<'a> {
-    folds: Vec<u8>,
-    rows: std::borrow::Cow<'a, CsrMatrix>,
-    derived: std::borrow::Cow<'a, Derived>,
-}
-
-impl<'a> HeldOut<'a> {
-    fn of(x: &'a CsrMatrix, t: &Targets, seed: u64, derived: &'a Derived) -> Self {
-        use std::borrow::Cow;
-        let folds = heldout_folds_of(x, t, seed);
-        if t.is_multilabel() {
-            return HeldOut {
-                folds,
-                rows: Cow::Borrowed(x),
-                derived: Cow::Borrowed(derived),
-            };
-        }
-        let vocabulary = FoldVocabulary::of(x, &folds);
-        let rows = vocabulary.restrict(x, &folds);
-        let derived = Derived {
-            x: vocabulary.restrict(&derived.x, &derived.fold),
-            fold: derived.fold.clone(),
-            evidence: derived.evidence.clone(),
-        };
-        HeldOut {
-            folds,
-            rows: Cow::Owned(rows),
-            derived: Cow::Owned(derived),
-        }
-    }
-}
-
-/// Document frequencies of the training rows, in all and within each fold.
-struct FoldVocabulary {
-    df: Vec<u32>,
-    in_fold: Vec<Vec<u32>>,
-    min_df: u32,
-}
-
-impl FoldVocabulary {
-    fn of(x: &CsrMatrix, folds: &[u8]) -> Self {
-        let d = x.n_cols();
-        let n_folds = folds.iter().map(|&f| f as usize + 1).max().unwrap_or(0);
-        let mut df = vec![0u32; d];
-        let mut in_fold = vec![vec![0u32; d]; n_folds];
-        for (r, &f) in x.rows().zip(folds) {
-            for &j in r.indices {
-                df[j as usize] += 1;
-                in_fold[f as usize][j as usize] += 1;
-            }
-        }
-        let min_df = df.iter().copied().filter(|&v| v > 0).min().unwrap_or(1);
-        FoldVocabulary {
-            df,
-            in_fold,
-            min_df,
-        }
-    }
-
-    /// Each row of `m` (held out with `folds[i]`) restricted to the vocabulary of the other
-    /// folds and L2-normalised again.
-    fn restrict(&self, m: &CsrMatrix, folds: &[u8]) -> CsrMatrix {
-        let mut out = CsrMatrix::new(m.n_cols());
-        let (mut idx, mut val) = (Vec::new(), Vec::new());
-        for (r, &f) in m.rows().zip(folds) {
-            idx.clear();
-            val.clear();
-            let inside = &self.in_fold[f as usize];
-            for (&j, &v) in r.indices.iter().zip(r.data) {
-                if self.df[j as usize] - inside[j as usize] >= self.min_df {
-                    idx.push(j);
-                    val.push(v);
-                }
-            }
-            let norm = val
-                .iter()
-                .map(|&v| f64::from(v).powi(2))
-                .sum::<f64>()
-                .sqrt();
-            if norm > 0.0 {
-                for v in &mut val {
-                    *v = (f64::from(*v) / norm) as f32;
-                }
-            }
-            out.push_row(&idx, &val);
-        }
-        out
-    }
 }
 
 /// The cost `C` of a positive and of a negative row of a one-vs-rest problem over `n` rows
@@ -743,289 +557,6 @@ fn fit_nb(
         model: LinearModel::from_feature_major(x.n_cols(), t.n_labels(), &f.weights, &f.bias),
         loo: f.heldout,
         derived: f.derived,
-    }
-}
-
-/// Held-out F1 of raw scores, without calibrating them: macro F1 of the argmax for
-/// single-label targets; for multi-label targets, micro F1 with each label cut where its own
-/// F1 is best (a monotone calibration moves the cut, not the decisions).
-fn heldout_f1(scores: &[f64], t: &Targets) -> f64 {
-    let k = t.n_labels();
-    let n = t.len();
-    if !t.is_multilabel() {
-        let truth: Vec<u32> = (0..n).map(|i| t.labels_of(i)[0]).collect();
-        let pred: Vec<u32> = scores.chunks(k).map(|r| argmax(r) as u32).collect();
-        return crate::eval::macro_f1_single(&truth, &pred, k);
-    }
-    let cuts: Vec<calibration::Cut> = (0..k)
-        .into_par_iter()
-        .map(|c| {
-            let f: Vec<f64> = (0..n).map(|i| scores[i * k + c]).collect();
-            calibration::best_cut(&f, &t.binary(c))
-        })
-        .collect();
-    let (tp, fp, fneg) = cuts
-        .iter()
-        .fold((0, 0, 0), |a, c| (a.0 + c.tp, a.1 + c.fp, a.2 + c.fneg));
-    crate::eval::metrics::f1_of(tp as u64, fp as u64, fneg as u64)
-}
-
-/// What calibration is fitted on: the training documents, each with its held-out whole
-/// score and the held-out scores of its passages.
-struct Items {
-    whole: Vec<f64>,
-    /// The item of each passage score row in `part_scores`.
-    part_item: Vec<u32>,
-    part_scores: Vec<f64>,
-    targets: Targets,
-    evidence: Vec<usize>,
-}
-
-impl Items {
-    fn of(loo: &[f64], dloo: &[f64], x: &CsrMatrix, t: &Targets, plan: &ArticlePlan) -> Items {
-        let k = t.n_labels();
-        let derived_row = |e: u32| &dloo[e as usize * k..(e as usize + 1) * k];
-        let whole = loo.to_vec();
-        let evidence: Vec<usize> = if plan.doc_evidence.len() == x.n_rows() {
-            plan.doc_evidence.iter().map(|&e| e as usize).collect()
-        } else {
-            (0..x.n_rows()).map(|i| x.row(i).nnz()).collect()
-        };
-        let (mut part_item, mut part_scores) = (Vec::new(), Vec::new());
-        for (doc, rows) in &plan.doc_passages {
-            for e in rows.clone() {
-                part_item.push(*doc);
-                part_scores.extend_from_slice(derived_row(e));
-            }
-        }
-        let targets = t.clone();
-        Items {
-            whole,
-            part_item,
-            part_scores,
-            targets,
-            evidence,
-        }
-    }
-
-    /// The article scores of every item under per-label passage margins (`None`: whole only).
-    fn combined(&self, margins: Option<&[f64]>) -> Vec<f64> {
-        let mut out = self.whole.clone();
-        if let Some(m) = margins {
-            let k = self.targets.n_labels();
-            for (j, &item) in self.part_item.iter().enumerate() {
-                let i = item as usize;
-                article::max_into(
-                    &mut out[i * k..(i + 1) * k],
-                    &self.part_scores[j * k..(j + 1) * k],
-                    m,
-                );
-            }
-        }
-        out
-    }
-}
-
-/// The spread of a row-major score matrix (`k` a row) within its rows: the standard deviation
-/// of scores around their row's mean, which is what decides between labels.
-fn row_spread(v: &[f64], k: usize) -> f64 {
-    let mut sum_sq = 0.0;
-    for row in v.chunks(k) {
-        let m = row.iter().sum::<f64>() / k as f64;
-        sum_sq += row.iter().map(|x| (x - m) * (x - m)).sum::<f64>();
-    }
-    (sum_sq / v.len().max(1) as f64).sqrt()
-}
-
-/// Passage margins tried, in units of the spread of the raw scores within a row.
-const PASSAGE_MARGINS: [f64; 5] = [0.0, 0.25, 0.5, 1.0, 2.0];
-
-/// The passage margins with the best held-out F1 on the training documents that have
-/// passages: one for every label of a single-label model (macro-F1 of the argmax), one per
-/// label of a multi-label model (each label's best-cut F1; micro-F1 adds them up). A label
-/// whose whole-article score does better gets [`article::PASSAGES_OFF`]; `None` when no label
-/// uses passages or no document has any. Ties go to the larger margin.
-fn choose_margins(items: &Items) -> Option<Vec<f64>> {
-    if items.part_item.is_empty() {
-        return None;
-    }
-    let k = items.targets.n_labels();
-    let mut judged: Vec<usize> = items.part_item.iter().map(|&i| i as usize).collect();
-    judged.dedup();
-    let targets = items.targets.select(&judged);
-    let rows_of = |c: &[f64]| -> Vec<f64> {
-        judged
-            .iter()
-            .flat_map(|&i| c[i * k..(i + 1) * k].iter().copied())
-            .collect()
-    };
-    // Spread of raw scores within a row, the unit of the margins.
-    let sd = row_spread(&items.whole, k);
-    // Smallest margin first: ties go to the larger margin, so passages decide only where they
-    // measurably help (measured on the project's article test set: ties to the smaller
-    // margin added 15 false positives).
-    let mut grid: Vec<f64> = PASSAGE_MARGINS.iter().map(|m| m * sd).collect();
-    grid.push(article::PASSAGES_OFF);
-    let margins = if !targets.is_multilabel() {
-        let f1_of = |m: f64| heldout_f1(&rows_of(&items.combined(Some(&vec![m; k]))), &targets);
-        let mut best = (grid[0], f1_of(grid[0]));
-        for &m in &grid[1..] {
-            let f = f1_of(m);
-            if f >= best.1 - 1e-12 {
-                best = (m, f);
-            }
-        }
-        vec![best.0; k]
-    } else {
-        let n = judged.len();
-        let per_margin: Vec<Vec<f64>> = grid
-            .iter()
-            .map(|&m| rows_of(&items.combined(Some(&vec![m; k]))))
-            .collect();
-        (0..k)
-            .into_par_iter()
-            .map(|c| {
-                let y = targets.binary(c);
-                let f1 = |rows: &[f64]| {
-                    let f: Vec<f64> = (0..n).map(|i| rows[i * k + c]).collect();
-                    let cut = calibration::best_cut(&f, &y);
-                    crate::eval::metrics::f1_of(cut.tp as u64, cut.fp as u64, cut.fneg as u64)
-                };
-                let mut best = (grid[0], f1(&per_margin[0]));
-                for (g, rows) in grid.iter().zip(&per_margin).skip(1) {
-                    let f = f1(rows);
-                    if f >= best.1 - 1e-12 {
-                        best = (*g, f);
-                    }
-                }
-                best.0
-            })
-            .collect()
-    };
-    margins
-        .iter()
-        .any(|&m| m < article::PASSAGES_OFF)
-        .then_some(margins)
-}
-
-/// Everything fitted on held-out scores: the calibration, the per-label thresholds, the
-/// article rule, and the held-out F1 of the final decisions.
-struct Fitted {
-    calibration: Calibration,
-    thresholds: Option<Vec<f64>>,
-    article: ArticleRule,
-    f1: f64,
-}
-
-/// Fit calibration, article rule and thresholds on held-out scores of the training rows
-/// (`loo`) and of the derived rows (`dloo`).
-fn calibrate(loo: &[f64], dloo: &[f64], x: &CsrMatrix, t: &Targets, plan: &ArticlePlan) -> Fitted {
-    let k = t.n_labels();
-    let items = Items::of(loo, dloo, x, t, plan);
-    let tt = &items.targets;
-    let passage_margins = choose_margins(&items);
-    let combined = items.combined(passage_margins.as_deref());
-    let scores = &combined;
-    let n = tt.len();
-    // 1. Calibration of raw scores.
-    let calibration = if !tt.is_multilabel() {
-        let truth: Vec<u32> = (0..n).map(|i| tt.labels_of(i)[0]).collect();
-        Calibration::Softmax {
-            temperature: calibration::fit_temperature(scores, &truth, k),
-        }
-    } else {
-        let params = (0..k)
-            .into_par_iter()
-            .map(|c| {
-                let f: Vec<f64> = (0..n).map(|i| scores[i * k + c]).collect();
-                calibration::fit_platt(&f, &tt.binary(c))
-            })
-            .collect();
-        Calibration::Sigmoid { params }
-    };
-    let calibrated = |raw: &[f64]| -> Vec<f64> {
-        let mut p = raw.to_vec();
-        for row in p.chunks_mut(k) {
-            calibration.apply(row);
-        }
-        p
-    };
-    let mut probs = calibrated(scores);
-    // 2. Evidence: fitted on fragments and the items together.
-    let prior: Vec<f64> = if tt.is_multilabel() {
-        tt.label_counts()
-            .iter()
-            .map(|&c| (c as f64 / n.max(1) as f64).clamp(1e-3, 1.0 - 1e-3))
-            .collect()
-    } else {
-        vec![1.0 / k as f64; k]
-    };
-    let mut article = ArticleRule {
-        passage_margins,
-        evidence_m0: 0.0,
-        prior,
-    };
-    if !plan.fragments.is_empty() {
-        let mut raw = Vec::with_capacity(plan.fragments.len() * k);
-        let mut ev = Vec::with_capacity(plan.fragments.len());
-        for &(_, e) in &plan.fragments {
-            raw.extend_from_slice(&dloo[e as usize * k..(e as usize + 1) * k]);
-            ev.push(plan.derived.evidence[e as usize] as usize);
-        }
-        let mut all = calibrated(&raw);
-        all.extend_from_slice(&probs);
-        ev.extend_from_slice(&items.evidence);
-        let nf = plan.fragments.len();
-        let truth = |i: usize, c: usize| {
-            if i < nf {
-                t.has(plan.fragments[i].0 as usize, c)
-            } else {
-                tt.has(i - nf, c)
-            }
-        };
-        article.evidence_m0 =
-            article::fit_evidence(&all, &ev, k, &article.prior, &truth, tt.is_multilabel());
-    }
-    for (row, &m) in probs.chunks_mut(k).zip(&items.evidence) {
-        article.shrink(row, m);
-    }
-    // 3. Decisions: argmax, or per-label F1-optimal thresholds on the final probabilities.
-    if !tt.is_multilabel() {
-        let truth: Vec<u32> = (0..n).map(|i| tt.labels_of(i)[0]).collect();
-        let pred: Vec<u32> = probs.chunks(k).map(|r| argmax(r) as u32).collect();
-        return Fitted {
-            calibration,
-            thresholds: None,
-            article,
-            f1: crate::eval::macro_f1_single(&truth, &pred, k),
-        };
-    }
-    let per_label: Vec<(f64, (usize, usize, usize))> = (0..k)
-        .into_par_iter()
-        .map(|c| {
-            let p: Vec<f64> = (0..n).map(|i| probs[i * k + c]).collect();
-            let y = tt.binary(c);
-            let th = calibration::best_threshold(&p, &y);
-            let mut counts = (0, 0, 0);
-            for (&q, &yi) in p.iter().zip(&y) {
-                match (q >= th, yi) {
-                    (true, true) => counts.0 += 1,
-                    (true, false) => counts.1 += 1,
-                    (false, true) => counts.2 += 1,
-                    _ => {}
-                }
-            }
-            (th, counts)
-        })
-        .collect();
-    let (tp, fp, fneg) = per_label
-        .iter()
-        .fold((0, 0, 0), |a, (_, c)| (a.0 + c.0, a.1 + c.1, a.2 + c.2));
-    Fitted {
-        calibration,
-        thresholds: Some(per_label.iter().map(|(th, _)| *th).collect()),
-        article,
-        f1: crate::eval::metrics::f1_of(tp as u64, fp as u64, fneg as u64),
     }
 }
 
@@ -1177,37 +708,6 @@ mod tests {
     use linfa::traits::{Fit, PredictInplace};
     use linfa::ParamGuard;
 
-    #[test]
-    fn held_out_rows_keep_only_the_vocabulary_of_the_other_folds() {
-        // Feature 0 is in every row (df 4), feature 1 in rows 0 and 1 (df 2, the smallest:
-        // the min_df), feature 2 in rows 0 and 2.
-        let mut x = CsrMatrix::new(3);
-        x.push_row(&[0, 1, 2], &[0.6, 0.6, 0.52915]);
-        x.push_row(&[0, 1], &[0.6, 0.8]);
-        x.push_row(&[0, 2], &[0.8, 0.6]);
-        x.push_row(&[0], &[1.0]);
-        let folds = [0u8, 1, 1, 0];
-        let v = FoldVocabulary::of(&x, &folds);
-        assert_eq!(v.min_df, 2);
-        let held = v.restrict(&x, &folds);
-        // Row 0 (fold 0): features 1 and 2 are in one row of fold 1 each, below min_df 2
-        // there: only feature 0 is left, normalised again.
-        assert_eq!(held.row(0).indices, &[0]);
-        assert!((held.row(0).data[0] - 1.0).abs() < 1e-6);
-        // Row 1 (fold 1): feature 1 has one row in fold 0 (row 0): dropped as well.
-        assert_eq!(held.row(1).indices, &[0]);
-        // Single-label targets are held out on such rows; label sets on the rows as they are.
-        let none = Derived::none(3);
-        let single = Targets::single(vec![0, 1, 0, 1], 2);
-        let h = HeldOut::of(&x, &single, 1, &none);
-        let expected = FoldVocabulary::of(&x, &h.folds).restrict(&x, &h.folds);
-        assert_eq!(*h.rows, expected);
-        assert_ne!(*h.rows, x);
-        let multi = Targets::multi(vec![vec![0], vec![1], vec![0, 1], vec![]], 2);
-        let h = HeldOut::of(&x, &multi, 1, &none);
-        assert_eq!(*h.rows, x);
-    }
-
     fn toy() -> (CsrMatrix, Targets) {
         let mut x = CsrMatrix::new(4);
         let rows: [(&[u32], &[f32]); 6] = [
@@ -1243,54 +743,6 @@ mod tests {
                 "{algo}"
             );
         }
-    }
-
-    #[test]
-    fn copies_with_other_labels_are_held_out_together() {
-        // 60 rows: row 3 is copied with another label at 10, 20 and 30, row 4 with the same
-        // label at 40; everything else is distinct (row 50 and 51 are empty).
-        let mut x = CsrMatrix::new(64);
-        let mut labels = Vec::new();
-        for i in 0..60u32 {
-            let (col, label) = match i {
-                10 | 20 | 30 => (3, i % 2),
-                40 => (4, 4 % 2),
-                50 | 51 => (u32::MAX, 0),
-                _ => (i, i % 2),
-            };
-            if col == u32::MAX {
-                x.push_row(&[], &[]);
-            } else {
-                x.push_row(&[col], &[1.0]);
-            }
-            labels.push(label);
-        }
-        let t = Targets::single(labels.clone(), 2);
-        let folds = heldout_folds_of(&x, &t, 7);
-        assert!([10, 20, 30].iter().all(|&i| folds[i] == folds[3]));
-        // The same-label copy and the empty rows are dealt like any row: with the copies of
-        // row 3 given row 3's label, nothing is grouped and the folds are a plain shuffle.
-        let mut same = labels;
-        for i in [10, 20, 30] {
-            same[i] = same[3];
-        }
-        let plain = heldout_folds_of(&x, &Targets::single(same, 2), 7);
-        let mut rng_folds = vec![0u8; 60];
-        {
-            use rand::seq::SliceRandom;
-            use rand::SeedableRng;
-            let mut order: Vec<usize> = (0..60).collect();
-            order.shuffle(&mut rand_chacha::ChaCha8Rng::seed_from_u64(7 ^ 0x5eed_f01d));
-            for (pos, i) in order.into_iter().enumerate() {
-                rng_folds[i] = (pos % HELDOUT_FOLDS) as u8;
-            }
-        }
-        assert_eq!(plain, rng_folds);
-        // Balanced: the three folds of the grouped rows differ by at most the group's size.
-        let sizes: Vec<usize> = (0..3u8)
-            .map(|f| folds.iter().filter(|&&g| g == f).count())
-            .collect();
-        assert!(sizes.iter().max().unwrap() - sizes.iter().min().unwrap() <= 4);
     }
 
     #[test]

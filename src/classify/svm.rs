@@ -127,7 +127,7 @@ impl Problem<'_> {
 /// Train on rows `x` with targets `y` (true = positive). `folds[i]` assigns row `i` to a
 /// held-out fold; with `n_folds >= 2` every row also gets a held-out decision value (of its
 /// row in `scored`: `x`, or `x` as the fold's pipeline would vectorise it, see
-/// `classify::HeldOut`), and so does every row of `derived`.
+/// `classify::heldout::HeldOut`), and so does every row of `derived`.
 pub fn train_binary(
     x: &CsrMatrix,
     y: &[bool],

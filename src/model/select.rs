@@ -60,7 +60,7 @@ const CANDIDATES: [Candidate; 5] = [
 ];
 
 /// Training sets whose median text has at most this many words (single sentences,
-/// headlines, feed titles) also try the [`SHORT_CANDIDATES`].
+/// headlines, feed titles) also try the short-text candidates (`SHORT_CANDIDATES`).
 pub const SHORT_TEXT_WORDS: usize = 20;
 
 /// Candidates for short texts: the two `min_df` 1 ones with stopwords kept. In a sentence of
