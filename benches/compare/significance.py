@@ -34,18 +34,31 @@ import sys
 
 import numpy as np
 
-from common import KIND, OUT_DIR, parse_only, split_path
+from common import KIND, OUT_DIR, parse_only, sha256_file, split_path
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PRED_DIR = os.path.join(OUT_DIR, "predictions")
 
 
+def cache_key(splits, corpus):
+    """What the cached predictions of a corpus depend on: its two split files and the
+    scikit-learn version."""
+    import sklearn
+    return {"train": sha256_file(split_path(splits, corpus, "train")),
+            "test": sha256_file(split_path(splits, corpus, "test")),
+            "scikit-learn": sklearn.__version__}
+
+
 def sklearn_predictions(splits, corpus):
-    """{pipeline: predictions on the test split} for every scikit-learn pipeline, cached."""
+    """{pipeline: predictions on the test split} for every scikit-learn pipeline; cached, and
+    fitted again when the splits or scikit-learn changed."""
     path = os.path.join(PRED_DIR, f"{corpus}.sklearn.json")
+    key = cache_key(splits, corpus)
     if os.path.isfile(path):
         with open(path, encoding="utf-8") as fh:
-            return json.load(fh)
+            cached = json.load(fh)
+        if cached.get("key") == key:
+            return cached["predictions"]
     import joblib
     from threadpoolctl import threadpool_limits
     import sklearn_baselines as sb
@@ -67,7 +80,7 @@ def sklearn_predictions(splits, corpus):
     os.makedirs(PRED_DIR, exist_ok=True)
     tmp = path + ".tmp"
     with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(out, fh)
+        json.dump({"key": key, "predictions": out}, fh)
     os.replace(tmp, path)
     return out
 
