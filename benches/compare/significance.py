@@ -1,24 +1,27 @@
 #!/usr/bin/env python3
 """How much of a gap between veille and scikit-learn's best pipeline is the test split's noise.
 
-quality.py compares veille's macro-F1 with the best of scikit-learn's pipelines (16 per corpus,
-24 on -small variants), and that best is picked on the test split itself. Two things make such a gap hard to
-read on small test splits (382 articles for Le Monde single-label, 748 for The Hacker News):
+quality.py compares veille's macro-F1 with the best of scikit-learn's pipelines (16 per
+corpus, 24 on -small variants), and that best is picked on the test split itself. Two things
+make such a gap hard to read on small test splits (382 articles for Le Monde single-label, 748
+for The Hacker News):
 
 - sampling noise: another test split of the same size would give other figures;
-- selection: the maximum of 32 noisy test scores is above what the pipeline it picks scores on
-  new articles (veille's own choices are made on its training set, so its test score has no
-  such bias).
+- selection: the best of 16-24 noisy test scores is above what the pipeline it picks scores
+  on new articles (veille's own choices are made on its training set, so its test score has
+  no such bias).
 
 For each corpus this script predicts the test split with veille (the model quality.py saved,
-target/compare/models/q-<corpus>.veille, through `veille classify`) and with every
-scikit-learn pipeline of sklearn_baselines.py (cached in target/compare/predictions), then:
+target/compare/models/q-<corpus>.veille, through `veille classify`: run quality.py first,
+with the same binary) and with every scikit-learn pipeline of sklearn_baselines.py (cached
+in target/compare/predictions), then:
 
 - paired bootstrap over the test articles (the same resamples for both): the gap veille minus
   the best pipeline (picked on the whole split, as quality.py does), its 95% interval and the
   share of resamples where veille is behind;
 - random halves of the test split: the pipeline scikit-learn would pick on one half, scored on
-  the other half (`pick`), against veille on that same half. `optimism` is the mean of (the
+  the other half, against veille on that same half (`half gap`, the mean difference, and
+  `ahead`, the share of halves where veille is at or above it). `optimism` is the mean of (the
   picked pipeline's score on the half it was picked on) minus (its score on the other half):
   what picking on the test split adds to the best pipeline's figure at half the split's size.
 
