@@ -3,7 +3,8 @@
 //! Every choice `veille train` makes on the training set (the configuration, the naive Bayes /
 //! SVM mix, calibration, passage margins, thresholds) rests on 3-fold held-out scores: each
 //! estimator trains one model per fold on the other folds and scores the fold's rows and the
-//! rows derived from its documents (passages, fragments).
+//! rows derived from its documents (passages, fragments). The exception is LSA + logistic
+//! regression, which scores its own training rows.
 
 use super::{Derived, Targets};
 use crate::features::CsrMatrix;
