@@ -145,6 +145,11 @@ impl<'a> HeldOut<'a> {
             derived: Cow::Owned(derived),
         }
     }
+
+    /// How many folds the rows are dealt into (fewer than [`HELDOUT_FOLDS`] for fewer rows).
+    pub(super) fn n_folds(&self) -> usize {
+        HELDOUT_FOLDS.min(self.folds.len())
+    }
 }
 
 /// Document frequencies of the training rows, in all and within each fold.

@@ -252,17 +252,14 @@ fn fit_task(
     (full.to_vec(), heldout, dheld)
 }
 
-/// Fit on `x`, `t` with the held-out `folds` (`n_folds` of them; `scored` as in
-/// [`super::svm::train_binary`]).
+/// Fit on `x`, `t`, held out as `h` says.
 pub(super) fn fit(
     p: &ValidClassifierParams,
     x: &CsrMatrix,
     t: &Targets,
-    folds: &[u8],
-    n_folds: usize,
-    derived: &Derived,
-    scored: &CsrMatrix,
+    h: &super::heldout::HeldOut<'_>,
 ) -> Scored {
+    let (folds, n_folds, derived, scored) = (&h.folds[..], h.n_folds(), &*h.derived, &*h.rows);
     let n = x.n_rows();
     let d = x.n_cols();
     let k = t.n_labels();

@@ -33,7 +33,7 @@ use crate::features::{CsrMatrix, RowView};
 use crate::model::file::InvalidModel;
 use crate::settings::SettingsError;
 use decision::{calibrate, heldout_f1, row_spread};
-use heldout::{HeldOut, HELDOUT_FOLDS};
+use heldout::HeldOut;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -507,7 +507,7 @@ fn fit_svm(p: &ValidClassifierParams, x: &CsrMatrix, t: &Targets, h: &HeldOut<'_
     let n = x.n_rows();
     let k = t.n_labels();
     let counts = t.label_counts();
-    let n_folds = HELDOUT_FOLDS.min(n);
+    let n_folds = h.n_folds();
     let fits: Vec<svm::BinarySvm> = (0..k)
         .into_par_iter()
         .map(|c| {
@@ -614,13 +614,7 @@ pub fn fit_articles(
             let kind = naive_bayes::NbKind::Multinomial;
             vec![fit_nb(p, x, t, kind, &held())]
         }
-        Algo::Logreg => {
-            let h = held();
-            let n_folds = HELDOUT_FOLDS.min(x.n_rows());
-            vec![logistic::fit(
-                p, x, t, &h.folds, n_folds, &h.derived, &h.rows,
-            )]
-        }
+        Algo::Logreg => vec![logistic::fit(p, x, t, &held())],
         Algo::LsaLogreg => {
             let mut s = lsa_logistic::fit(p, x, t)?;
             // No folds: derived rows get the training model's scores, like its own rows.
